@@ -1,0 +1,51 @@
+/** Ports the services depend on; adapters in exec/ and store/ implement them. */
+import type { HealthExpect, HostRef, LocalTarget, RunTarget } from '../domain/plan.js';
+import type { StepResult } from '../domain/step-result.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** One command on one host: a `run` script or a `local` argv. */
+export interface ExecRequest {
+  runId: string;
+  stepIndex: number;
+  host: HostRef;
+  target: RunTarget | LocalTarget;
+  timeoutMs: number;
+  /** Where the full (masked) output is written; the directory exists. */
+  logFile: string;
+  /** Values to mask in every byte of output kept or written. */
+  secrets: readonly string[];
+  /** Abort: the remote/local process is signalled (TERM, then KILL) and the result is `canceled`. */
+  signal: AbortSignal;
+}
+
+/** Never throws for a failed command: non-zero exit, timeouts and refusals are results. */
+export interface CommandRunner {
+  run(req: ExecRequest): Promise<StepResult>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
+
+export interface HealthRequest {
+  url: string;
+  expect: HealthExpect;
+  requestTimeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface HealthProbe {
+  /** One attempt; ok when status and JSON fields match. `detail` explains a mismatch. */
+  probe(req: HealthRequest): Promise<{ ok: boolean; detail: string; status?: number }>;
+}
+
+/** Pauses a run at a `confirm` step until an allowed person answers. */
+export interface Confirmer {
+  confirm(
+    question: string,
+    ctx: { runId: string; signal: AbortSignal },
+  ): Promise<{ ok: boolean; by: string }>;
+}
