@@ -1,6 +1,9 @@
 /** Ports the services depend on; adapters in exec/ and store/ implement them. */
 import type { HealthExpect, HostRef, LocalTarget, RunTarget } from '../domain/plan.js';
+import type { OpenRunInput, OpenRunResult, Run } from '../domain/records.js';
+import type { RunState } from '../domain/run-state.js';
 import type { StepResult } from '../domain/step-result.js';
+import type { StoredTimelineEvent, TimelineEvent } from '../domain/timeline.js';
 
 export interface Clock {
   now(): number;
@@ -48,4 +51,20 @@ export interface Confirmer {
     question: string,
     ctx: { runId: string; signal: AbortSignal },
   ): Promise<{ ok: boolean; by: string }>;
+}
+
+/** The part of the store the run use cases need. */
+export interface RunStore {
+  openRun(input: OpenRunInput): OpenRunResult;
+  getRun(id: string): Run | undefined;
+  transitionRun(
+    runId: string,
+    from: RunState[],
+    to: RunState,
+    event: TimelineEvent,
+    fields?: { error?: string },
+  ): boolean;
+  stepStarted(runId: string, stepIndex: number, host: string, name: string, kind: string): void;
+  stepFinished(runId: string, stepIndex: number, host: string, result: StepResult): void;
+  appendTimeline(event: TimelineEvent): StoredTimelineEvent;
 }

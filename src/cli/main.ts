@@ -1,0 +1,89 @@
+/** The `rollbot` command: parses argv, loads config, dispatches, and maps outcomes to exit codes. */
+import { userInfo } from 'node:os';
+import { loadConfig } from '../config.js';
+import { buildApp } from '../main.js';
+import { formatRunbookErrors } from '../runbooks/load.js';
+import { parse, USAGE, UsageError } from './args.js';
+import {
+  auditCommand,
+  historyCommand,
+  planCommand,
+  timelineCommand,
+  validateCommand,
+} from './read-commands.js';
+import { requestOf, runCommand, stdioTerminal, terminalConfirmer } from './run-commands.js';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const term = stdioTerminal(`cli:${safeUser()}`);
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    term.out.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const args = parse(rest);
+  if (args.values.help) {
+    term.out.write(`${USAGE}\n`);
+    return 0;
+  }
+  const loaded = loadConfig();
+  if (!loaded.ok) {
+    term.err.write(`${loaded.message}\n`);
+    return 2;
+  }
+  const { config } = loaded;
+  if (command === 'validate') return validateCommand(args.values.dir ?? config.runbooksDir, term);
+  if (!['plan', 'run', 'drill', 'history', 'timeline', 'audit'].includes(command)) {
+    throw new UsageError(`unknown command "${command}"`);
+  }
+  const app = buildApp(config, { confirmer: terminalConfirmer(term, Boolean(args.values.yes)) });
+  try {
+    if (app.runbookErrors.length > 0 && ['plan', 'run', 'drill'].includes(command)) {
+      term.err.write(
+        `warning: some runbooks are invalid and were not loaded:\n${formatRunbookErrors(app.runbookErrors)}\n`,
+      );
+    }
+    // Runs left behind by a crashed bot or terminal become `interrupted`; nothing is re-run.
+    if (command === 'run' || command === 'drill') app.store.interruptStaleRuns();
+    switch (command) {
+      case 'plan':
+        return planCommand(app, args, term);
+      case 'run':
+        return await runCommand(app, term, requestOf(args, term.actor, false), Boolean(args.values.yes));
+      case 'drill':
+        return await runCommand(app, term, requestOf(args, term.actor, true), true);
+      case 'history':
+        return historyCommand(app, args, term);
+      case 'timeline':
+        return timelineCommand(app, args, term);
+      default:
+        return auditCommand(app, args, term);
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`rollbot: ${err.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(
+      `rollbot: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,144 @@
+/** `rollbot run` and `rollbot drill`: the same engine, store and timeline as Slack, from a terminal. */
+import { createInterface } from 'node:readline/promises';
+import type { RunRequest } from '../domain/plan.js';
+import type { AppContext } from '../main.js';
+import { planToText } from '../runbooks/plan.js';
+import type { Confirmer } from '../services/ports.js';
+import {
+  hostsOf,
+  levelOf,
+  onePositional,
+  type ParsedArgs,
+  paramsOf,
+  severityOf,
+  UsageError,
+} from './args.js';
+import { createProgressReporter } from './progress.js';
+
+export interface Terminal {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  interactive: boolean;
+  actor: string;
+  ask(question: string): Promise<string>;
+}
+
+export function requestOf(args: ParsedArgs, actor: string, drill: boolean): RunRequest {
+  const service = onePositional(args.positionals, 'service')!;
+  const { values } = args;
+  return {
+    service,
+    env: values.env ?? (drill ? 'staging' : 'production'),
+    level: levelOf(values.level),
+    severity: drill ? 'minor' : severityOf(values.severity),
+    reason: drill ? `Rollback drill, level ${values.level}` : reasonOf(values.reason),
+    requestedBy: actor,
+    params: paramsOf(values.set),
+    hosts: hostsOf(values.hosts),
+    drill,
+  };
+}
+
+function reasonOf(reason: string | undefined): string {
+  const text = reason?.trim();
+  if (!text) throw new UsageError('--reason is required: say what is broken (it opens the incident)');
+  if (text.length > 500) throw new UsageError('--reason is longer than 500 characters');
+  return text;
+}
+
+/** Confirm steps at a terminal: --yes answers for the operator, otherwise the operator types yes. */
+export function terminalConfirmer(term: Terminal, assumeYes: boolean): Confirmer {
+  return {
+    async confirm(question) {
+      if (assumeYes) return { ok: true, by: term.actor };
+      if (!term.interactive) return { ok: false, by: `${term.actor} (no terminal to ask; pass --yes)` };
+      const answer = await term.ask(`${question} Type "yes" to continue: `);
+      return { ok: answer.trim().toLowerCase() === 'yes', by: term.actor };
+    },
+  };
+}
+
+export async function runCommand(app: AppContext, term: Terminal, request: RunRequest, assumeYes: boolean) {
+  const preview = app.rollback.preview(request);
+  if (!preview.ok) {
+    term.err.write(`${preview.message}\n`);
+    return 2;
+  }
+  term.out.write(`${planToText(preview.plan)}\n`);
+  if (!request.drill && !assumeYes) {
+    if (!term.interactive) {
+      term.err.write('Refusing to run without confirmation: stdin is not a terminal. Re-run with --yes.\n');
+      return 2;
+    }
+    const answer = await term.ask(
+      `Run this plan on ${request.env}? Type the service name (${request.service}) to approve: `,
+    );
+    if (answer.trim() !== request.service) {
+      term.err.write('Not approved; nothing was run.\n');
+      return 1;
+    }
+  }
+  const opened = app.rollback.open(request, request.drill ? {} : { preApprovedBy: term.actor });
+  if (!opened.ok) {
+    term.err.write(`${opened.message}\n`);
+    return opened.code === 'locked' ? 1 : 2;
+  }
+  const { incident, run, plan } = opened;
+  term.out.write(
+    `${request.drill ? 'Drill' : 'Incident'} ${incident.id} opened; run ${run.id} (plan ${plan.hash.slice(0, 12)})\n`,
+  );
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    term.err.write('\nAborting: signalling the running steps (Ctrl-C again to quit at once)…\n');
+    app.store.appendTimeline({ type: 'run.abort_requested', actor: term.actor, runId: run.id });
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = createProgressReporter(plan, term.out, term.interactive);
+  try {
+    const result = await app.rollback.execute(run.id, {
+      actor: term.actor,
+      signal: controller.signal,
+      observer: progress,
+    });
+    progress.close();
+    if (!result.ok) {
+      term.err.write(`${result.message}\n`);
+      return 1;
+    }
+    const { outcome } = result;
+    const took =
+      result.run.startedAt && result.run.finishedAt ? result.run.finishedAt - result.run.startedAt : 0;
+    term.out.write(`\nRun ${run.id}: ${outcome.status.toUpperCase()} in ${Math.round(took / 1000)}s\n`);
+    for (const failure of outcome.failures) {
+      term.out.write(`  ✖ ${failure.step.name} on ${failure.host}: ${failure.result.error ?? 'failed'}\n`);
+      if (failure.result.logFile) term.out.write(`    full output: ${failure.result.logFile}\n`);
+    }
+    if (outcome.notStarted.length > 0) term.out.write(`  not started: ${outcome.notStarted.join(', ')}\n`);
+    if (outcome.abortReason) term.out.write(`  ${outcome.abortReason}\n`);
+    return outcome.status === 'succeeded' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export function stdioTerminal(actor: string): Terminal {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  return {
+    out: process.stdout,
+    err: process.stderr,
+    interactive,
+    actor,
+    async ask(question) {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/** Configuration: the only reader of process.env. Every problem is reported at once. */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
+}
+
+const optionalSecret = (prefix: string, example: string) =>
+  z
+    .string()
+    .trim()
+    .startsWith(prefix, `must start with "${prefix}" (${example})`)
+    .optional()
+    .or(z.literal('').transform(() => undefined));
+
+export const configSchema = z
+  .object({
+    SLACK_BOT_TOKEN: optionalSecret('xoxb-', 'a bot token from "OAuth & Permissions"'),
+    SLACK_SIGNING_SECRET: z.string().trim().min(1).optional(),
+    SLACK_APP_TOKEN: optionalSecret('xapp-', 'an app-level token with connections:write'),
+    SLACK_API_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('https://slack.com/api/')
+      .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    ROLLBOT_INCIDENT_CHANNEL: z
+      .string()
+      .regex(
+        /^(#[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$/,
+        'must be "#channel-name" or a channel id like C0123ABC',
+      )
+      .default('#engineering-incidents'),
+    ROLLBOT_RUNBOOKS: z.string().min(1).default('./runbooks'),
+    ROLLBOT_DB: z.string().min(1).default('./data/rollbot.db'),
+    ROLLBOT_SSH_KEY: z.string().min(1).default('~/.ssh/id_ed25519').transform(expandHome),
+    ROLLBOT_SSH_KEY_PASSPHRASE: z.string().optional(),
+    ROLLBOT_KNOWN_HOSTS: z.string().min(1).default('~/.ssh/known_hosts').transform(expandHome),
+    ROLLBOT_TIMEZONE: z
+      .string()
+      .default('UTC')
+      .refine((tz) => isTimeZone(tz), 'must be an IANA time zone such as Europe/Berlin'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  })
+  .transform((env) => ({
+    slack: {
+      botToken: env.SLACK_BOT_TOKEN,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      appToken: env.SLACK_APP_TOKEN,
+      apiUrl: env.SLACK_API_URL,
+    },
+    port: env.PORT,
+    incidentChannel: env.ROLLBOT_INCIDENT_CHANNEL,
+    runbooksDir: env.ROLLBOT_RUNBOOKS,
+    dbFile: env.ROLLBOT_DB,
+    sshKeyFile: env.ROLLBOT_SSH_KEY,
+    sshKeyPassphrase: env.ROLLBOT_SSH_KEY_PASSPHRASE,
+    knownHostsFile: env.ROLLBOT_KNOWN_HOSTS,
+    timeZone: env.ROLLBOT_TIMEZONE,
+    logLevel: env.LOG_LEVEL,
+  }));
+
+export type Config = z.output<typeof configSchema>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
+
+/** Parses the environment; the message lists every problem, one per line, without echoing values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  return { ok: false, message: `Invalid configuration:\n${lines.join('\n')}` };
+}
+
+/** `serve` needs Slack credentials that the CLI does not. */
+export function slackProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (!config.slack.botToken) problems.push('  SLACK_BOT_TOKEN: required for `rollbot serve`');
+  if (!config.slack.appToken && !config.slack.signingSecret) {
+    problems.push('  SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  return problems;
+}
+
+/** Values that must never be printed anywhere; fed to the logger and the output maskers. */
+export function configSecrets(config: Config): string[] {
+  return [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    config.sshKeyPassphrase,
+  ].filter((value): value is string => typeof value === 'string' && value.length >= 4);
+}
+
+// Steps get a clean environment: the bot's own tokens must never leak into a child process.
+const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL'];
+
+/** The environment local steps run with: the harmless basics of the bot's own, nothing else. */
+export function childProcessEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of INHERITED_ENV) {
+    const value = env[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
+}

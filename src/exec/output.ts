@@ -1,0 +1,136 @@
+/** Output capture for one step: masks secrets, writes the full log to a file, keeps a bounded tail. */
+import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createSecretMasker, type SecretMasker } from './mask.js';
+
+export type OutputSource = 'stdout' | 'stderr';
+
+export interface OutputCaptureOptions {
+  logFile: string;
+  secrets: readonly string[];
+  /** How much of the end of the combined output is kept in memory (default 16 KiB). */
+  tailBytes?: number;
+}
+
+export interface CapturedOutput {
+  /** Last `tailBytes` of the combined masked output, as text. */
+  tail: string;
+  logFile: string;
+  /** Set when the log file could not be written; the tail is still valid. */
+  writeError?: string;
+}
+
+export interface OutputCapture {
+  /** Returns false when the log file is backed up: stop reading until `onDrain` fires. */
+  write(source: OutputSource, chunk: Buffer): boolean;
+  onDrain(listener: () => void): void;
+  /** Reads a stream into the capture, pausing it while the log file is backed up. */
+  attach(source: OutputSource, stream: Readable): void;
+  /** True while writers should be paused. */
+  readonly backedUp: boolean;
+  /** Flushes held-back bytes and the file; call once, after every source has ended. */
+  finish(): Promise<CapturedOutput>;
+}
+
+const FILE_HIGH_WATER_MARK = 1024 * 1024;
+
+export function createOutputCapture(opts: OutputCaptureOptions): OutputCapture {
+  const tailBytes = opts.tailBytes ?? 16 * 1024;
+  // One masker per source: stdout and stderr chunks interleave, and a secret split across two
+  // stdout chunks must still be seen whole even when a stderr chunk arrives in between.
+  const maskers: Record<OutputSource, SecretMasker> = {
+    stdout: createSecretMasker(opts.secrets),
+    stderr: createSecretMasker(opts.secrets),
+  };
+  const tail = createTail(tailBytes);
+  const file = createWriteStream(opts.logFile, { flags: 'a', highWaterMark: FILE_HIGH_WATER_MARK });
+  const drainListeners = new Set<() => void>();
+  const paused = new Set<Readable>();
+  let backedUp = false;
+  let writeError: string | undefined;
+
+  const releaseBackpressure = (): void => {
+    backedUp = false;
+    for (const stream of paused) stream.resume();
+    paused.clear();
+    for (const listener of drainListeners) listener();
+  };
+  file.on('drain', releaseBackpressure);
+  file.on('error', (err) => {
+    // A full disk must not stall the remote command: keep the tail, stop writing the file.
+    writeError ??= `could not write ${opts.logFile}: ${err.message}`;
+    releaseBackpressure();
+  });
+
+  const emit = (masked: Buffer): boolean => {
+    if (masked.length === 0) return !backedUp;
+    tail.add(masked);
+    if (writeError !== undefined || file.destroyed) return true;
+    if (!file.write(masked)) backedUp = true;
+    return !backedUp;
+  };
+
+  const capture: OutputCapture = {
+    write(source, chunk) {
+      return emit(maskers[source].push(chunk));
+    },
+    onDrain(listener) {
+      drainListeners.add(listener);
+    },
+    attach(source, stream) {
+      stream.on('data', (chunk: Buffer | string) => {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        if (!capture.write(source, buf)) {
+          //stream.pause();
+          paused.add(stream);
+        }
+      });
+    },
+    get backedUp() {
+      return backedUp;
+    },
+    async finish() {
+      emit(maskers.stdout.flush());
+      emit(maskers.stderr.flush());
+      await new Promise<void>((resolve) => {
+        if (file.destroyed) return resolve();
+        file.once('close', () => resolve());
+        file.end();
+      });
+      const result: CapturedOutput = { tail: tail.text(), logFile: opts.logFile };
+      if (writeError !== undefined) result.writeError = writeError;
+      return result;
+    },
+  };
+  return capture;
+}
+
+/** Keeps the last `limit` bytes seen, as a short list of chunks. */
+function createTail(limit: number): { add(chunk: Buffer): void; text(): string } {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  return {
+    add(chunk) {
+      // Copy small slices so a tail never pins a large upstream buffer.
+      const kept = chunk.length > limit ? chunk.subarray(chunk.length - limit) : chunk;
+      chunks.push(Buffer.from(kept));
+      size += kept.length;
+      while (chunks.length > 0 && size - chunks[0]!.length >= limit) {
+        size -= chunks[0]!.length;
+        chunks.shift();
+      }
+      if (chunks.length > 64) {
+        const all = Buffer.concat(chunks);
+        chunks = [all.subarray(Math.max(0, all.length - limit))];
+        size = chunks[0]!.length;
+      }
+    },
+    text() {
+      const all = Buffer.concat(chunks);
+      let start = Math.max(0, all.length - limit);
+      // Do not start the tail in the middle of a UTF-8 character.
+      while (start < all.length && ((all[start] ?? 0) & 0xc0) === 0x80) start++;
+      return all.subarray(start).toString('utf8');
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/** The plan hash approvals bind to: sha256 over canonical JSON of the plan's display form. */
+import { createHash } from 'node:crypto';
+import type { HostRef, PlannedStep, Strategy } from '../domain/plan.js';
+
+export interface HashedPlanForm {
+  service: string;
+  env: string;
+  level: number;
+  hosts: HostRef[];
+  strategy: Strategy;
+  /** Display values: secrets are SECRET_MASK, so the hash never depends on them. */
+  params: Record<string, string>;
+  /** Steps rendered with the display values. */
+  steps: PlannedStep[];
+}
+
+export function planHash(form: HashedPlanForm): string {
+  return createHash('sha256').update(canonicalJson(form)).digest('hex');
+}
+
+/** JSON with object keys sorted at every depth, so equal plans give equal bytes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
+  }
+  return value;
+}

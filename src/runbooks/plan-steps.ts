@@ -1,0 +1,131 @@
+/** Renders a level's steps into per-host targets, encoding each value for shell, argv, URL or text. */
+import type { HealthExpect, HostRef, PlannedStep, StepTarget } from '../domain/plan.js';
+import { fail, type Result } from '../domain/result.js';
+import type { ExpectSpec, ProbeRef, Runbook, RunbookStep } from './schema.js';
+import { renderTemplate, type TemplateContext } from './template.js';
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+
+export interface StepRenderInput {
+  runbook: Runbook;
+  steps: readonly RunbookStep[];
+  /** Selected hosts, in environment order. */
+  hosts: readonly HostRef[];
+  /** Params and run-wide built-ins (run.id, service, ...); host.* is added per host. */
+  values: Readonly<Record<string, string>>;
+}
+
+export function renderSteps(input: StepRenderInput): Result<{ steps: PlannedStep[] }> {
+  const problems: string[] = [];
+  const steps = input.steps.map((step, index): PlannedStep => {
+    const hosts = step.hosts ? input.hosts.filter((h) => step.hosts!.includes(h.name)) : [...input.hosts];
+    const render = (text: string, values: Readonly<Record<string, string>>, context: TemplateContext) => {
+      const rendered = renderTemplate(text, values, context);
+      if (rendered.ok) return rendered.text;
+      problems.push(`step ${index + 1} (${step.name}): ${rendered.message}`);
+      return '';
+    };
+    // Names and questions are shown once per step, so host.* there lists every targeted host.
+    const stepValues = { ...input.values, ...hostListValues(hosts) };
+    const planned: PlannedStep = {
+      index,
+      name: render(step.name, stepValues, 'text'),
+      kind: step.kind,
+      timeoutMs: step.timeout,
+      continueOnError: step.continueOnError,
+      targets: [],
+    };
+    if (step.kind === 'confirm') return { ...planned, confirm: render(step.confirm, stepValues, 'text') };
+    for (const host of hosts) {
+      const values = { ...input.values, ...hostValues(host) };
+      const target = renderTarget(input.runbook, step, host.name, (text, context) =>
+        render(text, values, context),
+      );
+      if (typeof target === 'string') problems.push(`step ${index + 1} (${step.name}): ${target}`);
+      else planned.targets.push(target);
+    }
+    return planned;
+  });
+  if (problems.length > 0) return fail('invalid_input', [...new Set(problems)].join('; '));
+  return { ok: true, steps };
+}
+
+type Render = (text: string, context: TemplateContext) => string;
+
+function renderTarget(
+  runbook: Runbook,
+  step: RunbookStep,
+  host: string,
+  render: Render,
+): StepTarget | string {
+  switch (step.kind) {
+    case 'run':
+      return { host, kind: 'run', script: render(step.run, 'shell') };
+    case 'local':
+      return { host, kind: 'local', argv: step.local.map((arg) => render(arg, 'argv')) };
+    case 'check':
+    case 'monitor': {
+      const probe = resolveProbe(runbook, step.kind === 'check' ? step.check : step.monitor, step.expect);
+      if (typeof probe === 'string') return probe;
+      const url = render(probe.url, 'url');
+      if (!URL.canParse(url)) return `health URL ${url} is not a valid URL`;
+      const json: HealthExpect['json'] = {};
+      for (const [key, value] of Object.entries(probe.expect.json)) {
+        json[key] = typeof value === 'string' ? render(value, 'text') : value;
+      }
+      const common = {
+        host,
+        url,
+        expect: { status: probe.expect.status, json },
+        requestTimeoutMs: probe.timeoutMs,
+      };
+      if (step.kind === 'check') return { ...common, kind: 'check' };
+      return { ...common, kind: 'monitor', everyMs: step.every, forMs: step.for };
+    }
+    case 'confirm':
+      return 'confirm steps have no targets';
+  }
+}
+
+/** `health` takes the runbook's health section; a step's own `expect` is merged over it. */
+function resolveProbe(
+  runbook: Runbook,
+  ref: ProbeRef,
+  stepExpect: ExpectSpec | undefined,
+): { url: string; expect: HealthExpect; timeoutMs: number } | string {
+  let base: { url: string; expect: HealthExpect; timeoutMs: number };
+  if (ref === 'health') {
+    if (!runbook.health) return 'the step checks "health" but the runbook has no health section';
+    const { url, expect, timeout } = runbook.health;
+    base = { url, expect: { status: expect.status, json: { ...expect.json } }, timeoutMs: timeout };
+  } else {
+    const expect = { status: ref.expect?.status ?? 200, json: { ...ref.expect?.json } };
+    base = { url: ref.url, expect, timeoutMs: DEFAULT_REQUEST_TIMEOUT_MS };
+  }
+  return {
+    ...base,
+    expect: {
+      status: stepExpect?.status ?? base.expect.status,
+      json: { ...base.expect.json, ...stepExpect?.json },
+    },
+  };
+}
+
+export function hostValues(host: HostRef): Record<string, string> {
+  return {
+    'host.name': host.name,
+    'host.address': host.address,
+    'host.port': String(host.port),
+    'host.user': host.user,
+  };
+}
+
+function hostListValues(hosts: readonly HostRef[]): Record<string, string> {
+  const list = (pick: (h: HostRef) => string) => hosts.map(pick).join(', ');
+  return {
+    'host.name': list((h) => h.name),
+    'host.address': list((h) => h.address),
+    'host.port': list((h) => String(h.port)),
+    'host.user': list((h) => h.user),
+  };
+}

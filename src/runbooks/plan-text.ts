@@ -1,0 +1,52 @@
+/** A plan as terminal text: every step, every host, the exact command, secrets masked, then the hash. */
+import { formatDuration } from '../domain/duration.js';
+import type { Plan, PlannedStep, StepTarget } from '../domain/plan.js';
+import { maskSecrets } from './mask.js';
+import { shellQuote } from './quote.js';
+
+export function planToText(plan: Plan): string {
+  const hosts = plan.hosts.map((h) =>
+    h.local ? `${h.name} (local)` : `${h.name} (${h.user}@${h.address}:${h.port})`,
+  );
+  const params = Object.entries(plan.params).map(([k, v]) => `${k}=${v}`);
+  const lines = [
+    `Plan: ${plan.service} · ${plan.env} · level ${plan.level} ${plan.levelName} (target ${formatDuration(plan.targetMs)})`,
+    `Hosts: ${hosts.join(', ')}`,
+    `Strategy: canary ${plan.strategy.canary}, then ${plan.strategy.parallel} at a time`,
+    `Params: ${params.length > 0 ? params.join(', ') : '(none)'}`,
+    '',
+    ...plan.steps.flatMap(stepLines),
+    '',
+    `Plan hash: ${plan.hash}`,
+  ];
+  return maskSecrets(lines.join('\n'), plan.secrets);
+}
+
+function stepLines(step: PlannedStep): string[] {
+  const flags = [step.kind, `timeout ${formatDuration(step.timeoutMs)}`];
+  if (step.continueOnError) flags.push('continue on error');
+  const head = `${step.index + 1}. ${step.name}  [${flags.join(', ')}]`;
+  if (step.kind === 'confirm') return [head, `     ? ${step.confirm ?? step.name}`];
+  if (step.targets.length === 0) return [head, '     (no selected host: skipped)'];
+  return [head, ...step.targets.map(targetLine)];
+}
+
+function targetLine(target: StepTarget): string {
+  const prefix = `     ${target.host}`;
+  switch (target.kind) {
+    case 'run':
+      return `${prefix} $ ${target.script.replaceAll('\n', `\n${' '.repeat(prefix.length + 3)}`)}`;
+    case 'local':
+      return `${prefix} (on rollbot) ${target.argv.map(shellQuote).join(' ')}`;
+    case 'check':
+    case 'monitor': {
+      const json = Object.keys(target.expect.json).length > 0 ? ` ${JSON.stringify(target.expect.json)}` : '';
+      const expect = `expect ${target.expect.status}${json}`;
+      const window =
+        target.kind === 'monitor'
+          ? ` every ${formatDuration(target.everyMs)} for ${formatDuration(target.forMs)}`
+          : '';
+      return `${prefix} GET ${target.url} ${expect}${window}`;
+    }
+  }
+}

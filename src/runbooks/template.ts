@@ -1,0 +1,45 @@
+/** Fills `{{ name }}` placeholders, encoding each value for where it lands: shell, argv, URL or text. */
+import { fail, type Result } from '../domain/result.js';
+import { findPlaceholders, replacePlaceholders } from './placeholders.js';
+import { refusedCharacter, shellQuote } from './quote.js';
+
+/**
+ * - `shell`: a `run` script; each value becomes exactly one shell word.
+ * - `argv`: one element of a `local` argv; the value stays inside that element, no shell involved.
+ * - `url`: a health URL; values are percent-encoded.
+ * - `text`: names, confirm questions, expected JSON values; inserted as they are.
+ */
+export type TemplateContext = 'shell' | 'argv' | 'url' | 'text';
+
+const ENCODERS: Record<TemplateContext, (value: string) => string> = {
+  shell: shellQuote,
+  argv: (value) => value,
+  url: encodeURIComponent,
+  text: (value) => value,
+};
+
+export function renderTemplate(
+  template: string,
+  values: Readonly<Record<string, string>>,
+  context: TemplateContext,
+): Result<{ text: string }> {
+  const problems: string[] = [];
+  for (const { name } of findPlaceholders(template)) {
+    const value = ownValue(values, name);
+    if (value === undefined) {
+      problems.push(`no value for {{${name}}}`);
+      continue;
+    }
+    const refused = refusedCharacter(value);
+    // The message never echoes the value: it may be a secret.
+    if (refused) problems.push(`value of {{${name}}} contains ${refused}, which is refused`);
+  }
+  if (problems.length > 0) return fail('invalid_input', [...new Set(problems)].join('; '));
+  const encode = ENCODERS[context];
+  return { ok: true, text: replacePlaceholders(template, (name) => encode(ownValue(values, name)!)) };
+}
+
+/** Own properties only, so `{{constructor}}` never finds Object.prototype's. */
+function ownValue(values: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.hasOwn(values, name) ? values[name] : undefined;
+}

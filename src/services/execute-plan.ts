@@ -1,0 +1,141 @@
+/** The engine: runs a plan's steps batch by batch (canary first), host by host, and reports every result. */
+import { join } from 'node:path';
+import type { Plan, PlannedStep, StepTarget } from '../domain/plan.js';
+import { failedResult, type StepResult } from '../domain/step-result.js';
+import { type HealthStepDeps, runCheck, runMonitor } from './health-steps.js';
+import type { CommandRunner, Confirmer } from './ports.js';
+import { batchHosts } from './strategy.js';
+
+export interface EngineDeps extends HealthStepDeps {
+  ssh: CommandRunner;
+  local: CommandRunner;
+  confirmer: Confirmer;
+}
+
+/** Told about everything as it happens; the service layer persists it and updates the views. */
+export interface RunObserver {
+  stepStarted(step: PlannedStep, host: string): void;
+  stepFinished(step: PlannedStep, host: string, result: StepResult): void;
+  confirmRequested(step: PlannedStep): void;
+  confirmAnswered(step: PlannedStep, answer: { ok: boolean; by: string }): void;
+}
+
+export interface ExecuteInput {
+  plan: Plan;
+  runId: string;
+  logDir: string;
+  signal: AbortSignal;
+  observer: RunObserver;
+}
+
+export interface HostFailure {
+  step: PlannedStep;
+  host: string;
+  result: StepResult;
+}
+
+export interface ExecuteOutcome {
+  status: 'succeeded' | 'failed' | 'aborted';
+  failures: HostFailure[];
+  /** Hosts never started because an earlier batch failed or the run was aborted. */
+  notStarted: string[];
+  abortReason?: string;
+}
+
+export async function executePlan(deps: EngineDeps, input: ExecuteInput): Promise<ExecuteOutcome> {
+  const { plan, signal } = input;
+  const failures: HostFailure[] = [];
+  const confirmed = new Set<number>();
+  const batches = batchHosts(
+    plan.hosts.map((h) => h.name),
+    plan.strategy,
+  );
+  let abortReason: string | undefined;
+
+  for (const [batchIndex, batch] of batches.entries()) {
+    if (signal.aborted || abortReason || failures.length > 0) {
+      return finish(failures, batches.slice(batchIndex).flat(), signal, abortReason);
+    }
+    const failedHosts = new Set<string>();
+    for (const step of plan.steps) {
+      if (signal.aborted || abortReason) break;
+      if (step.kind === 'confirm') {
+        // Asked once per run, the first time any batch reaches it.
+        if (confirmed.has(step.index)) continue;
+        input.observer.confirmRequested(step);
+        const answer = await deps.confirmer.confirm(step.confirm ?? step.name, {
+          runId: input.runId,
+          signal,
+        });
+        input.observer.confirmAnswered(step, answer);
+        if (!answer.ok) abortReason = `confirmation "${step.confirm ?? step.name}" declined by ${answer.by}`;
+        confirmed.add(step.index);
+        continue;
+      }
+      const targets = step.targets.filter((t) => batch.includes(t.host) && !failedHosts.has(t.host));
+      const results = await Promise.all(
+        targets.map(async (target) => {
+          input.observer.stepStarted(step, target.host);
+          const result = await runTarget(deps, input, step, target);
+          input.observer.stepFinished(step, target.host, result);
+          return { target, result };
+        }),
+      );
+      for (const { target, result } of results) {
+        if (result.ok) continue;
+        // continueOnError tolerates a failure, never an unknown outcome or an abort.
+        if (step.continueOnError && !result.outcomeUnknown && !result.canceled) continue;
+        failedHosts.add(target.host);
+        failures.push({ step, host: target.host, result });
+      }
+    }
+  }
+  return finish(failures, [], signal, abortReason);
+}
+
+function finish(
+  failures: HostFailure[],
+  notStarted: string[],
+  signal: AbortSignal,
+  abortReason: string | undefined,
+): ExecuteOutcome {
+  if (signal.aborted || abortReason) {
+    return { status: 'aborted', failures, notStarted, abortReason: abortReason ?? 'aborted' };
+  }
+  return { status: failures.length > 0 ? 'failed' : 'succeeded', failures, notStarted };
+}
+
+async function runTarget(
+  deps: EngineDeps,
+  input: ExecuteInput,
+  step: PlannedStep,
+  target: StepTarget,
+): Promise<StepResult> {
+  const { plan, signal } = input;
+  switch (target.kind) {
+    case 'check':
+      return runCheck(deps, target, step.timeoutMs, signal);
+    case 'monitor':
+      return runMonitor(deps, target, signal);
+    case 'run':
+    case 'local': {
+      const host = plan.hosts.find((h) => h.name === target.host);
+      if (!host) return failedResult(`host ${target.host} is not in the plan`);
+      const runner = target.kind === 'local' || host.local ? deps.local : deps.ssh;
+      return runner.run({
+        runId: input.runId,
+        stepIndex: step.index,
+        host,
+        target,
+        timeoutMs: step.timeoutMs,
+        logFile: join(input.logDir, stepLogName(step, target.host)),
+        secrets: plan.secrets,
+        signal,
+      });
+    }
+  }
+}
+
+export function stepLogName(step: PlannedStep, host: string): string {
+  return `${String(step.index + 1).padStart(2, '0')}-${host.replace(/[^A-Za-z0-9._-]/g, '_')}.log`;
+}

@@ -1,0 +1,208 @@
+/** Use cases shared by Slack and the terminal: preview a plan, open a run under the lock, execute it. */
+import { join } from 'node:path';
+import type { Plan, RunRequest } from '../domain/plan.js';
+import type { Incident, Run } from '../domain/records.js';
+import { fail, type Result } from '../domain/result.js';
+import { approvalsRequired, maskSecrets, renderPlan } from '../runbooks/plan.js';
+import type { Runbook } from '../runbooks/schema.js';
+import { type EngineDeps, type ExecuteOutcome, executePlan, type RunObserver } from './execute-plan.js';
+import type { Clock, RunStore } from './ports.js';
+
+export interface RunbookCatalog {
+  get(service: string): Runbook | undefined;
+  names(): string[];
+}
+
+export interface RollbackDeps {
+  store: RunStore;
+  catalog: RunbookCatalog;
+  engine: EngineDeps;
+  clock: Clock;
+  /** Step logs go to `<logRoot>/<runId>/`. */
+  logRoot: string;
+}
+
+export interface PreviewInput {
+  service: string;
+  env: string;
+  level: number;
+  params: Record<string, string>;
+  hosts?: string[];
+}
+
+export interface Opened {
+  incident: Incident;
+  run: Run;
+  plan: Plan;
+  approvalsNeeded: number;
+}
+
+const PREVIEW_IDS = { runId: 'RUN-ID', incidentId: 'INCIDENT-ID' };
+
+export function createRollbackService(deps: RollbackDeps) {
+  // Plans with their secret values live only in memory, keyed by run id, until the run ends.
+  const livePlans = new Map<string, Plan>();
+
+  const runbookOf = (service: string): Result<{ runbook: Runbook }> => {
+    const runbook = deps.catalog.get(service);
+    if (runbook) return { ok: true, runbook };
+    const known = deps.catalog.names();
+    return fail(
+      'unknown_service',
+      `Unknown service "${service}". Known services: ${known.join(', ') || '(none)'}`,
+    );
+  };
+
+  /** The exact plan, rendered with placeholder ids: for `rollbot plan` and the Slack modal. */
+  function preview(input: PreviewInput): Result<{ plan: Plan; runbook: Runbook }> {
+    const found = runbookOf(input.service);
+    if (!found.ok) return found;
+    const rendered = renderPlan(found.runbook, { ...input, ...PREVIEW_IDS });
+    return rendered.ok ? { ok: true, plan: rendered.plan, runbook: found.runbook } : rendered;
+  }
+
+  /** Opens the incident (or drill) and its run, holding the service+env lock. */
+  function open(request: RunRequest, options: { preApprovedBy?: string } = {}): Result<Opened> {
+    const checked = preview(request);
+    if (!checked.ok) return checked;
+    const { runbook } = checked;
+    const approvalsNeeded = request.drill ? 0 : approvalsRequired(runbook, request.level, request.severity);
+    let plan: Plan | undefined;
+    const opened = deps.store.openRun({
+      incident: {
+        kind: request.drill ? 'drill' : 'incident',
+        service: request.service,
+        env: request.env,
+        severity: request.severity,
+        level: request.level,
+        reason: request.reason,
+        requestedBy: request.requestedBy,
+      },
+      level: request.level,
+      targetMs: checked.plan.targetMs,
+      requestedBy: request.requestedBy,
+      state: approvalsNeeded === 0 || options.preApprovedBy ? 'approved' : 'pending_approval',
+      drill: request.drill,
+      render: (ids) => {
+        const rendered = renderPlan(runbook, { ...request, runId: ids.runId, incidentId: ids.incidentId });
+        if (!rendered.ok) throw new Error(rendered.message);
+        plan = rendered.plan;
+        const shown = displayPlan(rendered.plan);
+        return {
+          planHash: shown.hash,
+          planJson: JSON.stringify(shown),
+          paramsJson: JSON.stringify(shown.params),
+        };
+      },
+    });
+    if (!opened.ok)
+      return opened.code === 'locked' ? fail('locked', opened.message) : fail('not_found', opened.message);
+    if (!plan) throw new Error('store did not render the plan');
+    livePlans.set(opened.run.id, plan);
+    if (options.preApprovedBy) {
+      deps.store.appendTimeline({
+        type: 'approval.granted',
+        actor: options.preApprovedBy,
+        runId: opened.run.id,
+        data: { planHash: plan.hash, via: 'terminal' },
+      });
+    }
+    return { ok: true, incident: opened.incident, run: opened.run, plan, approvalsNeeded };
+  }
+
+  /** Runs an approved run to a terminal state. The first terminal write wins (abort vs completion). */
+  async function execute(
+    runId: string,
+    ctx: { actor: string; signal: AbortSignal; observer: RunObserver },
+  ): Promise<Result<{ outcome: ExecuteOutcome; run: Run }>> {
+    const plan = livePlans.get(runId);
+    if (!plan)
+      return fail('not_found', `Run ${runId} has no plan in memory (the bot restarted?): request it again.`);
+    const started = deps.store.transitionRun(runId, ['approved'], 'running', {
+      type: 'run.started',
+      actor: ctx.actor,
+      runId,
+      data: { planHash: plan.hash, hosts: plan.hosts.map((h) => h.name) },
+    });
+    if (!started) return fail('already_decided', `Run ${runId} is not approved or already started.`);
+    const observer = persistingObserver(deps.store, runId, ctx.observer);
+    let outcome: ExecuteOutcome;
+    try {
+      outcome = await executePlan(deps.engine, {
+        plan,
+        runId,
+        logDir: join(deps.logRoot, runId),
+        signal: ctx.signal,
+        observer,
+      });
+    } finally {
+      livePlans.delete(runId);
+    }
+    const failure = outcome.failures[0];
+    const error =
+      outcome.abortReason ??
+      (failure ? `${failure.step.name} on ${failure.host}: ${failure.result.error}` : undefined);
+    deps.store.transitionRun(
+      runId,
+      ['running'],
+      outcome.status,
+      {
+        type: 'run.finished',
+        actor: 'rollbot',
+        runId,
+        data: { status: outcome.status, error, notStarted: outcome.notStarted },
+      },
+      error ? { error } : undefined,
+    );
+    const run = deps.store.getRun(runId);
+    if (!run) throw new Error(`run ${runId} vanished`);
+    return { ok: true, outcome, run };
+  }
+
+  return { preview, open, execute };
+}
+
+export type RollbackService = ReturnType<typeof createRollbackService>;
+
+/** What may be stored and shown: the plan with every secret value masked, and no secrets list. */
+export function displayPlan(plan: Plan): Omit<Plan, 'secrets'> {
+  const { secrets, ...shown } = plan;
+  if (secrets.length === 0) return shown;
+  return JSON.parse(
+    maskSecrets(
+      JSON.stringify(shown),
+      secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
+    ),
+  );
+}
+
+function persistingObserver(store: RunStore, runId: string, next: RunObserver): RunObserver {
+  return {
+    stepStarted(step, host) {
+      store.stepStarted(runId, step.index, host, step.name, step.kind);
+      next.stepStarted(step, host);
+    },
+    stepFinished(step, host, result) {
+      store.stepFinished(runId, step.index, host, result);
+      next.stepFinished(step, host, result);
+    },
+    confirmRequested(step) {
+      store.appendTimeline({
+        type: 'run.confirm_requested',
+        actor: 'rollbot',
+        runId,
+        data: { question: step.confirm },
+      });
+      next.confirmRequested(step);
+    },
+    confirmAnswered(step, answer) {
+      store.appendTimeline({
+        type: 'run.confirmed',
+        actor: answer.by,
+        runId,
+        data: { question: step.confirm, confirmed: answer.ok },
+      });
+      next.confirmAnswered(step, answer);
+    },
+  };
+}

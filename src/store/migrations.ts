@@ -1,0 +1,107 @@
+/** Numbered schema migrations: entry i brings the database from version i to i + 1. Append only. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE incidents (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('incident', 'drill')),
+    service       TEXT NOT NULL,
+    env           TEXT NOT NULL,
+    severity      TEXT NOT NULL,
+    level         INTEGER NOT NULL,
+    reason        TEXT NOT NULL,
+    requested_by  TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+    opened_at     INTEGER NOT NULL,
+    resolved_at   INTEGER,
+    slack_channel TEXT,
+    slack_ts      TEXT
+  ) STRICT;
+
+  CREATE TABLE counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE runs (
+    id             TEXT PRIMARY KEY,
+    incident_id    TEXT NOT NULL REFERENCES incidents(id),
+    service        TEXT NOT NULL,
+    env            TEXT NOT NULL,
+    level          INTEGER NOT NULL,
+    drill          INTEGER NOT NULL CHECK (drill IN (0, 1)),
+    state          TEXT NOT NULL CHECK (state IN ('pending_approval', 'approved', 'running', 'succeeded',
+                     'failed', 'aborted', 'denied', 'expired', 'interrupted')),
+    plan_hash      TEXT NOT NULL,
+    plan_json      TEXT NOT NULL,
+    params_json    TEXT NOT NULL,
+    requested_by   TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    started_at     INTEGER,
+    finished_at    INTEGER,
+    target_ms      INTEGER NOT NULL,
+    error          TEXT,
+    escalated_from TEXT REFERENCES runs(id),
+    -- The process driving the run; see owner.ts.
+    owner_host     TEXT,
+    owner_pid      INTEGER,
+    owner_token    TEXT
+  ) STRICT;
+  CREATE INDEX runs_incident ON runs(incident_id);
+  CREATE INDEX runs_service_created ON runs(service, created_at);
+  -- The lock: at most one active run per service and environment, enforced across processes.
+  CREATE UNIQUE INDEX runs_one_active ON runs(service, env)
+    WHERE state IN ('pending_approval', 'approved', 'running');
+
+  CREATE TABLE step_results (
+    run_id      TEXT NOT NULL REFERENCES runs(id),
+    step_index  INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('running', 'ok', 'failed', 'timed_out', 'canceled',
+                  'unknown', 'skipped')),
+    exit_code   INTEGER,
+    signal      TEXT,
+    started_at  INTEGER,
+    finished_at INTEGER,
+    duration_ms INTEGER,
+    tail        TEXT,
+    error       TEXT,
+    log_file    TEXT,
+    PRIMARY KEY (run_id, step_index, host)
+  ) STRICT;
+
+  CREATE TABLE approvals (
+    run_id    TEXT NOT NULL REFERENCES runs(id),
+    approver  TEXT NOT NULL,
+    plan_hash TEXT NOT NULL,
+    decision  TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+    at        INTEGER NOT NULL,
+    UNIQUE (run_id, approver)
+  ) STRICT;
+
+  -- No foreign keys: audit rows must outlive anything they mention.
+  CREATE TABLE timeline (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          INTEGER NOT NULL,
+    type        TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    incident_id TEXT,
+    run_id      TEXT,
+    data_json   TEXT NOT NULL,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX timeline_incident ON timeline(incident_id);
+  CREATE INDEX timeline_run ON timeline(run_id);
+
+  CREATE TABLE blocked_versions (
+    service     TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    blocked_at  INTEGER NOT NULL,
+    by          TEXT NOT NULL,
+    incident_id TEXT,
+    PRIMARY KEY (service, version)
+  ) STRICT;
+  `,
+];

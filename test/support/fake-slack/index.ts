@@ -1,0 +1,25 @@
+// Fake Slack for tests: a real HTTP + WebSocket server the Bolt app talks to, and a signed HTTP driver.
+export {
+  createSlackDriver,
+  type DriverOptions,
+  type DriverResponse,
+  type SendOptions,
+  type SlackDriver,
+  signRequest,
+} from './driver.js';
+export { eventCallback, type MessageEventInput, messageEvent, urlVerification } from './events.js';
+export {
+  type BlockActionInput,
+  blockAction,
+  type PayloadContext,
+  type SlashCommandInput,
+  slashCommand,
+  stateValues,
+  VERIFICATION_TOKEN,
+  type ViewPayloadInput,
+  viewClosed,
+  viewSubmission,
+} from './payloads.js';
+export { type FakeSlack, startFakeSlack } from './server.js';
+export type { Envelope, EnvelopeType, FakeSocket, SocketAck, SocketSendOptions } from './socket.js';
+export type * from './types.js';

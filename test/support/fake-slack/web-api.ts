@@ -1,0 +1,79 @@
+// Web API front door: records each call, injects faults, checks the token and required args, dispatches.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Faults } from './faults.js';
+import { parseBody, readRaw, sendJson, sendText, tokenOf } from './http-body.js';
+import { fail, type MethodSpec } from './method-kit.js';
+import type { FakeSlackOptions, Json, MethodResult, RecordedCall } from './types.js';
+import type { Workspace } from './workspace.js';
+
+export class WebApi {
+  readonly calls: RecordedCall[] = [];
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly faults: Faults,
+    private readonly options: FakeSlackOptions,
+    private readonly methods: Record<string, MethodSpec>,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    const at = this.ws.now();
+    const parsed = await parseBody(await readRaw(req), req.headers['content-type']);
+    const token = tokenOf(req, parsed.args);
+    const { token: _token, ...args } = parsed.args;
+    const record = (status: number, result: MethodResult | undefined) => {
+      const call: RecordedCall = { method, args, at, token, status, ok: result?.ok === true };
+      if (result && typeof result.error === 'string') call.error = result.error;
+      else if (!result) call.error = status === 429 ? 'ratelimited' : 'http_error';
+      this.calls.push(call);
+    };
+
+    const spec = this.methods[method];
+    const channel = spec?.channelArg ? args[spec.channelArg] : undefined;
+    const failure = this.faults.take(method, typeof channel === 'string' ? channel : undefined);
+    if (failure?.status === 429) {
+      record(429, undefined);
+      const retryAfter = String(failure.retryAfter ?? 1);
+      return sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': retryAfter });
+    }
+    if (failure) {
+      record(failure.status, undefined);
+      return sendText(res, failure.status, 'Internal Server Error');
+    }
+
+    const result = this.dispatch(spec, token, args, parsed.binaries, parsed.badJson);
+    record(200, result);
+    sendJson(res, 200, result);
+  }
+
+  private dispatch(
+    spec: MethodSpec | undefined,
+    token: string | undefined,
+    args: Json,
+    binaries: Record<string, Buffer>,
+    badJson: string | undefined,
+  ): MethodResult {
+    if (!spec) return fail('unknown_method');
+    const denied = this.checkToken(spec, token);
+    if (denied) return denied;
+    if (badJson === 'blocks') return fail('invalid_blocks_format');
+    if (badJson) return fail('invalid_arguments', [`invalid JSON [json-pointer:/${badJson}]`]);
+    const missing = spec.required.filter((k) => args[k] === undefined || args[k] === '');
+    if (missing.length > 0) {
+      return fail(
+        'invalid_arguments',
+        missing.map((k) => `missing required field: ${k}`),
+      );
+    }
+    return spec.handle({ ws: this.ws, args, binaries, options: this.options });
+  }
+
+  /** Slack distinguishes a missing token, the wrong kind of token, and an unknown one. */
+  private checkToken(spec: MethodSpec, token: string | undefined): MethodResult | undefined {
+    if (!token) return fail('not_authed');
+    const expected = spec.token === 'app' ? this.options.appToken : this.options.botToken;
+    if (token === expected) return undefined;
+    const other = spec.token === 'app' ? this.options.botToken : this.options.appToken;
+    return token === other ? fail('not_allowed_token_type') : fail('invalid_auth');
+  }
+}

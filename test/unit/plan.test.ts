@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { SECRET_MASK } from '../../src/domain/plan.js';
+import { loadRunbookFile } from '../../src/runbooks/load.js';
+import { approvalsRequired, type PlanInput, planToText, renderPlan } from '../../src/runbooks/plan.js';
+import type { Runbook } from '../../src/runbooks/schema.js';
+
+function fixture(name: string): Runbook {
+  const { runbook, errors } = loadRunbookFile(`test/fixtures/runbooks/valid/${name}.yml`);
+  if (!runbook) throw new Error(JSON.stringify(errors));
+  return runbook;
+}
+const mimo = fixture('mimo');
+const ledger = fixture('ledger');
+const TOKEN = 's3cr3t-T0KEN';
+
+const base: PlanInput = {
+  env: 'production',
+  level: 2,
+  params: {},
+  runId: 'RUN-7',
+  incidentId: 'INC-2025-0001',
+};
+function plan(runbook: Runbook, input: Partial<PlanInput> = {}) {
+  const rendered = renderPlan(runbook, { ...base, ...input });
+  if (!rendered.ok) throw new Error(rendered.message);
+  return rendered.plan;
+}
+const ledgerPlan = (input: Partial<PlanInput> = {}) =>
+  plan(ledger, { ...input, params: { revision: '41', token: TOKEN, ...input.params } });
+
+describe('renderPlan', () => {
+  it('renders the exact per-host commands of mimo level 2', () => {
+    const p = plan(mimo);
+    expect(p).toMatchObject({ service: 'mimo', env: 'production', level: 2, levelName: 'Code rollback' });
+    expect(p.targetMs).toBe(900_000);
+    expect(p.hosts.map((h) => `${h.user}@${h.address}:${h.port}`)).toEqual([
+      'deploy@10.0.1.10:22',
+      'deploy@10.0.1.11:22',
+    ]);
+    expect(p.strategy).toEqual({ canary: 1, parallel: 5 });
+    expect(p.params).toEqual({ version: 'v2.3.0' });
+    const scripts = p.steps.map((s) => s.targets.map((t) => (t.kind === 'run' ? t.script : t.kind)));
+    const both = (cmd: string) => [cmd, cmd];
+    expect(scripts).toEqual([
+      both('tar -czf /var/backups/mimo-RUN-7.tar.gz -C /opt/app .'),
+      both('cd /opt/app && git fetch --tags && git checkout v2.3.0'),
+      both('cd /opt/app && npm ci --omit=dev'),
+      both('pm2 reload app'),
+      both('check'),
+      both('monitor'),
+    ]);
+    expect(p.steps.map((s) => [s.index, s.name, s.timeoutMs])).toEqual([
+      [0, 'Back up current state', 300_000],
+      [1, 'Check out v2.3.0', 300_000],
+      [2, 'Clean install', 600_000],
+      [3, 'Reload', 300_000],
+      [4, 'Verify version', 60_000],
+      [5, 'Stability window', 360_000],
+    ]);
+    expect(p.steps[4]?.targets[1]).toEqual({
+      host: 'mimo-2',
+      kind: 'check',
+      url: 'http://10.0.1.11:4000/health',
+      expect: { status: 200, json: { status: 'ok', version: 'v2.3.0' } },
+      requestTimeoutMs: 5000,
+    });
+    expect(p.steps[5]?.targets[0]).toMatchObject({ kind: 'monitor', everyMs: 15_000, forMs: 300_000 });
+    expect(p.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('quotes param values in shell, keeps them whole in argv, renders confirm text', () => {
+    const p = plan(mimo, { level: 3, params: { backup: 'db-2025.11.11.tar.gz' } });
+    expect(p.steps[0]).toMatchObject({
+      kind: 'confirm',
+      targets: [],
+      confirm: 'Writes since backup db-2025.11.11.tar.gz will be lost. Continue?',
+    });
+    const l = ledgerPlan({ params: { reason: 'x' } });
+    expect(l.steps[0]?.targets).toEqual([
+      {
+        host: 'ledger-a',
+        kind: 'local',
+        argv: ['kubectl', 'rollout', 'undo', 'deployment/ledger', '--to-revision=41', '--context=production'],
+      },
+    ]);
+    const drain = ledgerPlan({ level: 1, params: { reason: "it's broken; really" } });
+    expect(drain.steps[0]?.targets).toEqual([
+      { host: 'ledger-a', kind: 'run', script: `echo draining ledger-a for 'it'\\''s broken; really'` },
+    ]);
+    expect(drain.steps[1]?.targets.map((t) => t.host)).toEqual(['ledger-b']);
+  });
+
+  it('narrows to --hosts, in environment order', () => {
+    const p = plan(mimo, { hosts: ['mimo-2'] });
+    expect(p.hosts.map((h) => h.name)).toEqual(['mimo-2']);
+    expect(p.steps.every((s) => s.targets.every((t) => t.host === 'mimo-2'))).toBe(true);
+    const l = ledgerPlan({ hosts: ['ledger-c', 'ledger-b'] });
+    expect(l.hosts.map((h) => h.name)).toEqual(['ledger-b', 'ledger-c']);
+    expect(l.steps[0]?.targets).toEqual([]);
+  });
+
+  it('gives a stable hash that changes with any param, host, command or level', () => {
+    const hash = plan(mimo).hash;
+    expect(plan(mimo).hash).toBe(hash);
+    const others = [
+      plan(mimo, { params: { version: 'v2.3.1' } }).hash,
+      plan(mimo, { params: { backup: 'x.tar.gz' } }).hash,
+      plan(mimo, { hosts: ['mimo-1'] }).hash,
+      plan(mimo, { runId: 'RUN-8' }).hash,
+      plan(mimo, { level: 1 }).hash,
+      plan(mimo, { env: 'staging' }).hash,
+    ];
+    const edited: Runbook = structuredClone(mimo);
+    const step = edited.levels[2]!.steps[3]!;
+    if (step.kind === 'run') step.run = 'pm2 reload app --force';
+    others.push(plan(edited).hash);
+    expect(new Set([hash, ...others]).size).toBe(others.length + 1);
+  });
+
+  it('never shows a secret value, and the hash does not depend on it', () => {
+    const p = ledgerPlan();
+    expect(p.secrets).toEqual([TOKEN]);
+    expect(p.params.token).toBe(SECRET_MASK);
+    expect(p.steps[1]?.targets[0]).toMatchObject({
+      script: `curl -fsS -u deploy:${TOKEN} -d run=RUN-7 https://deploy.example/api`,
+    });
+    const text = planToText(p);
+    expect(text).not.toContain(TOKEN);
+    expect(text).toContain(`-u deploy:${SECRET_MASK} -d run=RUN-7`);
+    expect(text.endsWith(`Plan hash: ${p.hash}`)).toBe(true);
+    const other = ledgerPlan({ params: { token: 'another-token-42' } });
+    expect(other.hash).toBe(p.hash);
+    expect(JSON.stringify({ ...p, steps: undefined, secrets: undefined })).not.toContain(TOKEN);
+  });
+
+  it('keeps step names and confirm questions masked even in the executable steps', () => {
+    const edited: Runbook = structuredClone(ledger);
+    const step = edited.levels[2]!.steps[1]!;
+    step.name = 'Notify with {{token}}';
+    const p = plan(edited, { params: { revision: '1', token: TOKEN } });
+    expect(p.steps[1]?.name).toBe(`Notify with ${SECRET_MASK}`);
+    expect(p.steps[1]?.targets[0]).toMatchObject({ script: expect.stringContaining(TOKEN) });
+  });
+
+  it('masks a secret even in its quoted form', () => {
+    const tricky = "p'ss w0rd!x";
+    const edited: Runbook = structuredClone(ledger);
+    edited.params.token = { pattern: '.+', secret: true };
+    const p = plan(edited, { params: { revision: '1', token: tricky } });
+    expect(p.steps[1]?.targets[0]).toMatchObject({ script: expect.stringContaining(`'p'\\''ss w0rd!x'`) });
+    const text = planToText(p);
+    expect(text).not.toContain('ss w0rd');
+    expect(text).toContain(`-u deploy:${SECRET_MASK} -d`);
+  });
+
+  it('lists every param problem in one message', () => {
+    const rendered = renderPlan(ledger, {
+      ...base,
+      params: { bogus: '1', region: 'mars', reason: 'a\nb', token: 'short' },
+    });
+    expect(rendered).toEqual({
+      ok: false,
+      code: 'invalid_input',
+      message: [
+        'unknown param "bogus" (declared: revision, reason, region, token)',
+        'param revision is required for level 2',
+        'param reason contains a newline, which is refused',
+        'param region="mars" is not one of: eu, us',
+        'param token does not match pattern [A-Za-z0-9_-]{8,}',
+      ].join('; '),
+    });
+  });
+
+  it('requires only the params the level uses', () => {
+    expect(renderPlan(mimo, { ...base, level: 1 }).ok).toBe(true);
+    expect(renderPlan(mimo, { ...base, level: 3 })).toMatchObject({
+      ok: false,
+      message: 'param backup is required for level 3',
+    });
+  });
+
+  it.each(['\0', '\r', '\n'])('refuses %j in a param or a built-in', (bad) => {
+    expect(renderPlan(mimo, { ...base, params: { version: `v1.0.0${bad}` } })).toMatchObject({
+      ok: false,
+      code: 'invalid_input',
+    });
+    const viaRunId = renderPlan(mimo, { ...base, runId: `R${bad}1` });
+    expect(viaRunId).toMatchObject({ ok: false, code: 'invalid_input' });
+    if (!viaRunId.ok) expect(viaRunId.message).toMatch(/\{\{run\.id\}\} contains .*refused/);
+  });
+
+  it('maps unknown env, level and host to their codes', () => {
+    expect(renderPlan(mimo, { ...base, env: 'prod' })).toMatchObject({ ok: false, code: 'unknown_env' });
+    expect(renderPlan(mimo, { ...base, level: 4 })).toMatchObject({
+      ok: false,
+      code: 'unknown_level',
+      message: 'mimo has no level 4 (levels: 1, 2, 3)',
+    });
+    expect(renderPlan(mimo, { ...base, hosts: ['mimo-1', 'mimo-9'] })).toMatchObject({
+      ok: false,
+      code: 'unknown_host',
+      message: 'unknown host(s) mimo-9 (hosts: mimo-1, mimo-2)',
+    });
+    expect(renderPlan(mimo, { ...base, hosts: [] })).toMatchObject({ ok: false, code: 'invalid_input' });
+  });
+});
+
+describe('approvalsRequired', () => {
+  it('reads a number or a per-severity map', () => {
+    expect(approvalsRequired(mimo, 2, 'critical')).toBe(1);
+    expect(approvalsRequired(ledger, 1, 'critical')).toBe(0);
+    expect(approvalsRequired(ledger, 1, 'minor')).toBe(1);
+    expect(() => approvalsRequired(ledger, 3, 'minor')).toThrow(/no level 3/);
+  });
+});
+
+describe('planToText', () => {
+  it('lists every step and host with exact commands', () => {
+    const text = planToText(plan(mimo, { level: 3, params: { backup: 'b.tar.gz' }, hosts: ['mimo-1'] }));
+    expect(text).toContain('Plan: mimo · production · level 3 Full restore (target 45m)');
+    expect(text).toContain('Hosts: mimo-1 (deploy@10.0.1.10:22)');
+    expect(text).toContain(
+      '1. Confirm  [confirm, timeout 5m]\n     ? Writes since backup b.tar.gz will be lost. Continue?',
+    );
+    expect(text).toContain(
+      '4. Extract backup  [run, timeout 5m]\n     mimo-1 $ mkdir /opt/app && tar -xzf /var/backups/b.tar.gz -C /opt/app',
+    );
+    expect(text).toContain(
+      'mimo-1 GET http://10.0.1.10:4000/health expect 200 {"status":"ok"} every 30s for 15m',
+    );
+  });
+});

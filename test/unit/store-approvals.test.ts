@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createStore, type Store } from '../../src/store/store.js';
+
+const dirs: string[] = [];
+const stores: Store[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'rollbot-store-'));
+  dirs.push(dir);
+  const clock = { t: Date.UTC(2026, 2, 14, 9, 30), now: () => clock.t };
+  const store = createStore({ file: join(dir, 'rollbot.db'), clock });
+  stores.push(store);
+  const result = store.openRun({
+    incident: {
+      kind: 'incident',
+      service: 'mimo',
+      env: 'production',
+      severity: 'critical',
+      level: 3,
+      reason: 'data corruption',
+      requestedBy: 'U0ALICE',
+    },
+    level: 3,
+    planHash: 'plan-a',
+    planJson: '{}',
+    paramsJson: '{}',
+    targetMs: 2_700_000,
+    requestedBy: 'U0ALICE',
+    state: 'pending_approval',
+    drill: false,
+  });
+  if (!result.ok) throw new Error(result.message);
+  return { store, run: result.run };
+}
+
+describe('recordApproval', () => {
+  it('counts each approver once, however often they click', () => {
+    const { store, run } = setup();
+    expect(store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toEqual({ ok: true, count: 1 });
+    expect(store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toMatchObject({
+      ok: false,
+      code: 'already_decided',
+    });
+    expect(store.recordApproval(run.id, 'U0CAROL', 'plan-a', 'approve')).toEqual({ ok: true, count: 2 });
+    const granted = store.timeline(run.incidentId).filter((e) => e.type === 'approval.granted');
+    expect(granted.map((e) => [e.actor, e.data?.count])).toEqual([
+      ['U0BOB', 1],
+      ['U0CAROL', 2],
+    ]);
+  });
+
+  it('refuses an approval of a plan other than the pending one', () => {
+    const { store, run } = setup();
+    expect(store.recordApproval(run.id, 'U0BOB', 'plan-b', 'approve')).toMatchObject({
+      ok: false,
+      code: 'plan_changed',
+    });
+    // The refused click did not use up the approver's one decision.
+    expect(store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toEqual({ ok: true, count: 1 });
+  });
+
+  it('refuses decisions on a run that is no longer pending, or does not exist', () => {
+    const { store, run } = setup();
+    store.transitionRun(run.id, ['pending_approval'], 'approved', {
+      type: 'approval.granted',
+      actor: 'U0BOB',
+    });
+    expect(store.recordApproval(run.id, 'U0CAROL', 'plan-a', 'approve')).toMatchObject({
+      ok: false,
+      code: 'not_pending',
+    });
+    expect(store.recordApproval('INC-2026-0009-r1', 'U0CAROL', 'plan-a', 'approve')).toMatchObject({
+      ok: false,
+      code: 'not_found',
+    });
+  });
+
+  it('records a denial without counting it as an approval', () => {
+    const { store, run } = setup();
+    expect(store.recordApproval(run.id, 'U0BOB', 'plan-a', 'deny')).toEqual({ ok: true, count: 0 });
+    expect(store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toMatchObject({
+      code: 'already_decided',
+    });
+    expect(store.timeline(run.incidentId).at(-1)).toMatchObject({ type: 'approval.denied', actor: 'U0BOB' });
+  });
+});
