@@ -48,6 +48,7 @@ export function createOutputCapture(opts: OutputCaptureOptions): OutputCapture {
   const paused = new Set<Readable>();
   let backedUp = false;
   let writeError: string | undefined;
+  let finished = false;
 
   const releaseBackpressure = (): void => {
     backedUp = false;
@@ -72,6 +73,8 @@ export function createOutputCapture(opts: OutputCaptureOptions): OutputCapture {
 
   const capture: OutputCapture = {
     write(source, chunk) {
+      // Late data (after a lost connection was given up on) is dropped rather than written after end.
+      if (finished) return true;
       return emit(maskers[source].push(chunk));
     },
     onDrain(listener) {
@@ -81,7 +84,7 @@ export function createOutputCapture(opts: OutputCaptureOptions): OutputCapture {
       stream.on('data', (chunk: Buffer | string) => {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         if (!capture.write(source, buf)) {
-          //stream.pause();
+          stream.pause();
           paused.add(stream);
         }
       });
@@ -90,6 +93,7 @@ export function createOutputCapture(opts: OutputCaptureOptions): OutputCapture {
       return backedUp;
     },
     async finish() {
+      finished = true;
       emit(maskers.stdout.flush());
       emit(maskers.stderr.flush());
       await new Promise<void>((resolve) => {

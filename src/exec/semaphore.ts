@@ -8,7 +8,8 @@ export interface Semaphore {
 }
 
 export function createSemaphore(limit: number): Semaphore {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`semaphore limit must be >= 1, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`semaphore limit must be >= 1, got ${limit}`);
   let active = 0;
   const queue: Array<() => void> = [];
 

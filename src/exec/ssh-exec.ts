@@ -24,7 +24,6 @@ interface ExitInfo {
 }
 
 export const OUTCOME_UNKNOWN = 'connection lost before the command finished: outcome unknown';
-// A background process that keeps stdout open holds the channel open after the script exited.
 const AFTER_EXIT_IDLE_MS = 2000;
 
 export function execOnChannel(req: ChannelExecRequest): Promise<StepResult> {
@@ -44,7 +43,9 @@ export function execOnChannel(req: ChannelExecRequest): Promise<StepResult> {
           outcomeUnknown: lost,
           durationMs: elapsed(),
           tail: '',
-          error: lost ? `${OUTCOME_UNKNOWN} (${conn.label})` : `could not start the command on ${conn.label}: ${err.message}`,
+          error: lost
+            ? `${OUTCOME_UNKNOWN} on ${conn.label}`
+            : `could not start the command on ${conn.label}: ${err.message}`,
         });
         return;
       }
@@ -53,87 +54,122 @@ export function execOnChannel(req: ChannelExecRequest): Promise<StepResult> {
   });
 }
 
-function watchChannel(req: ChannelExecRequest, channel: ClientChannel, elapsed: () => number): Promise<StepResult> {
+interface WatchState {
+  exit: ExitInfo | undefined;
+  stopped: StopReason | undefined;
+  killSent: boolean;
+  lostReason: string | undefined;
+}
+
+interface Timers {
+  later(ms: number, fn: () => void): void;
+  clear(): void;
+}
+
+function watchChannel(
+  req: ChannelExecRequest,
+  channel: ClientChannel,
+  elapsed: () => number,
+): Promise<StepResult> {
   const capture = createOutputCapture({ logFile: req.logFile, secrets: req.secrets });
   capture.attach('stdout', channel);
   capture.attach('stderr', channel.stderr);
-  let exit: ExitInfo | undefined;
-  let stopped: StopReason | undefined;
-  let killSent = false;
-  let lostReason: string | undefined;
-  const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, fn: () => void): void => {
-    timers.add(setTimeout(fn, ms));
-  };
+  const state: WatchState = { exit: undefined, stopped: undefined, killSent: false, lostReason: undefined };
+  const timers = createTimers();
 
   return new Promise<StepResult>((resolve) => {
-    const unsubscribeLost = req.conn.onLost((reason) => {
-      lostReason = reason;
-      // ssh2 normally closes every channel when the connection goes; this is the safety net.
-      later(1000, () => void settle());
-    });
     let settled = false;
     const settle = async (): Promise<void> => {
       if (settled) return;
       settled = true;
-      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       req.stop.removeEventListener('abort', onStop);
       unsubscribeLost();
       const { tail, logFile, writeError } = await capture.finish();
-      const result = buildResult({ exit, stopped, killSent, lostReason, timeoutMs: req.timeoutMs, label: req.conn.label });
+      const result = buildResult(state, req);
       result.durationMs = elapsed();
       result.tail = tail;
       result.logFile = logFile;
       if (writeError && result.error) result.error += `; ${writeError}`;
       resolve(result);
     };
-
-    let lastActivity = performance.now();
-    const touch = (): void => {
-      lastActivity = performance.now();
-    };
-    channel.on('data', touch);
-    channel.stderr.on('data', touch);
-    const closeWhenIdle = (): void => {
-      const idle = performance.now() - lastActivity;
-      if (idle >= AFTER_EXIT_IDLE_MS && !capture.backedUp) channel.close();
-      else later(AFTER_EXIT_IDLE_MS, closeWhenIdle);
-    };
-
+    const unsubscribeLost = req.conn.onLost((reason) => {
+      state.lostReason = reason;
+      // ssh2 normally closes every channel when the connection goes; this is the safety net.
+      timers.later(1000, () => void settle());
+    });
     channel.on('exit', (code: number | null, signal?: string) => {
-      exit = { code: code ?? null, signal: signal ?? null };
-      later(AFTER_EXIT_IDLE_MS, closeWhenIdle);
+      state.exit = { code: code ?? null, signal: signal ?? null };
+      closeWhenIdleAfterExit(channel, () => capture.backedUp, timers);
     });
     channel.on('close', () => void settle());
-
     const onStop = (): void => {
-      if (exit || stopped) return;
-      stopped = req.stop.reason === 'timeout' ? 'timeout' : 'abort';
-      channel.signal('TERM');
-      later(req.killGraceMs, () => {
-        killSent = true;
-        channel.signal('KILL');
-        later(req.killGraceMs, () => {
-          channel.close();
-          // A peer that stopped answering never confirms the close.
-          later(req.killGraceMs, () => void settle());
-        });
-      });
+      if (state.exit || state.stopped) return;
+      state.stopped = req.stop.reason === 'timeout' ? 'timeout' : 'abort';
+      escalateStop(channel, state, req.killGraceMs, timers, () => void settle());
     };
     req.stop.addEventListener('abort', onStop);
     if (req.stop.aborted) onStop();
-
   });
 }
 
-function buildResult(s: {
-  exit: ExitInfo | undefined;
-  stopped: StopReason | undefined;
-  killSent: boolean;
-  lostReason: string | undefined;
-  timeoutMs: number;
-  label: string;
-}): StepResult {
+/** TERM, then KILL after the grace period, then close the channel; settle even if the peer is gone. */
+function escalateStop(
+  channel: ClientChannel,
+  state: WatchState,
+  graceMs: number,
+  timers: Timers,
+  settle: () => void,
+): void {
+  channel.signal('TERM');
+  timers.later(graceMs, () => {
+    state.killSent = true;
+    channel.signal('KILL');
+    timers.later(graceMs, () => {
+      channel.close();
+      // A peer that stopped answering never confirms the close.
+      timers.later(graceMs, settle);
+    });
+  });
+}
+
+/**
+ * After the exit status, a background process that inherited stdout can hold the channel open
+ * indefinitely; once output has been quiet for a while, close the channel ourselves.
+ */
+function closeWhenIdleAfterExit(channel: ClientChannel, backedUp: () => boolean, timers: Timers): void {
+  let lastActivity = performance.now();
+  const touch = (): void => {
+    lastActivity = performance.now();
+  };
+  channel.on('data', touch);
+  channel.stderr.on('data', touch);
+  const check = (): void => {
+    if (performance.now() - lastActivity >= AFTER_EXIT_IDLE_MS && !backedUp()) channel.close();
+    else timers.later(AFTER_EXIT_IDLE_MS, check);
+  };
+  timers.later(AFTER_EXIT_IDLE_MS, check);
+}
+
+function createTimers(): Timers {
+  const pending = new Set<NodeJS.Timeout>();
+  return {
+    later(ms, fn) {
+      const timer = setTimeout(() => {
+        pending.delete(timer);
+        fn();
+      }, ms);
+      pending.add(timer);
+    },
+    clear() {
+      for (const timer of pending) clearTimeout(timer);
+      pending.clear();
+    },
+  };
+}
+
+function buildResult(s: WatchState, req: ChannelExecRequest): StepResult {
+  const label = req.conn.label;
   const base: StepResult = {
     ok: false,
     exitCode: s.exit?.code ?? null,
@@ -145,16 +181,16 @@ function buildResult(s: {
     tail: '',
   };
   if (s.stopped) {
-    const what = s.stopped === 'timeout' ? `timed out after ${s.timeoutMs} ms` : 'canceled';
+    const what = s.stopped === 'timeout' ? `timed out after ${req.timeoutMs} ms` : 'canceled';
     const how = s.killSent ? 'sent TERM, then KILL' : 'sent TERM';
     const after = s.exit ? '' : '; no exit status arrived, it may still be running';
-    return { ...base, error: `${what} on ${s.label}: the remote process was ${how}${after}` };
+    return { ...base, error: `${what} on ${label}: the remote process was ${how}${after}` };
   }
   if (!s.exit) {
     const why = s.lostReason ? ` (${s.lostReason})` : ' (the channel closed without an exit status)';
-    return { ...base, outcomeUnknown: true, error: `${OUTCOME_UNKNOWN} on ${s.label}${why}` };
+    return { ...base, outcomeUnknown: true, error: `${OUTCOME_UNKNOWN} on ${label}${why}` };
   }
   if (s.exit.code === 0) return { ...base, ok: true };
-  if (s.exit.signal) return { ...base, error: `killed by signal ${s.exit.signal} on ${s.label}` };
-  return { ...base, error: `exited with code ${s.exit.code} on ${s.label}` };
+  if (s.exit.signal) return { ...base, error: `killed by signal ${s.exit.signal} on ${label}` };
+  return { ...base, error: `exited with code ${s.exit.code} on ${label}` };
 }

@@ -89,7 +89,10 @@ async function connect(
     knownHostsText = await readFile(opts.knownHostsFile, 'utf8');
   } catch (err) {
     forget();
-    return { ok: false, message: `cannot read known_hosts ${opts.knownHostsFile}: ${(err as Error).message}` };
+    return {
+      ok: false,
+      message: `cannot read known_hosts ${opts.knownHostsFile}: ${(err as Error).message}`,
+    };
   }
   const entries = parseKnownHosts(knownHostsText);
   const client = new Client();
@@ -153,7 +156,10 @@ async function connect(
       // ssh2 throws synchronously for an unreadable private key or a wrong passphrase.
       clients.delete(client);
       forget();
-      resolve({ ok: false, message: `cannot use the SSH private key for ${label}: ${(err as Error).message}` });
+      resolve({
+        ok: false,
+        message: `cannot use the SSH private key for ${label}: ${(err as Error).message}`,
+      });
     }
   });
 }

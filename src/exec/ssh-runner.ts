@@ -106,7 +106,10 @@ function clampTimer(ms: number): number {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : MAX_TIMER_MS;
 }
 
-function untilAborted(pending: Promise<ConnectOutcome>, signal: AbortSignal): Promise<ConnectOutcome | undefined> {
+function untilAborted(
+  pending: Promise<ConnectOutcome>,
+  signal: AbortSignal,
+): Promise<ConnectOutcome | undefined> {
   if (signal.aborted) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const onAbort = (): void => resolve(undefined);

@@ -38,7 +38,7 @@ export const hostAddress = z.string().regex(/^[A-Za-z0-9._:-]+$/, 'expected an I
 export const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'expected a Unix user name');
 
 export const ENV_NAME_RE = /^[a-z0-9][a-z0-9_-]*$/;
-export const PARAM_NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+export const PARAM_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 /**
  * Params always match in full: the pattern is wrapped, so `v\d+` cannot match inside `xv1;rm`.

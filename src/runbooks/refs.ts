@@ -1,9 +1,4 @@
-/**
- * Checks that span sections of a runbook (placeholders vs params, step hosts vs environments,
- * `health` steps vs the health section). They read the raw YAML data defensively, so they report
- * even when another part of the file fails the schema.
- */
-
+/** Checks across runbook sections: placeholders vs params, step hosts vs environments, health use. */
 import {
   BUILTIN_PLACEHOLDERS,
   findPlaceholders,
@@ -25,6 +20,7 @@ type Raw = Record<string, unknown>;
 const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 const entriesOf = (v: unknown): [string, unknown][] => (isRecord(v) ? Object.entries(v) : []);
 
+/** Reads the raw YAML data defensively, so these report even when another part fails the schema. */
 export function crossReferenceIssues(raw: unknown): RefIssue[] {
   if (!isRecord(raw)) return [];
   const issues: RefIssue[] = [];

@@ -1,8 +1,4 @@
-/**
- * Finds placeholders a runbook author put inside shell quotes, backticks or a heredoc in a `run` script.
- * rollbot quotes every value itself; wrapped again in the author's quotes, a value such as `a'; rm -rf /`
- * would close them and run, so such scripts are rejected when the runbook is loaded.
- */
+/** Finds placeholders a runbook author put inside shell quotes, backticks or a heredoc of a `run` script. */
 import { findPlaceholders } from './placeholders.js';
 
 type Where = 'single quotes' | 'double quotes' | 'backticks' | 'a heredoc';
@@ -14,6 +10,10 @@ export interface QuotedPlaceholder {
 
 const HEREDOC_RE = /^<<(-?)[ \t]*(['"]?)([A-Za-z0-9_.-]+)\2/;
 
+/**
+ * rollbot quotes every value itself; wrapped again in the author's quotes, a value such as
+ * `a'; rm -rf /` would close them and run, so such scripts are rejected when the runbook loads.
+ */
 export function quotedPlaceholders(script: string): QuotedPlaceholder[] {
   const placeholders = findPlaceholders(script);
   const contexts = shellContexts(script);

@@ -14,7 +14,10 @@ const logDir = mkdtempSync(join(tmpdir(), 'rollbot-ssh-output-'));
 
 beforeAll(async () => {
   sshd = await startSshd({ addresses: ['127.0.0.2', '127.0.0.3'] });
-  runner = createSshRunner({ privateKey: readFileSync(sshd.userKeyFile), knownHostsFile: sshd.knownHostsFile });
+  runner = createSshRunner({
+    privateKey: readFileSync(sshd.userKeyFile),
+    knownHostsFile: sshd.knownHostsFile,
+  });
 });
 afterAll(async () => {
   await runner?.close();
@@ -34,14 +37,16 @@ describe('ssh output capture', () => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 20);
     const script = `head -c ${size} /dev/zero | tr '\\0' a; echo; echo end-of-output`;
-    const result = await runner.run(runRequest(host(), script, logDir, { timeoutMs: 50_000, secrets: ['hunter2'] }));
+    const result = await runner.run(
+      runRequest(host(), script, logDir, { timeoutMs: 50_000, secrets: ['hunter2'] }),
+    );
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
     expect(result.ok).toBe(true);
     expect(statSync(result.logFile!).size).toBe(size + 1 + 'end-of-output\n'.length);
     expect(Buffer.byteLength(result.tail)).toBeLessThanOrEqual(16 * 1024);
     expect(result.tail.endsWith('aaaa\nend-of-output\n')).toBe(true);
-    if (process.env.RSS_DEBUG) console.log("RSS growth MB", (peak - baseline) / 1e6, process.memoryUsage());
+    if (process.env.RSS_DEBUG) console.log('RSS growth MB', (peak - baseline) / 1e6, process.memoryUsage());
     expect(peak - baseline).toBeLessThan(100 * 1024 * 1024);
   });
 
@@ -52,7 +57,7 @@ describe('ssh output capture', () => {
     const script = [
       "printf 'token=hunter'; sleep 0.3; printf '2-XYZ and more\\n'",
       "printf 'err hunt' >&2; sleep 0.3; printf 'er2-XYZ\\n' >&2",
-      "a=hunter2; printf '%s-%s\\n' \"$a\" XYZ",
+      'a=hunter2; printf \'%s-%s\\n\' "$a" XYZ',
     ].join('\n');
     const result = await runner.run(runRequest(host(3), script, logDir, { secrets: [secret] }));
     const log = readFileSync(result.logFile!, 'utf8');

@@ -16,7 +16,10 @@ const logDir = mkdtempSync(join(tmpdir(), 'rollbot-ssh-logs-'));
 
 beforeAll(async () => {
   sshd = await startSshd({ addresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4'] });
-  runner = createSshRunner({ privateKey: readFileSync(sshd.userKeyFile), knownHostsFile: sshd.knownHostsFile });
+  runner = createSshRunner({
+    privateKey: readFileSync(sshd.userKeyFile),
+    knownHostsFile: sshd.knownHostsFile,
+  });
 });
 afterAll(async () => {
   await runner?.close();
@@ -30,7 +33,9 @@ const markerPath = () => `${sshd.home}/marker-${randomUUID()}`;
 
 describe('ssh runner against a real sshd', () => {
   it('runs a script as the login user and captures stdout, stderr and the exit code', async () => {
-    const result = await runner.run(runRequest(host(), 'echo "hello $(id -un)"; echo oops >&2; exit 0', logDir));
+    const result = await runner.run(
+      runRequest(host(), 'echo "hello $(id -un)"; echo oops >&2; exit 0', logDir),
+    );
     expect(result).toMatchObject({ ok: true, exitCode: 0, signal: null, outcomeUnknown: false });
     expect(result.tail).toBe('hello rollbot-test\noops\n');
     expect(readFileSync(result.logFile!, 'utf8')).toBe('hello rollbot-test\noops\n');
@@ -39,7 +44,13 @@ describe('ssh runner against a real sshd', () => {
 
   it('reports a non-zero exit as data, not an exception', async () => {
     const result = await runner.run(runRequest(host(3), 'echo failing; exit 42', logDir));
-    expect(result).toMatchObject({ ok: false, exitCode: 42, timedOut: false, canceled: false, outcomeUnknown: false });
+    expect(result).toMatchObject({
+      ok: false,
+      exitCode: 42,
+      timedOut: false,
+      canceled: false,
+      outcomeUnknown: false,
+    });
     expect(result.error).toContain(`exited with code 42 on rollbot-test@127.0.0.3:${sshd.port}`);
     expect(result.tail).toBe('failing\n');
   });
@@ -58,7 +69,9 @@ describe('ssh runner against a real sshd', () => {
   });
 
   it('runs 12 concurrent steps on one host by queueing past 10 channels', async () => {
-    const steps = Array.from({ length: 12 }, (_, i) => runner.run(runRequest(host(), `sleep 0.3; echo ${i}`, logDir)));
+    const steps = Array.from({ length: 12 }, (_, i) =>
+      runner.run(runRequest(host(), `sleep 0.3; echo ${i}`, logDir)),
+    );
     const results = await Promise.all(steps);
     expect(results.map((r) => r.ok)).toEqual(Array(12).fill(true));
     expect(results.map((r) => r.tail)).toEqual(Array.from({ length: 12 }, (_, i) => `${i}\n`));
@@ -119,7 +132,9 @@ describe('ssh runner against a real sshd', () => {
     });
     const refusedAuth = await stranger.run(runRequest(host(), 'true', logDir));
     await stranger.close();
-    expect(refusedAuth.error).toBe(`authentication refused by rollbot-test@127.0.0.2:${sshd.port}: the SSH key is not accepted for that user`);
+    expect(refusedAuth.error).toBe(
+      `authentication refused by rollbot-test@127.0.0.2:${sshd.port}: the SSH key is not accepted for that user`,
+    );
     const closedPort = await runner.run(runRequest(sshHost('127.0.0.2', 1, sshd.user), 'true', logDir));
     expect(closedPort.error).toContain('connection refused by rollbot-test@127.0.0.2:1');
   });

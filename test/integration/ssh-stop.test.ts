@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner } from '../../src/exec/ssh-runner.js';
 import type { CommandRunner } from '../../src/services/ports.js';
 import { runRequest, sshHost } from '../support/exec-request.js';
-import { isProcessRunning, runAsTestUser, sleep, waitForProcessGone } from '../support/host-user.js';
+import {
+  descendantsOf,
+  isProcessRunning,
+  runAsTestUser,
+  sleep,
+  waitForProcessGone,
+} from '../support/host-user.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
 
 let sshd: SshdHandle;
@@ -27,7 +33,9 @@ afterAll(async () => {
   await runner?.close();
   await sshd?.stop();
   // If a test failed, the processes it started may still run: end them by the PIDs they wrote.
-  await runAsTestUser(`cat ${workDir}/*.script ${workDir}/*.child ${workDir}/*.stubborn 2>/dev/null | xargs -r kill -KILL`);
+  await runAsTestUser(
+    `cat ${workDir}/*.script ${workDir}/*.child ${workDir}/*.stubborn 2>/dev/null | xargs -r kill -KILL`,
+  );
   await runAsTestUser(`rm -rf ${workDir}`);
   rmSync(logDir, { recursive: true, force: true });
 });
@@ -46,7 +54,11 @@ function stubbornScript(tag: string): string {
 
 async function pidsOf(tag: string): Promise<number[]> {
   const files = ['script', 'child', 'stubborn'].map((f) => `${workDir}/${tag}.${f}`);
-  for (let i = 0; i < 200 && !files.every((f) => existsSync(f) && readFileSync(f, 'utf8').trim() !== ''); i++) {
+  for (
+    let i = 0;
+    i < 200 && !files.every((f) => existsSync(f) && readFileSync(f, 'utf8').trim() !== '');
+    i++
+  ) {
     await sleep(25);
   }
   return files.map((f) => Number(readFileSync(f, 'utf8')));
@@ -55,7 +67,9 @@ async function pidsOf(tag: string): Promise<number[]> {
 describe('stopping remote commands', () => {
   it('abort sends TERM then KILL and the script and all its children really stop', async () => {
     const controller = new AbortController();
-    const pending = runner.run(runRequest(host(), stubbornScript('abort'), logDir, { signal: controller.signal }));
+    const pending = runner.run(
+      runRequest(host(), stubbornScript('abort'), logDir, { signal: controller.signal }),
+    );
     const pids = await pidsOf('abort');
     for (const pid of pids) expect(await isProcessRunning(pid)).toBe(true);
     controller.abort();
@@ -67,7 +81,9 @@ describe('stopping remote commands', () => {
   });
 
   it('a step timeout gives timedOut and stops the process the same way', async () => {
-    const result = await runner.run(runRequest(host(3), stubbornScript('timeout'), logDir, { timeoutMs: 1500 }));
+    const result = await runner.run(
+      runRequest(host(3), stubbornScript('timeout'), logDir, { timeoutMs: 1500 }),
+    );
     const pids = await pidsOf('timeout');
     expect(result).toMatchObject({ ok: false, timedOut: true, canceled: false, outcomeUnknown: false });
     expect(result.error).toContain('timed out after 1500 ms');
@@ -78,7 +94,9 @@ describe('stopping remote commands', () => {
   it('a script that exits on TERM is canceled without waiting for KILL', async () => {
     const controller = new AbortController();
     const pending = runner.run(
-      runRequest(host(4), `echo $$ > ${workDir}/quick.script; exec sleep 300`, logDir, { signal: controller.signal }),
+      runRequest(host(4), `echo $$ > ${workDir}/quick.script; exec sleep 300`, logDir, {
+        signal: controller.signal,
+      }),
     );
     await sleep(300);
     controller.abort();
@@ -98,6 +116,30 @@ describe('stopping remote commands', () => {
     expect(result.tail).toBe('begun\n');
     const next = await runner.run(runRequest(host(), 'echo back', logDir));
     expect(next).toMatchObject({ ok: true, tail: 'back\n' });
+  });
+
+  it('a frozen host is noticed by keepalive and gives outcomeUnknown', async () => {
+    const watchful = createSshRunner({
+      privateKey: readFileSync(sshd.userKeyFile),
+      knownHostsFile: sshd.knownHostsFile,
+      keepaliveIntervalMs: 200,
+      keepaliveCountMax: 2,
+    });
+    try {
+      const started = `${workDir}/frozen.started`;
+      const pending = watchful.run(runRequest(host(4), `touch ${started}; sleep 30`, logDir));
+      for (let i = 0; i < 200 && !existsSync(started); i++) await sleep(25);
+      // SIGSTOP every session process: the TCP connection stays up but nothing answers.
+      const frozen = await descendantsOf(sshd.pid);
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+      const result = await pending;
+      expect(result).toMatchObject({ ok: false, outcomeUnknown: true });
+      expect(result.error).toContain('outcome unknown');
+      expect(result.durationMs).toBeLessThan(5000);
+    } finally {
+      await watchful.close();
+      await sshd.killSessions();
+    }
   });
 
   it('a step that leaves a background process holding stdout still finishes with its exit code', async () => {

@@ -20,7 +20,11 @@ export async function sh(file: string, args: readonly string[]): Promise<ShellRe
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string; message: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? e.message };
+    return {
+      code: typeof e.code === 'number' ? e.code : 1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? e.message,
+    };
   }
 }
 
@@ -48,7 +52,12 @@ export async function ensureTestUser(): Promise<{ user: string; home: string; ui
       continue;
     }
     const fields = passwd.stdout.trim().split(':');
-    return { user: TEST_USER, home: fields[5] ?? `/home/${TEST_USER}`, uid: Number(fields[2]), gid: Number(fields[3]) };
+    return {
+      user: TEST_USER,
+      home: fields[5] ?? `/home/${TEST_USER}`,
+      uid: Number(fields[2]),
+      gid: Number(fields[3]),
+    };
   }
   throw new Error(`could not create or unlock the test user ${TEST_USER}`);
 }

@@ -96,13 +96,20 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
 }
 
 /** `count` hosts 127.0.0.1 … 127.0.0.<count> (count <= 254), e.g. 50 for the fan-out benchmark. */
-export function startSshdFleet(count: number, opts: Omit<SshdOptions, 'addresses'> = {}): Promise<SshdHandle> {
+export function startSshdFleet(
+  count: number,
+  opts: Omit<SshdOptions, 'addresses'> = {},
+): Promise<SshdHandle> {
   if (count < 1 || count > 254) throw new RangeError(`fleet size must be 1..254, got ${count}`);
   return startSshd({ ...opts, addresses: Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`) });
 }
 
 /** A known_hosts whose entries carry a freshly generated (wrong) key: a "changed host key". */
-export async function writeWrongKnownHosts(addresses: readonly string[], port: number, file: string): Promise<string> {
+export async function writeWrongKnownHosts(
+  addresses: readonly string[],
+  port: number,
+  file: string,
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'rollbot-wrongkey-'));
   try {
     await keygen(join(dir, 'other'));
@@ -120,7 +127,10 @@ async function keygen(file: string): Promise<void> {
 }
 
 /** One authorized_keys file per harness, so parallel test files never overwrite each other's keys. */
-async function installUserKey(account: { home: string; uid: number; gid: number }, dir: string): Promise<string> {
+async function installUserKey(
+  account: { home: string; uid: number; gid: number },
+  dir: string,
+): Promise<string> {
   const sshDir = join(account.home, '.ssh');
   const keysDir = join(sshDir, 'authorized_keys.d');
   for (const path of [sshDir, keysDir]) {

@@ -27,14 +27,19 @@ describe('known_hosts', () => {
 
   it('matches plain host lists on port 22 and [host]:port on other ports', () => {
     const entries = parseKnownHosts(
-      ['# comment', '', `web-1,10.0.0.5 ${good.line} comment here`, `[10.0.0.6]:2222 ${good.line}`].join('\n'),
+      ['# comment', '', `web-1,10.0.0.5 ${good.line} comment here`, `[10.0.0.6]:2222 ${good.line}`].join(
+        '\n',
+      ),
     );
     expect(entries).toHaveLength(2);
     expect(verifyHostKey(entries, '10.0.0.5', 22, good.blob)).toEqual({ ok: true });
     expect(verifyHostKey(entries, 'WEB-1', 22, good.blob)).toEqual({ ok: true });
     expect(verifyHostKey(entries, '10.0.0.6', 2222, good.blob)).toEqual({ ok: true });
     // A plain entry is for port 22 only; [host]:port is for that port only.
-    expect(verifyHostKey(entries, '10.0.0.5', 2222, good.blob)).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(verifyHostKey(entries, '10.0.0.5', 2222, good.blob)).toMatchObject({
+      ok: false,
+      reason: 'unknown',
+    });
     expect(verifyHostKey(entries, '10.0.0.6', 22, good.blob)).toMatchObject({ ok: false, reason: 'unknown' });
   });
 
@@ -59,9 +64,15 @@ describe('known_hosts', () => {
   });
 
   it('refuses a changed key loudly with both fingerprints and the fix', () => {
-    const verdict = verifyHostKey(parseKnownHosts(`[10.0.0.7]:2222 ${good.line}`), '10.0.0.7', 2222, other.blob, {
-      file: '/etc/rollbot/known_hosts',
-    });
+    const verdict = verifyHostKey(
+      parseKnownHosts(`[10.0.0.7]:2222 ${good.line}`),
+      '10.0.0.7',
+      2222,
+      other.blob,
+      {
+        file: '/etc/rollbot/known_hosts',
+      },
+    );
     expect(verdict.ok).toBe(false);
     if (verdict.ok) return;
     expect(verdict.reason).toBe('changed');
@@ -90,7 +101,9 @@ describe('known_hosts', () => {
     expect(entries).toHaveLength(3);
     expect(verifyHostKey(entries, '10.0.0.9', 22, good.blob)).toMatchObject({ ok: false, reason: 'revoked' });
     // The cert-authority line is not a host key: the host stays unknown rather than "ok".
-    expect(verifyHostKey(entries, 'a.example', 22, newKey('third').blob)).toMatchObject({ reason: 'unknown' });
+    expect(verifyHostKey(entries, 'a.example', 22, newKey('third').blob)).toMatchObject({
+      reason: 'unknown',
+    });
   });
 
   it('skips malformed lines', () => {

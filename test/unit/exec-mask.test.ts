@@ -5,7 +5,9 @@ import { createSecretMasker, maskSecrets } from '../../src/exec/mask.js';
 
 /** Splits `data` at the given cut points (positions taken modulo the length). */
 function split(data: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => (data.length === 0 ? 0 : c % (data.length + 1))))].sort((a, b) => a - b);
+  const points = [...new Set(cuts.map((c) => (data.length === 0 ? 0 : c % (data.length + 1))))].sort(
+    (a, b) => a - b,
+  );
   const parts: Buffer[] = [];
   let last = 0;
   for (const point of points) {
@@ -52,7 +54,11 @@ describe('createSecretMasker', () => {
           const text = pieces.join('|');
           const output = maskChunks(['tok-123', 'tok-123456', 'pw', ''], split(Buffer.from(text), cuts));
           for (const s of ['tok-123', 'pw']) expect(output).not.toContain(s);
-          expect(output).toBe(pieces.map((p) => (p === 'tok-123' || p === 'tok-123456' || p === 'pw' ? SECRET_MASK : p)).join('|'));
+          expect(output).toBe(
+            pieces
+              .map((p) => (p === 'tok-123' || p === 'tok-123456' || p === 'pw' ? SECRET_MASK : p))
+              .join('|'),
+          );
         },
       ),
       { numRuns: 300 },

@@ -28,7 +28,8 @@ describe('createOutputCapture', () => {
   it('keeps only the last tailBytes in the tail and everything in the file', async () => {
     const logFile = join(dir, 'big.log');
     const capture = createOutputCapture({ logFile, secrets: [], tailBytes: 100 });
-    for (let i = 0; i < 1000; i++) capture.write('stdout', Buffer.from(`line ${String(i).padStart(4, '0')}\n`));
+    for (let i = 0; i < 1000; i++)
+      capture.write('stdout', Buffer.from(`line ${String(i).padStart(4, '0')}\n`));
     const { tail } = await capture.finish();
     expect(Buffer.byteLength(tail)).toBeLessThanOrEqual(100);
     expect(tail.endsWith('line 0999\n')).toBe(true);

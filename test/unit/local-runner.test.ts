@@ -58,7 +58,8 @@ describe('local runner', () => {
   });
 
   it('does not hand the bot environment to steps', async () => {
-    const result = await runner.run(request(sh('echo "token=${SLACK_BOT_TOKEN:-none} run=$ROLLBOT_RUN_ID"')));
+    const script = 'echo "token=$' + '{SLACK_BOT_TOKEN:-none} run=$ROLLBOT_RUN_ID"';
+    const result = await runner.run(request(sh(script)));
     expect(result.tail.trim()).toBe('token=none run=INC-2026-0001-r1');
   });
 

@@ -87,7 +87,15 @@ describe('renderPlan', () => {
     expect(drain.steps[0]?.targets).toEqual([
       { host: 'ledger-a', kind: 'run', script: `echo draining ledger-a for 'it'\\''s broken; really'` },
     ]);
-    expect(drain.steps[1]?.targets.map((t) => t.host)).toEqual(['ledger-b']);
+    expect(drain.steps[1]?.targets).toEqual([
+      {
+        host: 'ledger-b',
+        kind: 'check',
+        url: 'http://ledger-b.internal:8080/ready',
+        expect: { status: 204, json: {} },
+        requestTimeoutMs: 5000,
+      },
+    ]);
   });
 
   it('narrows to --hosts, in environment order', () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runbookJsonSchema } from '../../src/runbooks/json-schema.js';
 import { formatRunbookErrors, loadRunbookFile, loadRunbooks } from '../../src/runbooks/load.js';
 
 const FIXTURES = 'test/fixtures/runbooks';
@@ -104,5 +105,18 @@ describe('loadRunbooks', () => {
       expect(missing.errors[0]).toMatchObject({ file: join(dir, 'nope'), line: 1, column: 1 });
       expect(missing.errors[0]?.message).toMatch(/^cannot read runbook folder/);
     });
+  });
+});
+
+describe('runbookJsonSchema', () => {
+  it('describes the input format for editors, strict like the loader', () => {
+    const schema = runbookJsonSchema() as {
+      properties: Record<string, unknown>;
+      additionalProperties: boolean;
+    };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['service', 'approvers', 'environments', 'params', 'levels']),
+    );
+    expect(schema.additionalProperties).toBe(false);
   });
 });

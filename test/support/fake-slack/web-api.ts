@@ -30,7 +30,9 @@ export class WebApi {
 
     const spec = this.methods[method];
     const channel = spec?.channelArg ? args[spec.channelArg] : undefined;
-    const failure = this.faults.take(method, typeof channel === 'string' ? channel : undefined);
+    const channelId =
+      typeof channel === 'string' ? (this.ws.resolveChannel(channel)?.id ?? channel) : undefined;
+    const failure = this.faults.take(method, channelId);
     if (failure?.status === 429) {
       record(429, undefined);
       const retryAfter = String(failure.retryAfter ?? 1);

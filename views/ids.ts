@@ -1,0 +1,70 @@
+/** Every callback_id, action_id and block_id rollbot's views use, and the ids-only button value format. */
+import { BUTTON_VALUE_MAX } from './limits.js';
+
+// Request modal: callback and one block per field; each input block holds one element.
+export const REQUEST_MODAL = 'rollback_request';
+export const SERVICE_BLOCK = 'service';
+export const SERVICE_SELECT = 'service_select';
+export const ENV_BLOCK = 'env';
+export const ENV_SELECT = 'env_select';
+export const SEVERITY_BLOCK = 'severity';
+export const SEVERITY_RADIO = 'severity_radio';
+export const SEVERITY_CRITERIA_BLOCK = 'severity_criteria';
+export const LEVEL_BLOCK = 'level';
+export const LEVEL_RADIO = 'level_radio';
+export const HOSTS_BLOCK = 'hosts';
+export const HOSTS_SELECT = 'hosts_select';
+export const REASON_BLOCK = 'reason';
+export const REASON_INPUT = 'reason_input';
+/** Param inputs live in block `param:<name>`, each with the action id PARAM_ACTION. */
+export const PARAM_BLOCK_PREFIX = 'param:';
+export const PARAM_ACTION = 'value';
+
+// Message buttons (action ids) and the actions blocks that hold them.
+export const APPROVE = 'approve';
+export const DENY = 'deny';
+export const ABORT = 'abort';
+export const RETRY_STEP = 'retry_step';
+export const ESCALATE = 'escalate';
+export const RESOLVED = 'resolved';
+export const CONFIRM_CONTINUE = 'confirm_continue';
+export const CONFIRM_CANCEL = 'confirm_cancel';
+export const APPROVAL_ACTIONS_BLOCK = 'approval_actions';
+export const PROGRESS_ACTIONS_BLOCK = 'progress_actions';
+
+export function paramBlockId(name: string): string {
+  return `${PARAM_BLOCK_PREFIX}${name}`;
+}
+
+/** The param name of a `param:<name>` block id, or undefined for any other block. */
+export function paramNameOf(blockId: string): string | undefined {
+  if (!blockId.startsWith(PARAM_BLOCK_PREFIX)) return undefined;
+  const name = blockId.slice(PARAM_BLOCK_PREFIX.length);
+  return name === '' ? undefined : name;
+}
+
+/**
+ * What a button `value` carries: ids only, never text a person typed. The listener parses it back
+ * with zod (`JSON.parse` then an object schema with these optional keys).
+ */
+export interface ActionValue {
+  runId: string;
+  planHash?: string;
+  stepIndex?: number;
+  /** The level an Escalate button asks for. */
+  level?: number;
+}
+
+/** Encodes an ActionValue as compact JSON; throws if ids ever grew past Slack's value limit (a bug). */
+export function encodeActionValue(value: ActionValue): string {
+  const encoded = JSON.stringify({
+    runId: value.runId,
+    planHash: value.planHash,
+    stepIndex: value.stepIndex,
+    level: value.level,
+  });
+  if (encoded.length > BUTTON_VALUE_MAX) {
+    throw new RangeError(`button value is ${encoded.length} characters (max ${BUTTON_VALUE_MAX})`);
+  }
+  return encoded;
+}
