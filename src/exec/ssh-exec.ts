@@ -1,6 +1,6 @@
 /** Runs one command on one pooled connection's exec channel and turns what happens into a StepResult. */
 import type { ClientChannel } from 'ssh2';
-import type { StepResult } from '../domain/step-result.js';
+import { failedResult, type StepResult } from '../domain/step-result.js';
 import { createOutputCapture } from './output.js';
 import type { PooledConnection } from './ssh-pool.js';
 
@@ -28,29 +28,27 @@ const AFTER_EXIT_IDLE_MS = 2000;
 
 export function execOnChannel(req: ChannelExecRequest): Promise<StepResult> {
   const { conn } = req;
+  const elapsed = (): number => Math.round(performance.now() - req.startedAt);
   return new Promise<StepResult>((resolve) => {
-    conn.client.exec(req.command, (err, channel) => {
-      const elapsed = (): number => Math.round(performance.now() - req.startedAt);
-      if (err) {
+    try {
+      conn.client.exec(req.command, (err, channel) => {
+        if (!err) {
+          watchChannel(req, channel, elapsed).then(resolve);
+          return;
+        }
         // If the link died while the exec request was in flight, the command may have started.
-        const lost = !conn.isAlive();
-        resolve({
-          ok: false,
-          exitCode: null,
-          signal: null,
-          timedOut: false,
-          canceled: false,
-          outcomeUnknown: lost,
-          durationMs: elapsed(),
-          tail: '',
-          error: lost
-            ? `${OUTCOME_UNKNOWN} on ${conn.label}`
-            : `could not start the command on ${conn.label}: ${err.message}`,
-        });
-        return;
-      }
-      watchChannel(req, channel, elapsed).then(resolve);
-    });
+        if (!conn.isAlive()) {
+          resolve(failedResult(`${OUTCOME_UNKNOWN} on ${conn.label}`, elapsed(), { outcomeUnknown: true }));
+        } else {
+          resolve(failedResult(`could not start the command on ${conn.label}: ${err.message}`, elapsed()));
+        }
+      });
+    } catch (err) {
+      // ssh2 throws "Not connected" synchronously when the socket just closed: nothing was sent.
+      resolve(
+        failedResult(`could not start the command on ${conn.label}: ${(err as Error).message}`, elapsed()),
+      );
+    }
   });
 }
 

@@ -1,10 +1,13 @@
 /** Real OpenSSH sshd processes on loopback addresses for integration tests and benchmarks. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { descendantsOf, ensureTestUser, killAll, sh, sleep, TEST_USER } from './host-user.js';
+import { join } from 'node:path';
+import { descendantsOf, ensureTestUser, killAll, sleep, TEST_USER } from './host-user.js';
+import { installUserKey, keygen, sshdConfig } from './sshd-files.js';
+
+export { writeWrongKnownHosts } from './sshd-files.js';
 
 export interface SshdOptions {
   /** Loopback addresses to listen on, e.g. ['127.0.0.2', '127.0.0.3']; 16 per sshd process. */
@@ -56,7 +59,15 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
     const started: ChildProcess[] = [];
     try {
       for (const [index, addresses] of groups.entries()) {
-        const config = sshdConfig({ dir, port, addresses, authorizedKeysFile, opts, index });
+        const config = sshdConfig({
+          dir,
+          port,
+          addresses,
+          authorizedKeysFile,
+          maxStartups: opts.maxStartups,
+          extraConfig: opts.extraConfig,
+          index,
+        });
         await writeFile(join(dir, `sshd_config.${index}`), config);
         started.push(await launch(dir, index, port, addresses));
       }
@@ -102,77 +113,6 @@ export function startSshdFleet(
 ): Promise<SshdHandle> {
   if (count < 1 || count > 254) throw new RangeError(`fleet size must be 1..254, got ${count}`);
   return startSshd({ ...opts, addresses: Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`) });
-}
-
-/** A known_hosts whose entries carry a freshly generated (wrong) key: a "changed host key". */
-export async function writeWrongKnownHosts(
-  addresses: readonly string[],
-  port: number,
-  file: string,
-): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'rollbot-wrongkey-'));
-  try {
-    await keygen(join(dir, 'other'));
-    const pub = (await readFile(join(dir, 'other.pub'), 'utf8')).split(' ').slice(0, 2).join(' ');
-    await writeFile(file, addresses.map((a) => `[${a}]:${port} ${pub}\n`).join(''));
-    return file;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function keygen(file: string): Promise<void> {
-  const result = await sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'rollbot-test', '-f', file]);
-  if (result.code !== 0) throw new Error(`ssh-keygen failed: ${result.stderr}`);
-}
-
-/** One authorized_keys file per harness, so parallel test files never overwrite each other's keys. */
-async function installUserKey(
-  account: { home: string; uid: number; gid: number },
-  dir: string,
-): Promise<string> {
-  const sshDir = join(account.home, '.ssh');
-  const keysDir = join(sshDir, 'authorized_keys.d');
-  for (const path of [sshDir, keysDir]) {
-    await mkdir(path, { recursive: true });
-    await chown(path, account.uid, account.gid);
-    await chmod(path, 0o700);
-  }
-  const file = join(keysDir, basename(dir));
-  await writeFile(file, await readFile(join(dir, 'user_ed25519.pub')), { mode: 0o600 });
-  await chown(file, account.uid, account.gid);
-  return file;
-}
-
-function sshdConfig(c: {
-  dir: string;
-  port: number;
-  addresses: string[];
-  authorizedKeysFile: string;
-  opts: SshdOptions;
-  index: number;
-}): string {
-  return [
-    c.opts.extraConfig ?? '',
-    `Port ${c.port}`,
-    ...c.addresses.map((a) => `ListenAddress ${a}`),
-    `HostKey ${join(c.dir, 'host_ed25519')}`,
-    `PidFile ${join(c.dir, `sshd.${c.index}.pid`)}`,
-    `AuthorizedKeysFile ${c.authorizedKeysFile}`,
-    `AllowUsers ${TEST_USER}`,
-    'UsePAM no',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'PermitRootLogin no',
-    'StrictModes yes',
-    'MaxSessions 10',
-    `MaxStartups ${c.opts.maxStartups ?? '200:30:400'}`,
-    'LogLevel VERBOSE',
-    'UseDNS no',
-    'PrintMotd no',
-    'X11Forwarding no',
-    '',
-  ].join('\n');
 }
 
 /** Starts `sshd -D` in the foreground (so we hold its PID) and waits until every address answers. */
