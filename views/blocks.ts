@@ -56,11 +56,17 @@ export function section(text: string): SectionBlock {
 }
 
 export function fieldsSection(fields: readonly string[]): SectionBlock {
-  return { type: 'section', fields: fields.slice(0, SECTION_FIELDS_MAX).map((f) => md(f, SECTION_FIELD_MAX)) };
+  return {
+    type: 'section',
+    fields: fields.slice(0, SECTION_FIELDS_MAX).map((f) => md(f, SECTION_FIELD_MAX)),
+  };
 }
 
 export function context(...texts: string[]): ContextBlock {
-  return { type: 'context', elements: texts.slice(0, CONTEXT_ELEMENTS_MAX).map((t) => md(t, CONTEXT_TEXT_MAX)) };
+  return {
+    type: 'context',
+    elements: texts.slice(0, CONTEXT_ELEMENTS_MAX).map((t) => md(t, CONTEXT_TEXT_MAX)),
+  };
 }
 
 export function divider(): DividerBlock {
@@ -90,7 +96,7 @@ export function button(spec: ButtonSpec): Button {
   };
 }
 
-/** A confirm dialog; `text` is mrkdwn the caller has already escaped. */
+/** A confirm dialog. Plain text only (Slack's confirm text is plain_text), so nothing in it is parsed. */
 export function confirmDialog(
   title: string,
   text: string,
@@ -100,7 +106,7 @@ export function confirmDialog(
 ): ConfirmationDialog {
   return {
     title: plain(title, CONFIRM_TITLE_MAX),
-    text: md(text, CONFIRM_TEXT_MAX),
+    text: plain(text, CONFIRM_TEXT_MAX),
     confirm: plain(confirm, CONFIRM_BUTTON_MAX),
     deny: plain(deny, CONFIRM_BUTTON_MAX),
     ...(style ? { style } : {}),

@@ -12,7 +12,11 @@ export const SEVERITY_RADIO = 'severity_radio';
 export const SEVERITY_CRITERIA_BLOCK = 'severity_criteria';
 export const LEVEL_BLOCK = 'level';
 export const LEVEL_RADIO = 'level_radio';
-export const HOSTS_BLOCK = 'hosts';
+/**
+ * Hosts live in block `hosts:<env>`: a new block id per environment makes Slack drop the previous
+ * environment's selection when the modal is re-rendered (same ids would carry it over).
+ */
+export const HOSTS_BLOCK_PREFIX = 'hosts:';
 export const HOSTS_SELECT = 'hosts_select';
 export const REASON_BLOCK = 'reason';
 export const REASON_INPUT = 'reason_input';
@@ -31,6 +35,10 @@ export const CONFIRM_CONTINUE = 'confirm_continue';
 export const CONFIRM_CANCEL = 'confirm_cancel';
 export const APPROVAL_ACTIONS_BLOCK = 'approval_actions';
 export const PROGRESS_ACTIONS_BLOCK = 'progress_actions';
+
+export function hostsBlockId(env: string): string {
+  return `${HOSTS_BLOCK_PREFIX}${env}`;
+}
 
 export function paramBlockId(name: string): string {
   return `${PARAM_BLOCK_PREFIX}${name}`;

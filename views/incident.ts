@@ -108,7 +108,8 @@ function fields(input: IncidentMessageInput): string[] {
 function eta(input: IncidentMessageInput): string {
   const target = humanDuration(input.targetMs);
   const { run, status, now } = input;
-  if (status !== 'rolling_back' || run.startedAt === null || now === undefined) return `~${target} (level target)`;
+  if (status !== 'rolling_back' || run.startedAt === null || now === undefined)
+    return `~${target} (level target)`;
   const left = input.targetMs - (now - run.startedAt);
   return left > 0 ? `~${humanDuration(left)} left (target ${target})` : `over target ${target}`;
 }

@@ -68,7 +68,12 @@ export function fitBlocks(blocks: readonly KnownBlock[], max: number): KnownBloc
   const omitted = blocks.length - kept.length;
   const note: KnownBlock = {
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `… ${omitted} more block${omitted === 1 ? '' : 's'} omitted to fit Slack's limits` }],
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `… ${omitted} more block${omitted === 1 ? '' : 's'} omitted to fit Slack's limits`,
+      },
+    ],
   };
   return [...kept, note];
 }

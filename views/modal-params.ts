@@ -24,17 +24,21 @@ export function paramInputs(
   room: number,
 ): KnownBlock[] {
   const usable = names.filter((n) => paramBlockId(n).length <= ID_MAX);
-  const valueOf = (name: string) => (Object.hasOwn(prefill, name) ? prefill[name] : runbook.params[name]?.default);
+  const initialValueOf = (name: string) =>
+    Object.hasOwn(prefill, name) ? prefill[name] : runbook.params[name]?.default;
   const untypable = names.length - usable.length;
   const cap = usable.length > room || untypable > 0 ? Math.max(room - 1, 0) : room;
-  const needed = usable.filter((n) => valueOf(n) === undefined);
-  const keep = new Set([...needed, ...usable.filter((n) => valueOf(n) !== undefined)].slice(0, cap));
+  const needed = usable.filter((n) => initialValueOf(n) === undefined);
+  const keep = new Set([...needed, ...usable.filter((n) => initialValueOf(n) !== undefined)].slice(0, cap));
   const shown = usable.filter((n) => keep.has(n));
   const hidden = usable.filter((n) => !keep.has(n));
-  const blocks: KnownBlock[] = shown.map((name) => paramInput(name, runbook.params[name] ?? {}, valueOf(name)));
+  const blocks: KnownBlock[] = shown.map((name) =>
+    paramInput(name, runbook.params[name] ?? {}, initialValueOf(name)),
+  );
   if (hidden.length > 0 || untypable > 0) {
     const parts = [];
-    if (hidden.length > 0) parts.push(`${hidden.length} more parameters keep their defaults (${hidden.join(', ')})`);
+    if (hidden.length > 0)
+      parts.push(`${hidden.length} more parameters keep their defaults (${hidden.join(', ')})`);
     if (untypable > 0) parts.push(`${untypable} parameters have names too long for Slack`);
     blocks.push(context(`${parts.join('; ')}. Set them with \`name=value\` in the /rollback command.`));
   }

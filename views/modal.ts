@@ -1,22 +1,26 @@
 /** The /rollback request modal: service, environment, severity with its criteria, level, params, hosts, reason. */
-import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { SEVERITIES, SEVERITY_INFO, type Severity } from '../src/domain/severity.js';
+import type { KnownBlock, ModalView } from '@slack/types';
+import type { Severity } from '../src/domain/severity.js';
 import { referencedParams } from '../src/runbooks/plan-params.js';
 import type { Runbook, RunbookLevel } from '../src/runbooks/schema.js';
-import { context, md, plain, section } from './blocks.js';
-import { humanDuration, levelLabel, SEVERITY_EMOJI } from './format.js';
+import { context, plain, section } from './blocks.js';
 import * as ids from './ids.js';
+import { MODAL_BLOCKS_MAX, PRIVATE_METADATA_MAX } from './limits.js';
 import {
-  MODAL_BLOCKS_MAX,
-  OPTION_DESCRIPTION_MAX,
-  OPTION_TEXT_MAX,
-  OPTION_VALUE_MAX,
-  PRIVATE_METADATA_MAX,
-  SELECT_OPTIONS_MAX,
-} from './limits.js';
+  envInput,
+  hostsInput,
+  levelInput,
+  levelNumbers,
+  levelOf,
+  pick,
+  reasonInput,
+  serviceInput,
+  severityCriteria,
+  severityInput,
+} from './modal-fields.js';
 import { paramInputs } from './modal-params.js';
 
-export const REASON_MAX = 500;
+export { REASON_MAX } from './modal-fields.js';
 
 /** Values to show preselected, from the slash command text or the modal's previous state. */
 export interface ModalPrefill {
@@ -46,7 +50,9 @@ export function requestModal(input: RequestModalInput): ModalView {
   const { runbook, prefill } = input;
   const blocks: KnownBlock[] = [serviceInput(input.services, runbook?.service ?? prefill.service)];
   if (runbook === undefined) {
-    blocks.push(section('Pick the service to roll back. The form then shows its environments, levels and parameters.'));
+    blocks.push(
+      section('Pick the service to roll back. The form then shows its environments, levels and parameters.'),
+    );
   } else {
     blocks.push(...runbookBlocks(runbook, prefill));
   }
@@ -89,165 +95,8 @@ function runbookBlocks(runbook: Runbook, prefill: ModalPrefill): KnownBlock[] {
   return [...fixed, ...params, ...tail];
 }
 
-function serviceInput(services: readonly string[], selected: string | undefined): InputBlock {
-  const usable = services.filter((s) => s.length <= OPTION_VALUE_MAX);
-  const shown = usable.slice(0, SELECT_OPTIONS_MAX);
-  if (selected !== undefined && usable.includes(selected) && !shown.includes(selected)) {
-    shown[shown.length - 1] = selected;
-  }
-  const options = shown.map((s) => option(s, s));
-  const initial = options.find((o) => o.value === selected);
-  return {
-    type: 'input',
-    block_id: ids.SERVICE_BLOCK,
-    dispatch_action: true,
-    label: plain('Service'),
-    element: {
-      type: 'static_select',
-      action_id: ids.SERVICE_SELECT,
-      placeholder: plain('Choose a service'),
-      options,
-      ...(initial ? { initial_option: initial } : {}),
-    },
-  };
-}
-
-function envInput(envNames: readonly string[], selected: string): InputBlock {
-  const options = envNames.slice(0, SELECT_OPTIONS_MAX).map((e) => option(e, e));
-  const initial = options.find((o) => o.value === selected);
-  return {
-    type: 'input',
-    block_id: ids.ENV_BLOCK,
-    dispatch_action: true,
-    label: plain('Environment'),
-    element: {
-      type: 'static_select',
-      action_id: ids.ENV_SELECT,
-      options,
-      ...(initial ? { initial_option: initial } : {}),
-    },
-  };
-}
-
-function severityCriteria(): KnownBlock {
-  const parts = SEVERITIES.map((s) => {
-    const info = SEVERITY_INFO[s];
-    const items = info.criteria.map((c) => `• ${c}`).join('\n');
-    return `${SEVERITY_EMOJI[s]} *${info.label}* — ${info.urgency}\n${items}`;
-  });
-  return { type: 'section', block_id: ids.SEVERITY_CRITERIA_BLOCK, text: md(parts.join('\n\n')) };
-}
-
-function severityInput(selected: Severity | undefined): InputBlock {
-  const options = SEVERITIES.map((s) =>
-    option(`${SEVERITY_EMOJI[s]} ${SEVERITY_INFO[s].label}`, s, SEVERITY_INFO[s].urgency),
-  );
-  const initial = options.find((o) => o.value === selected);
-  return {
-    type: 'input',
-    block_id: ids.SEVERITY_BLOCK,
-    label: plain('Severity (criteria above)'),
-    element: {
-      type: 'radio_buttons',
-      action_id: ids.SEVERITY_RADIO,
-      options,
-      ...(initial ? { initial_option: initial } : {}),
-    },
-  };
-}
-
-function levelInput(runbook: Runbook, selected: number | undefined): InputBlock {
-  const options = levelNumbers(runbook).map((n) => {
-    const level = levelOf(runbook, n)!;
-    const text = `${levelLabel(n, level.name)} — target ${humanDuration(level.target)}`;
-    return option(text, String(n), approvalsText(level));
-  });
-  const initial = options.find((o) => o.value === String(selected));
-  return {
-    type: 'input',
-    block_id: ids.LEVEL_BLOCK,
-    dispatch_action: true,
-    label: plain('Rollback level'),
-    hint: plain('If a level is not enough, escalate to the next one from the incident thread.'),
-    element: {
-      type: 'radio_buttons',
-      action_id: ids.LEVEL_RADIO,
-      options,
-      ...(initial ? { initial_option: initial } : {}),
-    },
-  };
-}
-
-function hostsInput(runbook: Runbook, envName: string, prefilled: string[] | undefined): KnownBlock {
-  const hosts = runbook.environments[envName]?.hosts ?? [];
-  if (hosts.length > SELECT_OPTIONS_MAX) {
-    return context(
-      `All ${hosts.length} hosts of *${envName}* will be used (too many to list here; limit them with \`hosts=a,b\` in the command).`,
-    );
-  }
-  const options = hosts.map((h) => option(h.local ? `${h.name} · this machine` : `${h.name} · ${h.address}`, h.name));
-  const wanted = prefilled?.filter((name) => hosts.some((h) => h.name === name));
-  const initial = wanted && wanted.length > 0 ? options.filter((o) => wanted.includes(o.value ?? '')) : options;
-  return {
-    type: 'input',
-    block_id: ids.HOSTS_BLOCK,
-    optional: true,
-    label: plain('Hosts'),
-    hint: plain(`All hosts of ${envName} are selected. Remove some to limit the rollback; empty means all.`),
-    element: {
-      type: 'multi_static_select',
-      action_id: ids.HOSTS_SELECT,
-      options,
-      ...(initial.length > 0 ? { initial_options: initial } : {}),
-    },
-  };
-}
-
-function reasonInput(prefilled: string | undefined): InputBlock {
-  const initial = prefilled?.slice(0, REASON_MAX);
-  return {
-    type: 'input',
-    block_id: ids.REASON_BLOCK,
-    label: plain('Impact / reason'),
-    element: {
-      type: 'plain_text_input',
-      action_id: ids.REASON_INPUT,
-      multiline: true,
-      max_length: REASON_MAX,
-      placeholder: plain('What users see, e.g. "error rate 8% on /api/ask since 14:02"'),
-      ...(initial ? { initial_value: initial } : {}),
-    },
-  };
-}
-
-function approvalsText(level: RunbookLevel): string {
-  const a = level.approvals;
-  if (typeof a === 'number') return a === 0 ? 'No approval needed' : `Needs ${a} approval${a === 1 ? '' : 's'}`;
-  return `Approvals: critical ${a.critical} · major ${a.major} · minor ${a.minor}`;
-}
-
 /** The params a level's steps use, in the order the runbook declares them. */
 export function levelParams(runbook: Runbook, level: RunbookLevel): string[] {
   const used = referencedParams(runbook, level.steps);
   return Object.keys(runbook.params).filter((name) => used.has(name));
-}
-
-function levelNumbers(runbook: Runbook): number[] {
-  return ([1, 2, 3] as const).filter((n) => levelOf(runbook, n) !== undefined);
-}
-
-function levelOf(runbook: Runbook, n: number): RunbookLevel | undefined {
-  return n === 1 ? runbook.levels[1] : n === 2 ? runbook.levels[2] : n === 3 ? runbook.levels[3] : undefined;
-}
-
-function pick(value: string | undefined, allowed: readonly string[]): string | undefined {
-  return value !== undefined && allowed.includes(value) ? value : undefined;
-}
-
-export function option(text: string, value: string, description?: string): PlainTextOption {
-  return {
-    text: plain(text, OPTION_TEXT_MAX),
-    value,
-    ...(description ? { description: plain(description, OPTION_DESCRIPTION_MAX) } : {}),
-  };
 }

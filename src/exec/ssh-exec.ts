@@ -25,31 +25,42 @@ interface ExitInfo {
 
 export const OUTCOME_UNKNOWN = 'connection lost before the command finished: outcome unknown';
 const AFTER_EXIT_IDLE_MS = 2000;
+const OPEN_RETRIES = 5;
 
 export function execOnChannel(req: ChannelExecRequest): Promise<StepResult> {
   const { conn } = req;
   const elapsed = (): number => Math.round(performance.now() - req.startedAt);
+  const cannotStart = (err: Error): StepResult =>
+    failedResult(`could not start the command on ${conn.label}: ${err.message}`, elapsed());
   return new Promise<StepResult>((resolve) => {
-    try {
-      conn.client.exec(req.command, (err, channel) => {
-        if (!err) {
-          watchChannel(req, channel, elapsed).then(resolve);
-          return;
-        }
-        // If the link died while the exec request was in flight, the command may have started.
-        if (!conn.isAlive()) {
-          resolve(failedResult(`${OUTCOME_UNKNOWN} on ${conn.label}`, elapsed(), { outcomeUnknown: true }));
-        } else {
-          resolve(failedResult(`could not start the command on ${conn.label}: ${err.message}`, elapsed()));
-        }
-      });
-    } catch (err) {
-      // ssh2 throws "Not connected" synchronously when the socket just closed: nothing was sent.
-      resolve(
-        failedResult(`could not start the command on ${conn.label}: ${(err as Error).message}`, elapsed()),
-      );
-    }
+    const attempt = (retriesLeft: number, backoffMs: number): void => {
+      try {
+        conn.client.exec(req.command, (err, channel) => {
+          if (!err) {
+            watchChannel(req, channel, elapsed).then(resolve);
+          } else if (!conn.isAlive()) {
+            // The link died while the exec request was in flight: the command may have started.
+            resolve(failedResult(`${OUTCOME_UNKNOWN} on ${conn.label}`, elapsed(), { outcomeUnknown: true }));
+          } else if (isOpenRefusal(err) && retriesLeft > 0 && !req.stop.aborted) {
+            // sshd frees a session slot a moment after the channel we waited for closed, so a
+            // refused open (nothing ran) is retried briefly instead of failing the step.
+            setTimeout(() => attempt(retriesLeft - 1, backoffMs * 2), backoffMs);
+          } else {
+            resolve(cannotStart(err));
+          }
+        });
+      } catch (err) {
+        // ssh2 throws "Not connected" synchronously when the socket just closed: nothing was sent.
+        resolve(cannotStart(err as Error));
+      }
+    };
+    attempt(OPEN_RETRIES, 25);
   });
+}
+
+/** The server answered CHANNEL_OPEN_FAILURE with a reason code (as opposed to the link dropping). */
+function isOpenRefusal(err: Error & { reason?: unknown }): boolean {
+  return typeof err.reason === 'number';
 }
 
 interface WatchState {

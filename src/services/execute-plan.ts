@@ -1,4 +1,5 @@
 /** The engine: runs a plan's steps batch by batch (canary first), host by host, and reports every result. */
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { Plan, PlannedStep, StepTarget } from '../domain/plan.js';
 import { failedResult, type StepResult } from '../domain/step-result.js';
@@ -44,6 +45,8 @@ export interface ExecuteOutcome {
 
 export async function executePlan(deps: EngineDeps, input: ExecuteInput): Promise<ExecuteOutcome> {
   const { plan, signal } = input;
+  // Every in-flight step on every host listens for abort: 50 hosts is normal, not a leak.
+  setMaxListeners(0, signal);
   const failures: HostFailure[] = [];
   const confirmed = new Set<number>();
   const batches = batchHosts(

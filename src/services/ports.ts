@@ -68,3 +68,24 @@ export interface RunStore {
   stepFinished(runId: string, stepIndex: number, host: string, result: StepResult): void;
   appendTimeline(event: TimelineEvent): StoredTimelineEvent;
 }
+
+/** A message as the Slack surface takes it: fallback text plus optional Block Kit blocks. */
+export interface ChatMessage {
+  text: string;
+  blocks?: unknown[];
+}
+
+/** Everything the services ask of Slack; the Bolt/WebClient adapter implements it. */
+export interface SlackSurface {
+  post(channel: string, message: ChatMessage, threadTs?: string): Promise<{ channel: string; ts: string }>;
+  update(channel: string, ts: string, message: ChatMessage): Promise<void>;
+  ephemeral(channel: string, user: string, message: ChatMessage): Promise<void>;
+  openView(triggerId: string, view: object): Promise<void>;
+  updateView(viewId: string, view: object, hash?: string): Promise<void>;
+  usergroupMembers(groupId: string): Promise<string[]>;
+  uploadFile(
+    channel: string,
+    threadTs: string,
+    file: { filename: string; title: string; content: string; comment?: string },
+  ): Promise<void>;
+}

@@ -104,4 +104,21 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (service, version)
   ) STRICT;
   `,
+  // 2: Slack message references per run (so a restarted bot can still edit them) and
+  // idempotency keys (a retried Slack request or a double submit is recognised and ignored).
+  `
+  CREATE TABLE run_messages (
+    run_id  TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    ts      TEXT NOT NULL,
+    PRIMARY KEY (run_id, kind)
+  ) STRICT;
+
+  CREATE TABLE request_keys (
+    key    TEXT PRIMARY KEY,
+    at     INTEGER NOT NULL,
+    run_id TEXT
+  ) STRICT;
+  `,
 ];

@@ -5,6 +5,7 @@ import { type BlockedRepo, blockedRepo } from './blocked.js';
 import { openDatabase } from './db.js';
 import { type HistoryRepo, historyRepo } from './history.js';
 import { type IncidentRepo, incidentRepo } from './incidents.js';
+import { type MessageRepo, messageRepo } from './messages.js';
 import { currentOwner } from './owner.js';
 import { type RunRepo, runRepo } from './runs.js';
 import { type StepRepo, stepRepo } from './steps.js';
@@ -19,7 +20,8 @@ export interface Store
     StepRepo,
     ApprovalRepo,
     BlockedRepo,
-    HistoryRepo {
+    HistoryRepo,
+    MessageRepo {
   close(): void;
 }
 
@@ -43,6 +45,7 @@ export function createStore({ file, clock }: StoreOptions): Store {
     ...approvalRepo(db, clock, timeline),
     ...blockedRepo(db, clock, timeline),
     ...historyRepo(db),
+    ...messageRepo(db, clock),
     close: () => db.close(),
   };
 }

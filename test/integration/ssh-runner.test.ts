@@ -73,7 +73,7 @@ describe('ssh runner against a real sshd', () => {
       runner.run(runRequest(host(), `sleep 0.3; echo ${i}`, logDir)),
     );
     const results = await Promise.all(steps);
-    expect(results.map((r) => r.ok)).toEqual(Array(12).fill(true));
+    expect(results.map((r) => r.error ?? r.ok)).toEqual(Array(12).fill(true));
     expect(results.map((r) => r.tail)).toEqual(Array.from({ length: 12 }, (_, i) => `${i}\n`));
   });
 

@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseSlash } from '../../src/domain/slash-grammar.js';
+
+describe('/rollback grammar', () => {
+  it.each([
+    ['', { kind: 'modal' }],
+    ['help', { kind: 'help' }],
+    ['  status ', { kind: 'status' }],
+    ['history', { kind: 'history' }],
+    ['history mimo', { kind: 'history', service: 'mimo' }],
+    ['rca INC-2026-0001', { kind: 'rca', incidentId: 'INC-2026-0001' }],
+    [
+      'note INC-2026-0007 db failover at 14:02',
+      { kind: 'note', incidentId: 'INC-2026-0007', text: 'db failover at 14:02' },
+    ],
+    ['unblock mimo v2.4.0', { kind: 'unblock', service: 'mimo', version: 'v2.4.0' }],
+    ['drill mimo level=2', { kind: 'drill', service: 'mimo', level: 2, env: 'staging', params: {} }],
+    ['mimo', { kind: 'request', service: 'mimo', params: {} }],
+  ])('parses %j', (text, command) => {
+    expect(parseSlash(text)).toEqual({ ok: true, command });
+  });
+
+  it('parses a full request with quoted reason, params and hosts', () => {
+    const parsed = parseSlash(
+      'mimo level=2 severity=CRITICAL env=production version=v2.3.0 hosts=mimo-1,mimo-2 reason="error rate 12% since deploy"',
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      command: {
+        kind: 'request',
+        service: 'mimo',
+        level: 2,
+        severity: 'critical',
+        env: 'production',
+        params: { version: 'v2.3.0' },
+        hosts: ['mimo-1', 'mimo-2'],
+        reason: 'error rate 12% since deploy',
+      },
+    });
+  });
+
+  it('accepts the typographic quotes Slack clients send, and unescapes &amp; &lt; &gt;', () => {
+    const parsed = parseSlash('mimo reason=“p99 &gt; 2s &amp; climbing”');
+    expect(parsed.ok && parsed.command.kind === 'request' && parsed.command.reason).toBe(
+      'p99 > 2s & climbing',
+    );
+  });
+
+  it.each([
+    ['mimo level=4', 'level must be 1, 2 or 3'],
+    ['mimo severity=urgent', 'severity must be critical, major or minor'],
+    ['mimo level=1 level=2', 'given twice'],
+    ['mimo reason="unclosed', 'unclosed'],
+    ['Mimo!', 'not a command or a service name'],
+    ['mimo version', 'expected key=value'],
+    ['drill mimo', 'needs `level=1|2|3`'],
+    ['rca 42', 'usage'],
+    ['help me', 'takes no arguments'],
+    ['mimo hosts=,', 'comma-separated'],
+    ['mimo __proto__=x', 'not a valid name'],
+  ])('refuses %j with a clear message', (text, message) => {
+    const parsed = parseSlash(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toContain(message);
+  });
+
+  it('never throws and always answers with a command or a message, for any text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300, unit: 'grapheme' }), (text) => {
+        const parsed = parseSlash(text);
+        if (parsed.ok) expect(parsed.command.kind).toBeTypeOf('string');
+        else expect(parsed.message.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -1,0 +1,115 @@
+/** The approval request: who may approve, how many are needed, expiry, the plan hash, Approve / Deny. */
+import type { KnownBlock } from '@slack/types';
+import type { Plan } from '../src/domain/plan.js';
+import { actions, button, confirmDialog, context, fallback, type MessageContent, section } from './blocks.js';
+import { levelLabel, minutesLeft, plural } from './format.js';
+import { APPROVAL_ACTIONS_BLOCK, APPROVE, DENY, encodeActionValue } from './ids.js';
+import { escapeFit, escapeMrkdwn, inlineCode, mention, mentions, slackTime } from './mrkdwn.js';
+import { shortHash } from './plan.js';
+
+export type ApprovalState =
+  | { kind: 'pending' }
+  | { kind: 'approved' }
+  | { kind: 'denied'; by: string; reason?: string }
+  | { kind: 'expired' };
+
+export interface ApprovalInput {
+  runId: string;
+  /** The display plan the approvals bind to (its hash goes into the buttons). */
+  plan: Pick<Plan, 'service' | 'env' | 'level' | 'levelName' | 'hosts' | 'hash'>;
+  requestedBy: string;
+  /** The runbook's approvers: user (U…/W…) and user group (S…) ids. */
+  approvers: string[];
+  required: number;
+  /** User ids that have approved so far, in order. */
+  approvedBy: string[];
+  expiresAt: number;
+  now: number;
+  state: ApprovalState;
+}
+
+export function approvalMessage(input: ApprovalInput): MessageContent {
+  const { plan, state } = input;
+  const what = `${plan.service} level ${levelLabel(plan.level, plan.levelName)} on ${plan.env} (${plural(plan.hosts.length, 'host')})`;
+  const blocks: KnownBlock[] = [section(`${headline(input)}\n${escapeMrkdwn(what)}`)];
+  if (state.kind === 'pending') {
+    blocks.push(
+      section(
+        `*Who can approve:* ${mentions(input.approvers, '_no approvers listed in the runbook_')} — not the requester, ${mention(input.requestedBy)}\n` +
+          `*Approved so far:* ${mentions(input.approvedBy, '_none yet_')}`,
+      ),
+      context(
+        `Binds to plan ${inlineCode(shortHash(plan.hash))} · expires in ${minutesLeft(input.expiresAt - input.now)} (${slackTime(input.expiresAt)})`,
+      ),
+      actions(APPROVAL_ACTIONS_BLOCK, approvalButtons(input)),
+    );
+  } else {
+    blocks.push(
+      context(`Plan ${inlineCode(shortHash(plan.hash))} · requested by ${mention(input.requestedBy)}`),
+    );
+  }
+  return { text: fallback(fallbackText(input, what)), blocks };
+}
+
+function headline(input: ApprovalInput): string {
+  const { state, required, approvedBy } = input;
+  switch (state.kind) {
+    case 'pending':
+      return `🔐 *Approval needed* — ${approvedBy.length} of ${required} given`;
+    case 'approved':
+      return `✅ *Approved* by ${mentions(approvedBy)}`;
+    case 'denied': {
+      const reason = state.reason?.trim() ? ` — reason: ${escapeFit(state.reason.trim(), 1000)}` : '';
+      return `🚫 *Denied* by ${mention(state.by)}${reason}\nNothing was run.`;
+    }
+    case 'expired':
+      return `⌛ *Approval expired* with ${approvedBy.length} of ${required} given — nothing was run. Request again with \`/rollback\`.`;
+  }
+}
+
+function approvalButtons(input: ApprovalInput) {
+  const value = encodeActionValue({ runId: input.runId, planHash: input.plan.hash });
+  const subject = `${input.plan.service} level ${input.plan.level} on ${input.plan.env}`;
+  const hash = shortHash(input.plan.hash);
+  return [
+    button({
+      actionId: APPROVE,
+      text: 'Approve',
+      value,
+      style: 'primary',
+      confirm: confirmDialog(
+        'Approve this rollback?',
+        `You approve plan ${hash}: ${subject}. It may start right away.`,
+        'Approve',
+      ),
+    }),
+    button({
+      actionId: DENY,
+      text: 'Deny',
+      value,
+      style: 'danger',
+      confirm: confirmDialog(
+        'Deny this rollback?',
+        `Deny plan ${hash} for ${subject}? Nothing will run.`,
+        'Deny',
+        'Go back',
+        'danger',
+      ),
+    }),
+  ];
+}
+
+function fallbackText(input: ApprovalInput, what: string): string {
+  const { state } = input;
+  const subject = escapeMrkdwn(what);
+  switch (state.kind) {
+    case 'pending':
+      return `Approval needed (${input.approvedBy.length} of ${input.required}): ${subject} — expires in ${minutesLeft(input.expiresAt - input.now)}`;
+    case 'approved':
+      return `Approved: ${subject}`;
+    case 'denied':
+      return `Denied: ${subject}`;
+    case 'expired':
+      return `Approval expired: ${subject}`;
+  }
+}

@@ -1,0 +1,131 @@
+/** The plan message: every step's exact command per host, hosts, strategy, params, hash; collapsed when long. */
+import type { KnownBlock } from '@slack/types';
+import type { Plan, PlannedStep, StepTarget } from '../src/domain/plan.js';
+import { shellQuote } from '../src/runbooks/quote.js';
+import { context, fallback, fieldsSection, header, type MessageContent, section } from './blocks.js';
+import { humanDuration, levelLabel, plural } from './format.js';
+import { MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX } from './limits.js';
+import { codeBlock, escapeFit, escapeMrkdwn, inlineCode } from './mrkdwn.js';
+
+/** Characters of step detail shown before the rest is summarised: a plan should be read, not scrolled. */
+export const PLAN_CHAR_BUDGET = 12_000;
+/** Distinct commands shown per step before "N more hosts" (hosts with the same command share one block). */
+const GROUPS_PER_STEP = 4;
+const HOSTS_LISTED = 12;
+
+export interface PlanMessageInput {
+  /** The display form: params and commands already masked. */
+  plan: Plan;
+}
+
+export function planMessage({ plan }: PlanMessageInput): MessageContent {
+  const title = `📋 Plan: ${plan.service} · ${plan.env} · level ${levelLabel(plan.level, plan.levelName)}`;
+  const head: KnownBlock[] = [header(title), fieldsSection(summaryFields(plan))];
+  const footer = context(
+    `Plan ${inlineCode(shortHash(plan.hash))} · approvals bind to this exact plan; any change needs new approvals`,
+  );
+  const roomForSteps = MESSAGE_BLOCKS_MAX - head.length - 2;
+  const shown: KnownBlock[] = [];
+  let used = 0;
+  for (const step of plan.steps) {
+    const text = stepText(step);
+    if (shown.length >= roomForSteps || (used + text.length > PLAN_CHAR_BUDGET && shown.length > 0)) break;
+    shown.push(section(text));
+    used += text.length;
+  }
+  const rest = plan.steps.slice(shown.length);
+  const blocks = [...head, ...shown];
+  if (rest.length > 0) blocks.push(section(moreSteps(plan, rest)));
+  blocks.push(footer);
+  const text = `Plan for ${plan.service} level ${plan.level} (${plan.levelName}) on ${plan.env}: ${plural(plan.steps.length, 'step')} on ${plural(plan.hosts.length, 'host')} · plan ${shortHash(plan.hash)}`;
+  return { text: fallback(escapeMrkdwn(text)), blocks };
+}
+
+export function shortHash(hash: string): string {
+  return hash.slice(0, 12);
+}
+
+/** What a person types to see the whole plan in a terminal. */
+export function planCommand(plan: Pick<Plan, 'service' | 'level' | 'env'>): string {
+  return `rollbot plan ${plan.service} --level ${plan.level} --env ${plan.env}`;
+}
+
+export function strategyText(plan: Pick<Plan, 'strategy' | 'hosts'>): string {
+  const { canary, parallel } = plan.strategy;
+  if (plan.hosts.length <= 1) return 'single host';
+  return canary > 0 ? `canary ${canary}, then ${parallel} at a time` : `${parallel} at a time`;
+}
+
+function summaryFields(plan: Plan): string[] {
+  const names = plan.hosts.map((h) => h.name);
+  const listed = names.slice(0, HOSTS_LISTED).join(', ');
+  const more = names.length > HOSTS_LISTED ? ` (+${names.length - HOSTS_LISTED} more)` : '';
+  const params = Object.entries(plan.params).map(([k, v]) => `${k}=${v}`);
+  return [
+    `*Hosts (${plan.hosts.length})*\n${escapeFit(`${listed}${more}`, 1500)}`,
+    `*Strategy*\n${escapeMrkdwn(strategyText(plan))}`,
+    `*Target*\n${humanDuration(plan.targetMs)}`,
+    `*Params*\n${params.length === 0 ? '_none_' : escapeFit(params.join(', '), 1500)}`,
+  ];
+}
+
+function stepText(step: PlannedStep): string {
+  const flags = [step.kind, `timeout ${humanDuration(step.timeoutMs)}`];
+  if (step.continueOnError) flags.push('continues on error');
+  const title = `*${step.index + 1}. ${escapeFit(step.name, 200)}* · ${flags.join(' · ')}`;
+  if (step.kind === 'confirm') return `${title}\n⏸ asks: ${escapeFit(step.confirm ?? step.name, 1000)}`;
+  if (step.targets.length === 0) return `${title}\n_no selected host: skipped_`;
+  const groups = groupByCommand(step.targets);
+  const room = SECTION_TEXT_MAX - title.length - 200;
+  const shown = groups.slice(0, GROUPS_PER_STEP);
+  const each = Math.floor(room / shown.length);
+  const parts = shown.map((g) => `${hostsLabel(g.hosts)}\n${codeBlock(g.command, each - 120)}`);
+  const rest = groups.slice(shown.length).reduce((n, g) => n + g.hosts.length, 0);
+  if (rest > 0) parts.push(`_+ ${plural(rest, 'more host')} with their own command_`);
+  return `${title}\n${parts.join('\n')}`;
+}
+
+function hostsLabel(hosts: readonly string[]): string {
+  const listed = hosts.slice(0, 6).join(', ');
+  const more = hosts.length > 6 ? ` +${hosts.length - 6}` : '';
+  return `on ${escapeFit(`${listed}${more}`, 100)}:`;
+}
+
+interface CommandGroup {
+  command: string;
+  hosts: string[];
+}
+
+function groupByCommand(targets: readonly StepTarget[]): CommandGroup[] {
+  const groups = new Map<string, string[]>();
+  for (const target of targets) {
+    const command = commandOf(target);
+    groups.set(command, [...(groups.get(command) ?? []), target.host]);
+  }
+  return [...groups].map(([command, hosts]) => ({ command, hosts }));
+}
+
+/** The exact command as a person would read it; `local` steps run on the bot, without a shell. */
+export function commandOf(target: StepTarget): string {
+  switch (target.kind) {
+    case 'run':
+      return target.script;
+    case 'local':
+      return `(on rollbot) ${target.argv.map(shellQuote).join(' ')}`;
+    case 'check':
+    case 'monitor': {
+      const json = Object.keys(target.expect.json).length > 0 ? ` ${JSON.stringify(target.expect.json)}` : '';
+      const window =
+        target.kind === 'monitor'
+          ? ` every ${humanDuration(target.everyMs)} for ${humanDuration(target.forMs)}`
+          : '';
+      return `GET ${target.url} → expect ${target.expect.status}${json}${window}`;
+    }
+  }
+}
+
+function moreSteps(plan: Plan, rest: readonly PlannedStep[]): string {
+  const names = rest.map((s) => `${s.index + 1}. ${s.name}`).join(' · ');
+  const head = `*+ ${plural(rest.length, 'more step')}* — full plan: ${inlineCode(planCommand(plan))}`;
+  return `${head}\n${escapeFit(names, SECTION_TEXT_MAX - head.length - 10)}`;
+}

@@ -1,0 +1,181 @@
+/** The live progress message (edited in place): header, per-step × per-host grid, and the phase's outcome and buttons. */
+import type { Button, KnownBlock } from '@slack/types';
+import type { Plan } from '../src/domain/plan.js';
+import type { Run, StepRow } from '../src/domain/records.js';
+import {
+  actions,
+  button,
+  confirmDialog,
+  context,
+  fallback,
+  header,
+  type MessageContent,
+  section,
+} from './blocks.js';
+import { humanDuration, levelLabel } from './format.js';
+import {
+  ABORT,
+  CONFIRM_CANCEL,
+  CONFIRM_CONTINUE,
+  encodeActionValue,
+  PROGRESS_ACTIONS_BLOCK,
+  RESOLVED,
+} from './ids.js';
+import { MESSAGE_BLOCKS_MAX } from './limits.js';
+import { escapeFit, escapeMrkdwn, inlineCode, mention } from './mrkdwn.js';
+import { packLines } from './pack.js';
+import { strategyText } from './plan.js';
+import { escalateButton, failureBlocks } from './progress-failure.js';
+import { cellsOf, stepLine } from './progress-grid.js';
+
+export type ProgressPhase =
+  | { kind: 'waiting' }
+  | { kind: 'running' }
+  /** Paused at a `confirm` step until someone answers. */
+  | { kind: 'confirm'; stepIndex: number }
+  | { kind: 'failed' }
+  | { kind: 'succeeded' }
+  | { kind: 'aborted'; by?: string }
+  | { kind: 'interrupted' };
+
+export interface ProgressInput {
+  /** The display form of the plan (masked). */
+  plan: Plan;
+  run: Run;
+  /** Every step row of the run so far (tails already masked). */
+  steps: StepRow[];
+  now: number;
+  phase: ProgressPhase;
+}
+
+const TITLES: Record<ProgressPhase['kind'], string> = {
+  waiting: '⏳ Starting rollback',
+  running: '🔄 Rolling back',
+  confirm: '⏸ Waiting for confirmation',
+  failed: '❌ Rollback failed',
+  succeeded: '✅ Rolled back',
+  aborted: '⛔ Rollback aborted',
+  interrupted: '⚠️ Rollback interrupted',
+};
+
+export function progressMessage(input: ProgressInput): MessageContent {
+  const { plan, run, phase } = input;
+  const title = `${run.drill ? '🧪 DRILL · ' : ''}${TITLES[phase.kind]}: ${plan.service} · level ${levelLabel(plan.level, plan.levelName)}`;
+  const elapsed =
+    run.startedAt === null
+      ? 'not started'
+      : `${humanDuration((run.finishedAt ?? input.now) - run.startedAt)} elapsed`;
+  const meta = context(
+    `Run ${inlineCode(run.id)} · ${escapeMrkdwn(plan.env)} · ${elapsed} · target ${humanDuration(plan.targetMs)} · ${escapeMrkdwn(strategyText(plan))}`,
+  );
+  const outcome = outcomeBlocks(input);
+  const room = MESSAGE_BLOCKS_MAX - 2 - outcome.length;
+  const blocks: KnownBlock[] = [header(title), meta, ...gridBlocks(input, room), ...outcome];
+  return { text: fallback(fallbackText(input, title)), blocks };
+}
+
+/** Step lines packed into as few sections as fit, at most `room` blocks. */
+function gridBlocks(input: ProgressInput, room: number): KnownBlock[] {
+  const waitingAt = input.phase.kind === 'confirm' ? input.phase.stepIndex : -1;
+  const lines = input.plan.steps.map((step) =>
+    stepLine(step, cellsOf(step, input.steps, input.now), step.index === waitingAt),
+  );
+  return packLines(lines, room).map(section);
+}
+
+function outcomeBlocks(input: ProgressInput): KnownBlock[] {
+  const { run, phase, plan } = input;
+  const abort = abortButton(run.id);
+  switch (phase.kind) {
+    case 'waiting':
+    case 'running':
+      return [actions(PROGRESS_ACTIONS_BLOCK, [abort])];
+    case 'confirm': {
+      const step = plan.steps.find((s) => s.index === phase.stepIndex);
+      const question = escapeFit(step?.confirm ?? step?.name ?? 'Continue?', 2000);
+      return [
+        section(`⏸ *Step ${phase.stepIndex + 1} asks:* ${question}`),
+        actions(PROGRESS_ACTIONS_BLOCK, confirmButtons(run.id, phase.stepIndex)),
+      ];
+    }
+    case 'failed':
+    case 'interrupted':
+      return failureBlocks(input, phase.kind, abort);
+    case 'succeeded':
+      return successBlocks(input);
+    case 'aborted':
+      return [
+        section(
+          `⛔ *Aborted*${phase.by ? ` by ${mention(phase.by)}` : ''} — steps not yet started were skipped.`,
+        ),
+      ];
+  }
+}
+
+function successBlocks({ run, plan, now }: ProgressInput): KnownBlock[] {
+  const took = run.startedAt === null ? 0 : (run.finishedAt ?? now) - run.startedAt;
+  const over = took - plan.targetMs;
+  const verdict = over > 0 ? ` — ⚠️ ${humanDuration(over)} over target` : '';
+  const verb = run.drill ? 'Drill finished' : 'Rolled back';
+  const line = `✅ *${verb} in ${humanDuration(took)}* (target ${humanDuration(plan.targetMs)})${verdict}`;
+  if (run.drill) return [section(line)];
+  const buttons: Button[] = [
+    button({
+      actionId: RESOLVED,
+      text: 'Resolved',
+      value: encodeActionValue({ runId: run.id }),
+      style: 'primary',
+    }),
+  ];
+  const escalate = escalateButton(run.id, plan.level);
+  if (escalate) buttons.push(escalate);
+  return [
+    section(`${line}\nIs the incident resolved? If not, escalate to the next level.`),
+    actions(PROGRESS_ACTIONS_BLOCK, buttons),
+  ];
+}
+
+function abortButton(runId: string): Button {
+  return button({
+    actionId: ABORT,
+    text: 'Abort',
+    value: encodeActionValue({ runId }),
+    style: 'danger',
+    confirm: confirmDialog(
+      'Abort this rollback?',
+      'Running commands are signalled to stop and no further steps start. Hosts may be left half rolled back.',
+      'Abort',
+      'Keep going',
+      'danger',
+    ),
+  });
+}
+
+function confirmButtons(runId: string, stepIndex: number): Button[] {
+  const value = encodeActionValue({ runId, stepIndex });
+  return [
+    button({ actionId: CONFIRM_CONTINUE, text: 'Continue', value, style: 'primary' }),
+    button({
+      actionId: CONFIRM_CANCEL,
+      text: 'Cancel rollback',
+      value,
+      style: 'danger',
+      confirm: confirmDialog(
+        'Cancel the rollback?',
+        'No further steps run. Steps already done are not undone.',
+        'Cancel rollback',
+        'Go back',
+        'danger',
+      ),
+    }),
+  ];
+}
+
+function fallbackText({ plan, steps, phase }: ProgressInput, title: string): string {
+  const done = plan.steps.filter(
+    (s) => s.targets.length > 0 && cellsOf(s, steps, 0).every((c) => c.state === 'ok'),
+  ).length;
+  return escapeMrkdwn(
+    `${title} — ${done} of ${plan.steps.length} steps done${phase.kind === 'failed' ? ' — needs attention' : ''}`,
+  );
+}
