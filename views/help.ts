@@ -1,33 +1,27 @@
-/** `/rollback help` (the grammar from DESIGN §4) and the ephemeral error-with-usage reply. */
-
+/** `/rollback help` (the grammar from DESIGN §4, as the parser defines it) and the ephemeral error-with-usage reply. */
+import { SLASH_USAGE } from '../src/domain/slash-grammar.js';
 import { type EphemeralContent, fallback, section } from './blocks.js';
-import { codeBlock, escapeFit } from './mrkdwn.js';
-
-export const USAGE = [
-  '/rollback                                  open the form, nothing prefilled',
-  '/rollback <service> [level=1|2|3] [severity=critical|major|minor] [env=<env>]',
-  '          [<param>=<value> ...] [hosts=a,b] [reason="free text"]   form, prefilled',
-  '/rollback drill <service> level=N [env=staging]   drill run (no incident page)',
-  '/rollback status                           active incidents and runs',
-  '/rollback history [service]                last executions: date, by, level, result, duration',
-  '/rollback rca <INC-id>                     RCA draft into the incident thread',
-  '/rollback note <INC-id> <text>             add context to the timeline',
-  '/rollback unblock <service> <version>      lift a blocked version (approvers only)',
-].join('\n');
+import { escapeFit, escapeMrkdwn } from './mrkdwn.js';
 
 const LEVELS = '*Levels:* 1 Feature toggle (~2 min) → 2 Code rollback (~15 min) → 3 Full restore (~45 min)';
 const SEVERITIES =
   '*Severity:* 🔴 critical = roll back now · 🟡 major = within 30 min · 🟢 minor = monitor, consider';
+const EXAMPLE = 'Example: `/rollback mimo level=2 severity=critical reason="errors 8% since 14:02"`';
+
+/** The usage lines, escaped: `<service>` must reach Slack as text, not as a link. */
+function usage(): string {
+  return escapeMrkdwn(SLASH_USAGE);
+}
 
 export function helpText(): EphemeralContent {
   return {
     response_type: 'ephemeral',
-    text: 'rollback usage: /rollback <service> [level=1|2|3] … — see the message for all commands',
+    text: escapeMrkdwn(
+      'How to use /rollback: /rollback <service> [level=1|2|3] …; the message lists every command',
+    ),
     blocks: [
-      section(`*Roll back a service from Slack*\n${codeBlock(USAGE, 2800)}`),
-      section(
-        `${LEVELS}\n${SEVERITIES}\nExample: \`/rollback mimo level=2 severity=critical reason="errors 8% since 14:02"\``,
-      ),
+      section(`*Roll back a service from Slack*\n${usage()}`),
+      section(`${LEVELS}\n${SEVERITIES}\n${EXAMPLE}`),
     ],
   };
 }
@@ -38,6 +32,6 @@ export function errorWithUsage(message: string): EphemeralContent {
   return {
     response_type: 'ephemeral',
     text: fallback(`⚠️ ${safe}`),
-    blocks: [section(`⚠️ ${safe}\nNothing was run.`), section(`*Usage*\n${codeBlock(USAGE, 2800)}`)],
+    blocks: [section(`⚠️ ${safe}\nNothing was run.`), section(`*Usage*\n${usage()}`)],
   };
 }

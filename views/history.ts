@@ -4,7 +4,7 @@ import type { HistoryRow, MttrRow } from '../src/domain/records.js';
 import type { RunState } from '../src/domain/run-state.js';
 import { context, type EphemeralContent, fallback, section } from './blocks.js';
 import { humanDuration, plural, utcDateTime } from './format.js';
-import { MESSAGE_BLOCKS_MAX } from './limits.js';
+import { fitBlocks, MESSAGE_BLOCKS_MAX } from './limits.js';
 import { escapeMrkdwn, mention } from './mrkdwn.js';
 import { packLines } from './pack.js';
 
@@ -47,7 +47,7 @@ export function historyText(
   if (mttrLine) blocks.push(section(mttrLine));
   blocks.push(context('Times in UTC · `rollbot history --json` for the full list'));
   const text = `Rollback history${scope}: ${plural(real.length, 'rollback')}, ${plural(drills.length, 'drill')}`;
-  return { response_type: 'ephemeral', text: fallback(text), blocks };
+  return { response_type: 'ephemeral', text: fallback(text), blocks: fitBlocks(blocks, MESSAGE_BLOCKS_MAX) };
 }
 
 function rollbackLine(row: HistoryRow): string {

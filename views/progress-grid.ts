@@ -82,8 +82,20 @@ function hostCell(cell: Cell): string {
   return `${escapeMrkdwn(cell.host)} ${CELL_EMOJI[cell.state]}${time}`;
 }
 
+// Counts read like a tally, good news first; the step's own symbol already leads with any problem.
+const COUNT_ORDER: readonly CellState[] = [
+  'ok',
+  'running',
+  'pending',
+  'failed',
+  'timed_out',
+  'unknown',
+  'canceled',
+  'skipped',
+];
+
 function counts(cells: readonly Cell[]): string {
-  return PRIORITY.flatMap((state) => {
+  return COUNT_ORDER.flatMap((state) => {
     const hosts = cells.filter((c) => c.state === state).map((c) => c.host);
     if (hosts.length === 0) return [];
     const named = BAD.includes(state) ? ` (${namedHosts(hosts)})` : '';

@@ -78,6 +78,7 @@ describe('ssh runner against a real sshd', () => {
   });
 
   it('shows why the queue matters: without it sshd refuses the 11th channel', async () => {
+    // Longer than the runner's brief open retries, so the refusal is not papered over.
     const unbounded = createSshRunner({
       privateKey: readFileSync(sshd.userKeyFile),
       knownHostsFile: sshd.knownHostsFile,
@@ -85,7 +86,7 @@ describe('ssh runner against a real sshd', () => {
     });
     try {
       const results = await Promise.all(
-        Array.from({ length: 12 }, () => unbounded.run(runRequest(host(3), 'sleep 0.3', logDir))),
+        Array.from({ length: 12 }, () => unbounded.run(runRequest(host(3), 'sleep 1.5', logDir))),
       );
       const refused = results.filter((r) => !r.ok);
       expect(refused.length).toBeGreaterThan(0);

@@ -18,7 +18,8 @@ import { checkMessage, checkView } from '../support/fake-slack/limits.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const textOf = (v: unknown): string | undefined => (isObj(v) && typeof v.text === 'string' ? v.text : undefined);
+const textOf = (v: unknown): string | undefined =>
+  isObj(v) && typeof v.text === 'string' ? v.text : undefined;
 
 /** Walks Block Kit JSON and lists every limit it breaks (empty when Slack would accept it). */
 function checkBlockKitLimits(blocks: unknown[], surface: 'message' | 'modal'): string[] {
@@ -30,7 +31,10 @@ function checkBlockKitLimits(blocks: unknown[], surface: 'message' | 'modal'): s
   if (blocks.length > maxBlocks) problems.push(`${blocks.length} blocks > ${maxBlocks}`);
   const blockIds = new Set<string>();
   const walk = (node: unknown, path: string): void => {
-    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}/${i}`));
+    if (Array.isArray(node)) {
+      for (const [i, n] of node.entries()) walk(n, `${path}/${i}`);
+      return;
+    }
     if (!isObj(node)) return;
     for (const key of ['block_id', 'action_id', 'callback_id'] as const) {
       const id = node[key];
@@ -103,15 +107,26 @@ function expectMessageFits(content: { text: string; blocks: unknown[] }): void {
 // ---- large inputs -------------------------------------------------------------------------------
 
 const HUGE_REASON = `${'<!channel> users see 500s & <@U123> '.repeat(140)}`.slice(0, 5000);
-const HUGE_TAIL = Array.from({ length: 2000 }, (_, i) => `line ${i} <script>alert(1)</script> & ${'x'.repeat(20)}`).join('\n');
+const HUGE_TAIL = Array.from(
+  { length: 2000 },
+  (_, i) => `line ${i} <script>alert(1)</script> & ${'x'.repeat(20)}`,
+).join('\n');
 
 function bigRunbook(params: number, steps: number, hosts: number): Runbook {
   const paramDefs = Object.fromEntries(
     Array.from({ length: params }, (_, i) => [
       `param${i}`,
       i % 3 === 0
-        ? { description: `Enum param ${i} ${'d'.repeat(300)}`, enum: Array.from({ length: 150 }, (_, j) => `v${j}`) }
-        : { description: `Param ${i} ${'d'.repeat(300)}`, pattern: '^[a-z0-9]+$', default: 'x'.repeat(10), secret: i % 5 === 0 },
+        ? {
+            description: `Enum param ${i} ${'d'.repeat(300)}`,
+            enum: Array.from({ length: 150 }, (_, j) => `v${j}`),
+          }
+        : {
+            description: `Param ${i} ${'d'.repeat(300)}`,
+            pattern: '^[a-z0-9]+$',
+            default: 'x'.repeat(10),
+            secret: i % 5 === 0,
+          },
     ]),
   );
   const stepDefs = Array.from({ length: steps }, (_, i) => ({
@@ -137,8 +152,16 @@ function bigRunbook(params: number, steps: number, hosts: number): Runbook {
 
 function bigPlan(): Plan {
   const runbook = bigRunbook(6, 60, 50);
-  const params = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`param${i}`, i % 3 === 0 ? 'v1' : 'abc']));
-  const rendered = renderPlan(runbook, { env: 'production', level: 2, params, runId: 'R1', incidentId: 'INC-2025-0001' });
+  const params = Object.fromEntries(
+    Array.from({ length: 6 }, (_, i) => [`param${i}`, i % 3 === 0 ? 'v1' : 'abc']),
+  );
+  const rendered = renderPlan(runbook, {
+    env: 'production',
+    level: 2,
+    params,
+    runId: 'R1',
+    incidentId: 'INC-2025-0001',
+  });
   if (!rendered.ok) throw new Error(rendered.message);
   return rendered.plan;
 }
@@ -189,7 +212,15 @@ function allRows(): StepRow[] {
         host: t.host,
         name: step.name,
         kind: step.kind,
-        state: failed ? 'failed' : step.index < 30 ? 'ok' : step.index === 30 ? (h % 2 ? 'running' : 'ok') : 'skipped',
+        state: failed
+          ? 'failed'
+          : step.index < 30
+            ? 'ok'
+            : step.index === 30
+              ? h % 2
+                ? 'running'
+                : 'ok'
+              : 'skipped',
         exitCode: failed ? 1 : 0,
         signal: null,
         startedAt: run.startedAt! + step.index * 1000,
@@ -222,7 +253,9 @@ describe('every builder stays within Slack limits for large inputs', () => {
   it('plan: 60 steps × 50 hosts collapses into the limits with a summary', () => {
     const content = planMessage({ plan });
     expectMessageFits(content);
-    expect(JSON.stringify(content.blocks)).toMatch(/more steps\* — full plan: `rollbot plan big --level 2 --env production`/);
+    expect(JSON.stringify(content.blocks)).toMatch(
+      /more steps\* — full plan: `rollbot plan big --level 2 --env production`/,
+    );
   });
 
   it('progress: 60 steps × 50 hosts and a 100 KB tail, in every phase', () => {
@@ -254,13 +287,31 @@ describe('every builder stays within Slack limits for large inputs', () => {
       }),
     );
     expectMessageFits(
-      resolutionMessage({ incident, run, levelName: 'Code rollback', params: { version: 'v'.repeat(500) }, now: 1_700_000_900_000 }),
+      resolutionMessage({
+        incident,
+        run,
+        levelName: 'Code rollback',
+        params: { version: 'v'.repeat(500) },
+        now: 1_700_000_900_000,
+      }),
     );
     expectMessageFits(
-      rollbackFailedMessage({ incident, run, levelName: 'Code rollback', ending: 'failed', detail: HUGE_REASON, now: 1_700_000_900_000 }),
+      rollbackFailedMessage({
+        incident,
+        run,
+        levelName: 'Code rollback',
+        ending: 'failed',
+        detail: HUGE_REASON,
+        now: 1_700_000_900_000,
+      }),
     );
     const approvers = Array.from({ length: 300 }, (_, i) => `U0APPROVER${i}`);
-    for (const state of [{ kind: 'pending' }, { kind: 'approved' }, { kind: 'denied', by: 'U9', reason: HUGE_REASON }, { kind: 'expired' }] as const) {
+    for (const state of [
+      { kind: 'pending' },
+      { kind: 'approved' },
+      { kind: 'denied', by: 'U9', reason: HUGE_REASON },
+      { kind: 'expired' },
+    ] as const) {
       expectMessageFits(
         approvalMessage({
           runId: run.id,
@@ -281,7 +332,10 @@ describe('every builder stays within Slack limits for large inputs', () => {
   it('help, error, status and history', () => {
     expectMessageFits(helpText());
     expectMessageFits(errorWithUsage(HUGE_REASON));
-    const active = Array.from({ length: 400 }, (_, i) => ({ incident: { ...incident, id: `INC-2025-${i}` }, run }));
+    const active = Array.from({ length: 400 }, (_, i) => ({
+      incident: { ...incident, id: `INC-2025-${i}` },
+      run,
+    }));
     expectMessageFits(statusText(active, run.startedAt! + 60_000));
     const rows: HistoryRow[] = Array.from({ length: 500 }, (_, i) => ({
       runId: `R${i}`,
@@ -298,7 +352,11 @@ describe('every builder stays within Slack limits for large inputs', () => {
       durationMs: 200_000,
       targetMs: 900_000,
     }));
-    const mttr: MttrRow[] = Array.from({ length: 200 }, (_, i) => ({ service: `svc-${i}`, runs: 3, meanMs: 240_000 }));
+    const mttr: MttrRow[] = Array.from({ length: 200 }, (_, i) => ({
+      service: `svc-${i}`,
+      runs: 3,
+      meanMs: 240_000,
+    }));
     expectMessageFits(historyText(rows, mttr, 'big'));
   });
 });
@@ -308,7 +366,18 @@ describe('the limit checker itself', () => {
     const bad = [
       { type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } },
       { type: 'section', block_id: 'x', text: { type: 'mrkdwn', text: '' } },
-      { type: 'actions', block_id: 'x', elements: [{ type: 'button', action_id: '🚨', text: { type: 'plain_text', text: 'ok' }, value: 'v'.repeat(2001) }] },
+      {
+        type: 'actions',
+        block_id: 'x',
+        elements: [
+          {
+            type: 'button',
+            action_id: '🚨',
+            text: { type: 'plain_text', text: 'ok' },
+            value: 'v'.repeat(2001),
+          },
+        ],
+      },
     ];
     const problems = checkBlockKitLimits(bad, 'message');
     expect(problems.join('\n')).toMatch(/header: 151 > 150/);
@@ -316,7 +385,12 @@ describe('the limit checker itself', () => {
     expect(problems.join('\n')).toMatch(/duplicate block_id/);
     expect(problems.join('\n')).toMatch(/not plain ASCII/);
     expect(problems.join('\n')).toMatch(/button value: 2001 > 2000/);
-    expect(checkBlockKitLimits(Array.from({ length: 51 }, () => ({ type: 'divider' })), 'message')).toHaveLength(1);
+    expect(
+      checkBlockKitLimits(
+        Array.from({ length: 51 }, () => ({ type: 'divider' })),
+        'message',
+      ),
+    ).toHaveLength(1);
   });
 });
 
@@ -331,7 +405,10 @@ describe('truncation helpers', () => {
   });
 
   it('fitBlocks keeps the first blocks and says how many were omitted', () => {
-    const blocks = Array.from({ length: 60 }, (_, i) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: `b${i}` } }));
+    const blocks = Array.from({ length: 60 }, (_, i) => ({
+      type: 'section' as const,
+      text: { type: 'mrkdwn' as const, text: `b${i}` },
+    }));
     const fitted = fitBlocks(blocks, 50);
     expect(fitted).toHaveLength(50);
     expect(fitted[48]).toEqual(blocks[48]);

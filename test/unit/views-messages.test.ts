@@ -1,0 +1,465 @@
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../../src/domain/plan.js';
+import type { HistoryRow, Incident, Run } from '../../src/domain/records.js';
+import { loadRunbookFile } from '../../src/runbooks/load.js';
+import { renderPlan } from '../../src/runbooks/plan.js';
+import { type ApprovalState, approvalMessage } from '../../views/approval.js';
+import type { MessageContent } from '../../views/blocks.js';
+import { approvalReminder } from '../../views/escalation.js';
+import { errorWithUsage, helpText } from '../../views/help.js';
+import { historyText } from '../../views/history.js';
+import { APPROVE, DENY } from '../../views/ids.js';
+import { INCIDENT_STATUSES, incidentMessage } from '../../views/incident.js';
+import { escapeMrkdwn, mention } from '../../views/mrkdwn.js';
+import { planMessage } from '../../views/plan.js';
+import { progressMessage } from '../../views/progress.js';
+import { resolutionMessage, rollbackFailedMessage } from '../../views/resolution.js';
+import { statusText } from '../../views/status.js';
+
+const EVIL = '<!channel> <@U123> & <script>alert(1)</script> @here <https://evil.example|click>';
+const T0 = Date.UTC(2025, 10, 12, 14, 0);
+
+function mimoPlan(level = 2, params: Record<string, string> = {}): Plan {
+  const { runbook } = loadRunbookFile('test/fixtures/runbooks/valid/mimo.yml');
+  const rendered = renderPlan(runbook!, {
+    env: 'production',
+    level,
+    params,
+    runId: 'INC-2025-0042-r1',
+    incidentId: 'INC-2025-0042',
+  });
+  if (!rendered.ok) throw new Error(rendered.message);
+  return rendered.plan;
+}
+const plan = mimoPlan();
+
+function incidentOf(over: Partial<Incident> = {}): Incident {
+  return {
+    id: 'INC-2025-0042',
+    kind: 'incident',
+    service: 'mimo',
+    env: 'production',
+    severity: 'critical',
+    level: 2,
+    reason: 'Error rate 8% on /api/ask',
+    requestedBy: 'U0REQ',
+    status: 'open',
+    openedAt: T0,
+    resolvedAt: null,
+    slackChannel: 'C1',
+    slackTs: '1.1',
+    ...over,
+  };
+}
+function runOf(over: Partial<Run> = {}): Run {
+  return {
+    id: 'INC-2025-0042-r1',
+    incidentId: 'INC-2025-0042',
+    service: 'mimo',
+    env: 'production',
+    level: 2,
+    drill: false,
+    state: 'running',
+    planHash: plan.hash,
+    planJson: '{}',
+    paramsJson: '{}',
+    requestedBy: 'U0REQ',
+    createdAt: T0,
+    startedAt: T0 + 60_000,
+    finishedAt: null,
+    targetMs: 900_000,
+    error: null,
+    escalatedFrom: null,
+    ...over,
+  };
+}
+const drill = incidentOf({ id: 'DRL-2025-0003', kind: 'drill', env: 'staging' });
+const drillRun = runOf({ id: 'DRL-2025-0003-r1', incidentId: 'DRL-2025-0003', env: 'staging', drill: true });
+
+function approval(state: ApprovalState, over: Partial<Parameters<typeof approvalMessage>[0]> = {}) {
+  return approvalMessage({
+    runId: 'INC-2025-0042-r1',
+    plan,
+    requestedBy: 'U0REQ',
+    approvers: ['S0PLATFORM', 'U0LEAD'],
+    required: 2,
+    approvedBy: ['U0LEAD'],
+    expiresAt: T0 + 15 * 60_000,
+    now: T0,
+    state,
+    ...over,
+  });
+}
+
+type Json = Record<string, unknown>;
+function collect(node: unknown, pick: (o: Json) => boolean, out: Json[] = []): Json[] {
+  if (Array.isArray(node)) for (const n of node) collect(n, pick, out);
+  else if (typeof node === 'object' && node !== null) {
+    const o = node as Json;
+    if (pick(o)) out.push(o);
+    for (const v of Object.values(o)) collect(v, pick, out);
+  }
+  return out;
+}
+const buttons = (m: MessageContent) => collect(m.blocks, (o) => o.type === 'button');
+const all = (m: MessageContent) => JSON.stringify(m);
+
+function expectEscaped(m: MessageContent): void {
+  const s = all(m);
+  for (const raw of ['<!channel>', '<@U123>', '<script>', '<https://evil', '@here'])
+    expect(s).not.toContain(raw);
+  expect(s).toContain('&lt;!channel&gt;');
+  expect(s).toContain('&lt;@U123&gt; &amp; &lt;script&gt;');
+}
+
+describe('user text is escaped everywhere', () => {
+  it('in the incident, resolution, failure, denial, progress and error messages', () => {
+    const incident = incidentOf({ reason: EVIL });
+    expectEscaped(
+      incidentMessage({
+        incident,
+        run: runOf(),
+        levelName: 'Code rollback',
+        targetMs: 900_000,
+        status: 'rolling_back',
+        currentAction: EVIL,
+      }),
+    );
+    expectEscaped(
+      resolutionMessage({
+        incident,
+        run: runOf(),
+        levelName: 'Code rollback',
+        params: { version: 'v2.3.0' },
+        now: T0,
+      }),
+    );
+    expectEscaped(
+      rollbackFailedMessage({
+        incident,
+        run: runOf(),
+        levelName: 'Code rollback',
+        ending: 'failed',
+        detail: EVIL,
+        now: T0,
+      }),
+    );
+    expectEscaped(approval({ kind: 'denied', by: 'U0LEAD', reason: EVIL }));
+    expectEscaped(errorWithUsage(`unknown service "${EVIL}"`));
+    const row = {
+      runId: 'r',
+      stepIndex: 0,
+      host: 'mimo-1',
+      name: 'x',
+      kind: 'run' as const,
+      state: 'failed' as const,
+      exitCode: 2,
+      signal: null,
+      startedAt: T0,
+      finishedAt: T0 + 1,
+      durationMs: 1,
+      tail: EVIL,
+      error: EVIL,
+      logFile: null,
+    };
+    expectEscaped(
+      progressMessage({
+        plan,
+        run: runOf({ state: 'failed' }),
+        steps: [row],
+        now: T0,
+        phase: { kind: 'failed' },
+      }),
+    );
+  });
+
+  it('escapes commands in the plan (a script with > and &&) but keeps real mentions for approvers', () => {
+    const s = all(planMessage({ plan: mimoPlan(1) }));
+    expect(s).toContain('ENABLE_PARALLEL_SPAWNING=false &gt;&gt; /opt/app/.env');
+    const a = all(approval({ kind: 'pending' }, { approvers: ['S0PLATFORM', 'U0LEAD', '<!channel>'] }));
+    expect(a).toContain('<!subteam^S0PLATFORM>');
+    expect(a).toContain('<@U0LEAD>');
+    expect(a).not.toContain('<!channel>');
+    expect(mention('U0LEAD')).toBe('<@U0LEAD>');
+    expect(mention('<@U1|x>')).toBe('&lt;@U1|x&gt;');
+    expect(escapeMrkdwn('a & b <c>')).toBe('a &amp; b &lt;c&gt;');
+  });
+
+  it('marks every mrkdwn text verbatim, so Slack never auto-links names or URLs', () => {
+    const messages = [
+      incidentMessage({
+        incident: incidentOf({ reason: 'see http://x.example' }),
+        run: runOf(),
+        levelName: 'Code rollback',
+        targetMs: 1,
+        status: 'rolling_back',
+        currentAction: 'x',
+      }),
+      planMessage({ plan }),
+      approval({ kind: 'pending' }),
+    ];
+    for (const m of messages) {
+      const mrkdwn = collect(m.blocks, (o) => o.type === 'mrkdwn');
+      expect(mrkdwn.length).toBeGreaterThan(0);
+      for (const t of mrkdwn) expect(t.verbatim).toBe(true);
+    }
+  });
+});
+
+describe('drills never say INCIDENT', () => {
+  it('in the root message, resolution, failure and progress, in every status', () => {
+    const messages: MessageContent[] = INCIDENT_STATUSES.map((status) =>
+      incidentMessage({
+        incident: drill,
+        run: drillRun,
+        levelName: 'Code rollback',
+        targetMs: 900_000,
+        status,
+        currentAction: 'Step 2',
+        now: T0 + 120_000,
+      }),
+    );
+    messages.push(
+      resolutionMessage({
+        incident: { ...drill, resolvedAt: T0 + 300_000 },
+        run: drillRun,
+        levelName: 'Code rollback',
+        params: {},
+        now: T0,
+      }),
+    );
+    for (const ending of ['failed', 'aborted', 'interrupted', 'denied', 'expired'] as const) {
+      messages.push(
+        rollbackFailedMessage({
+          incident: drill,
+          run: drillRun,
+          levelName: 'Code rollback',
+          ending,
+          now: T0,
+        }),
+      );
+    }
+    for (const kind of ['running', 'succeeded', 'failed'] as const) {
+      messages.push(progressMessage({ plan, run: drillRun, steps: [], now: T0, phase: { kind } }));
+    }
+    for (const m of messages) expect(all(m)).not.toMatch(/incident/i);
+    expect(all(messages[0]!)).toContain('🧪 DRILL');
+  });
+});
+
+describe('incident root message', () => {
+  it('follows seed 004 and seed 002: severity, level, status, requester, ETA', () => {
+    const m = incidentMessage({
+      incident: incidentOf(),
+      run: runOf(),
+      levelName: 'Code rollback',
+      targetMs: 900_000,
+      status: 'rolling_back',
+      currentAction: 'Step 3/6 Clean install',
+      now: T0 + 5 * 60_000,
+    });
+    expect(m.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: '🚨 INCIDENT: mimo production issue detected' },
+    });
+    const s = all(m);
+    for (const part of [
+      'INC-2025-0042',
+      '🔴 CRITICAL',
+      '2 · Code rollback',
+      '🔄 Rolling back',
+      '<@U0REQ>',
+      'Step 3/6 Clean install',
+      '~11m left (target 15m)',
+      'Error rate 8% on /api/ask',
+    ]) {
+      expect(s).toContain(part);
+    }
+    expect(m.text).toContain('🚨 INCIDENT: mimo production issue detected');
+  });
+
+  it('adds "✅ Resolved in 12m" once resolved', () => {
+    const m = incidentMessage({
+      incident: incidentOf({ status: 'resolved', resolvedAt: T0 + 12 * 60_000 }),
+      run: runOf({ state: 'succeeded' }),
+      levelName: 'Code rollback',
+      targetMs: 900_000,
+      status: 'resolved',
+      currentAction: '',
+    });
+    expect(all(m)).toContain('✅ *Resolved in 12m*');
+    expect(all(m)).toContain('✅ Resolved');
+  });
+});
+
+describe('approval message', () => {
+  it('says who may approve, how many are given, when it expires and which plan it binds to', () => {
+    const m = approval({ kind: 'pending' });
+    const s = all(m);
+    expect(s).toContain('1 of 2 given');
+    expect(s).toContain('not the requester, <@U0REQ>');
+    expect(s).toContain(`Binds to plan \`${plan.hash.slice(0, 12)}\``);
+    expect(s).toContain('expires in 15 min');
+    expect(m.text).toContain('expires in 15 min');
+  });
+
+  it('carries only ids in Approve / Deny, and both ask for confirmation', () => {
+    const [approve, deny] = buttons(approval({ kind: 'pending' }));
+    expect(approve).toMatchObject({ action_id: APPROVE, style: 'primary' });
+    expect(deny).toMatchObject({ action_id: DENY, style: 'danger', confirm: { style: 'danger' } });
+    for (const b of [approve!, deny!]) {
+      expect(JSON.parse(b.value as string)).toEqual({ runId: 'INC-2025-0042-r1', planHash: plan.hash });
+      expect(b.confirm).toBeDefined();
+    }
+  });
+
+  it('drops the buttons once decided and says how', () => {
+    expect(buttons(approval({ kind: 'approved' }, { approvedBy: ['U0LEAD', 'U0OPS'] }))).toEqual([]);
+    expect(all(approval({ kind: 'approved' }, { approvedBy: ['U0LEAD', 'U0OPS'] }))).toContain(
+      'Approved* by <@U0LEAD> <@U0OPS>',
+    );
+    const denied = approval({ kind: 'denied', by: 'U0LEAD', reason: 'wrong tag' });
+    expect(buttons(denied)).toEqual([]);
+    expect(all(denied)).toContain('Denied* by <@U0LEAD> — reason: wrong tag');
+    const expired = approval({ kind: 'expired' });
+    expect(buttons(expired)).toEqual([]);
+    expect(all(expired)).toMatch(/expired.*nothing was run/);
+  });
+});
+
+describe('resolution and failure messages', () => {
+  it('names the version rolled back to, or the level when there is none', () => {
+    const resolved = incidentOf({ status: 'resolved', resolvedAt: T0 + 12 * 60_000 });
+    const m = resolutionMessage({
+      incident: resolved,
+      run: runOf(),
+      levelName: 'Code rollback',
+      params: { version: 'v2.3.0' },
+      resolvedBy: 'U0REQ',
+      now: T0,
+    });
+    expect(m.blocks[0]).toMatchObject({ text: { text: '✅ RESOLVED: mimo rolled back to v2.3.0' } });
+    const s = all(m);
+    expect(s).toContain('*Duration*\\n12m');
+    expect(s).toContain('Root cause:* pending — RCA draft in thread');
+    const noVersion = resolutionMessage({
+      incident: resolved,
+      run: runOf({ level: 1 }),
+      levelName: 'Feature toggle',
+      params: {},
+      now: T0,
+    });
+    expect(noVersion.text).toContain('✅ RESOLVED: mimo rolled back to level 1: Feature toggle');
+  });
+
+  it('says what to do next when a rollback ended badly, offering escalation below level 3', () => {
+    const m = rollbackFailedMessage({
+      incident: incidentOf(),
+      run: runOf(),
+      levelName: 'Code rollback',
+      ending: 'failed',
+      now: T0 + 600_000,
+    });
+    expect(m.text).toContain('❌ ROLLBACK FAILED: mimo level 2');
+    expect(all(m)).toContain('Escalate to level 3');
+    const top = rollbackFailedMessage({
+      incident: incidentOf(),
+      run: runOf({ level: 3 }),
+      levelName: 'Full restore',
+      ending: 'aborted',
+      now: T0,
+    });
+    expect(all(top)).not.toContain('Escalate to level');
+    expect(top.text).toContain('⛔ ROLLBACK ABORTED');
+  });
+});
+
+describe('thread and slash-command texts', () => {
+  it('pings the escalation list while approval waits', () => {
+    const m = approvalReminder({
+      waitedMs: 5 * 60_000,
+      notify: ['U0ONCALL', 'S0TECHLEADS'],
+      expiresInMs: 10 * 60_000,
+    });
+    expect(m.text).toBe('⏰ Still waiting for approval after 5m — <@U0ONCALL> <!subteam^S0TECHLEADS>');
+  });
+
+  it('prints the whole grammar for /rollback help', () => {
+    const s = all(helpText());
+    for (const cmd of [
+      'drill &lt;service&gt; level=N',
+      'status',
+      'history [service]',
+      'rca &lt;INC-id&gt;',
+      'note &lt;INC-id&gt; &lt;text&gt;',
+      'unblock &lt;service&gt; &lt;version&gt;',
+      'reason=\\"free text\\"',
+    ]) {
+      expect(s).toContain(cmd);
+    }
+    expect(helpText().response_type).toBe('ephemeral');
+    expect(helpText().text).not.toMatch(/[<>]/);
+    expect(s).not.toContain('<service>');
+    expect(errorWithUsage('level must be 1, 2 or 3')).toMatchObject({
+      response_type: 'ephemeral',
+      text: '⚠️ level must be 1, 2 or 3',
+    });
+  });
+
+  it('lists active runs, or says there are none', () => {
+    expect(statusText([], T0).text).toBe('No active incidents or runs.');
+    const s = all(
+      statusText(
+        [
+          {
+            incident: incidentOf(),
+            run: runOf({ state: 'pending_approval' }),
+            permalink: 'https://x.slack.com/archives/C1/p1',
+          },
+        ],
+        T0 + 5 * 60_000,
+      ),
+    );
+    expect(s).toContain('<https://x.slack.com/archives/C1/p1|INC-2025-0042>');
+    expect(s).toContain('⏳ Awaiting approval');
+    expect(s).toContain('5m');
+    const bad = all(
+      statusText([{ incident: incidentOf(), run: runOf(), permalink: 'javascript:alert(1)|x' }], T0),
+    );
+    expect(bad).not.toContain('javascript:');
+  });
+
+  it('shows history like seed 003, with drills timed against their target', () => {
+    const row = (over: Partial<HistoryRow>): HistoryRow => ({
+      runId: 'r1',
+      incidentId: 'INC-2025-0042',
+      service: 'mimo',
+      env: 'production',
+      level: 2,
+      drill: false,
+      requestedBy: 'U0REQ',
+      state: 'succeeded',
+      createdAt: T0,
+      startedAt: T0,
+      finishedAt: T0 + 252_000,
+      durationMs: 252_000,
+      targetMs: 900_000,
+      ...over,
+    });
+    const m = historyText(
+      [
+        row({}),
+        row({ state: 'failed', durationMs: null }),
+        row({ drill: true, env: 'staging', durationMs: 1_000_000 }),
+      ],
+      [{ service: 'mimo', runs: 1, meanMs: 252_000 }],
+    );
+    const s = all(m);
+    expect(s).toContain('2025-11-12 14:00 UTC · <@U0REQ> · mimo production · level 2 · ✅ Yes · 4m 12s');
+    expect(s).toContain('❌ No · —');
+    expect(s).toContain('*Drills*');
+    expect(s).toContain('16m 40s vs target 15m (over)');
+    expect(s).toContain('*MTTR:* mimo 4m 12s (1 run)');
+    expect(historyText([], [], 'mimo').text).toBe('No rollbacks recorded for mimo yet.');
+  });
+});

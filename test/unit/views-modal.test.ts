@@ -1,0 +1,213 @@
+import type { InputBlock, ModalView } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import { SEVERITIES, SEVERITY_INFO } from '../../src/domain/severity.js';
+import { loadRunbookFile } from '../../src/runbooks/load.js';
+import { type Runbook, runbookSchema } from '../../src/runbooks/schema.js';
+import * as ids from '../../views/ids.js';
+import { type ModalPrefill, modalErrors, requestModal } from '../../views/modal.js';
+import { escapeMrkdwn } from '../../views/mrkdwn.js';
+
+function fixture(name: string): Runbook {
+  const { runbook, errors } = loadRunbookFile(`test/fixtures/runbooks/valid/${name}.yml`);
+  if (!runbook) throw new Error(JSON.stringify(errors));
+  return runbook;
+}
+const mimo = fixture('mimo');
+const ledger = fixture('ledger');
+const META = JSON.stringify({ channel: 'C0INCIDENTS', user: 'U0REQ' });
+
+function modal(runbook: Runbook | undefined, prefill: Partial<ModalPrefill> = {}): ModalView {
+  return requestModal({
+    services: ['ledger', 'mimo'],
+    runbook,
+    prefill: { params: {}, ...prefill },
+    privateMetadata: META,
+  });
+}
+const inputs = (view: ModalView) => view.blocks.filter((b): b is InputBlock => b.type === 'input');
+const block = (view: ModalView, id: string) => view.blocks.find((b) => b.block_id === id);
+const paramIds = (view: ModalView) =>
+  view.blocks.map((b) => b.block_id ?? '').filter((id) => ids.paramNameOf(id) !== undefined);
+const json = (b: unknown) => JSON.stringify(b);
+
+describe('request modal', () => {
+  it('is a modal with the fixed callback, title, submit, close and private metadata', () => {
+    const view = modal(mimo);
+    expect(view).toMatchObject({
+      type: 'modal',
+      callback_id: ids.REQUEST_MODAL,
+      title: { type: 'plain_text', text: 'Rollback' },
+      submit: { text: 'Review plan' },
+      close: { text: 'Cancel' },
+      private_metadata: META,
+    });
+  });
+
+  it('shows only the service select and an explanation before a service is picked', () => {
+    const view = modal(undefined);
+    expect(inputs(view).map((b) => b.block_id)).toEqual([ids.SERVICE_BLOCK]);
+    expect(view.blocks).toHaveLength(2);
+    expect(json(view.blocks[1])).toMatch(/Pick the service/);
+    const service = inputs(view)[0]!;
+    expect(service.dispatch_action).toBe(true);
+    expect(service.element).toMatchObject({ type: 'static_select', action_id: ids.SERVICE_SELECT });
+  });
+
+  it('shows exactly the params the selected level uses', () => {
+    expect(paramIds(modal(mimo, { level: 1 }))).toEqual([]);
+    expect(json(modal(mimo, { level: 1 }).blocks)).toMatch(/needs no parameters/);
+    expect(paramIds(modal(mimo, { level: 2 }))).toEqual(['param:version']);
+    expect(paramIds(modal(mimo, { level: 3 }))).toEqual(['param:backup']);
+    expect(paramIds(modal(ledger, { level: 1 }))).toEqual(['param:reason']);
+    expect(paramIds(modal(ledger, { level: 2 }))).toEqual(['param:revision', 'param:region', 'param:token']);
+  });
+
+  it('shows no params until a level is chosen, and the level radio re-renders the modal', () => {
+    const view = modal(mimo);
+    expect(paramIds(view)).toEqual([]);
+    expect(json(view.blocks)).toMatch(/Pick a level to see the parameters/);
+    const level = block(view, ids.LEVEL_BLOCK) as InputBlock;
+    expect(level.dispatch_action).toBe(true);
+    expect(level.element).toMatchObject({ type: 'radio_buttons', action_id: ids.LEVEL_RADIO });
+    const texts = JSON.stringify(level.element);
+    expect(texts).toContain('1 · Feature toggle — target 2m');
+    expect(texts).toContain('2 · Code rollback — target 15m');
+    expect(texts).toContain('3 · Full restore — target 45m');
+    expect((block(view, ids.ENV_BLOCK) as InputBlock).dispatch_action).toBe(true);
+  });
+
+  it('shows every severity with its urgency and all criteria next to the choice', () => {
+    const view = modal(mimo);
+    const radio = (block(view, ids.SEVERITY_BLOCK) as InputBlock).element;
+    expect(radio.type).toBe('radio_buttons');
+    const options = (radio as { options: { value: string; description?: { text: string } }[] }).options;
+    expect(options.map((o) => o.value)).toEqual([...SEVERITIES]);
+    expect(options.map((o) => o.description?.text)).toEqual(SEVERITIES.map((s) => SEVERITY_INFO[s].urgency));
+    const criteria = json(block(view, ids.SEVERITY_CRITERIA_BLOCK));
+    for (const s of SEVERITIES) {
+      expect(criteria).toContain(SEVERITY_INFO[s].label);
+      for (const c of SEVERITY_INFO[s].criteria) expect(criteria).toContain(escapeMrkdwn(c));
+    }
+    expect(criteria).toContain('Error rate &gt; 5% for &gt; 5 minutes');
+  });
+
+  it('renders enums as selects, secrets as masked-after-submit text inputs, patterns as hints', () => {
+    const view = modal(ledger, { level: 2 });
+    const region = block(view, 'param:region') as InputBlock;
+    expect(region.element).toMatchObject({
+      type: 'static_select',
+      action_id: ids.PARAM_ACTION,
+      initial_option: { value: 'eu' },
+    });
+    const token = block(view, 'param:token') as InputBlock;
+    expect(token.element).toMatchObject({ type: 'plain_text_input', action_id: ids.PARAM_ACTION });
+    expect(token.hint?.text).toMatch(/masked everywhere/);
+    expect(token.hint?.text).toContain('Deploy API token');
+    const revision = block(view, 'param:revision') as InputBlock;
+    expect(revision.hint?.text).toContain('\\d+');
+    expect(revision.element).not.toHaveProperty('initial_value');
+  });
+
+  it('prefills from the command and falls back to the runbook default', () => {
+    const view = modal(mimo, {
+      level: 2,
+      severity: 'major',
+      env: 'staging',
+      params: {},
+      reason: 'r'.repeat(800),
+    });
+    expect((block(view, 'param:version') as InputBlock).element).toMatchObject({ initial_value: 'v2.3.0' });
+    const typed = modal(mimo, { level: 2, params: { version: 'v2.2.9' } });
+    expect((block(typed, 'param:version') as InputBlock).element).toMatchObject({ initial_value: 'v2.2.9' });
+    expect((block(view, ids.SEVERITY_BLOCK) as InputBlock).element).toMatchObject({
+      initial_option: { value: 'major' },
+    });
+    expect((block(view, ids.ENV_BLOCK) as InputBlock).element).toMatchObject({
+      initial_option: { value: 'staging' },
+    });
+    const reason = (block(view, ids.REASON_BLOCK) as InputBlock).element as {
+      initial_value: string;
+      max_length: number;
+    };
+    expect(reason).toMatchObject({ multiline: true, max_length: 500 });
+    expect(reason.initial_value).toHaveLength(500);
+    expect((block(view, ids.REASON_BLOCK) as InputBlock).optional).toBeFalsy();
+  });
+
+  it('selects all hosts of the environment by default, or the prefilled subset', () => {
+    const all = block(modal(ledger, { level: 2 }), ids.hostsBlockId('production')) as InputBlock;
+    expect(all.optional).toBe(true);
+    const selected = (el: InputBlock) =>
+      (el.element as { initial_options: { value: string }[] }).initial_options.map((o) => o.value);
+    expect(all.element).toMatchObject({ type: 'multi_static_select', action_id: ids.HOSTS_SELECT });
+    expect(selected(all)).toEqual(['ledger-a', 'ledger-b', 'ledger-c']);
+    const some = block(
+      modal(ledger, { level: 2, hosts: ['ledger-c', 'nope'] }),
+      ids.hostsBlockId('production'),
+    );
+    expect(selected(some as InputBlock)).toEqual(['ledger-c']);
+    const staging = modal(ledger, { level: 2, env: 'staging' });
+    expect(block(staging, ids.hostsBlockId('production'))).toBeUndefined();
+    expect(selected(block(staging, ids.hostsBlockId('staging')) as InputBlock)).toEqual(['ledger-stg']);
+  });
+
+  it('fits 150 params into 100 blocks, showing params without a value first', () => {
+    const params = Object.fromEntries(
+      Array.from({ length: 150 }, (_, i) => [
+        `p${i}`,
+        i === 149 ? { pattern: '^x$' } : { pattern: '^x$', default: 'x' },
+      ]),
+    );
+    const runbook = runbookSchema.parse({
+      service: 'wide',
+      environments: { production: { hosts: [{ name: 'h1', address: '10.0.0.1' }] } },
+      params,
+      levels: {
+        1: {
+          name: 'All',
+          target: '2m',
+          approvals: 0,
+          steps: [
+            {
+              run: Object.keys(params)
+                .map((p) => `{{${p}}}`)
+                .join(' '),
+            },
+          ],
+        },
+      },
+    });
+    const view = modal(runbook, { level: 1 });
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    expect(paramIds(view)).toContain('param:p149');
+    expect(json(view.blocks)).toMatch(/more parameters keep their defaults/);
+    expect(block(view, ids.REASON_BLOCK)).toBeDefined();
+  });
+
+  it('refuses private metadata over 3000 characters (it must carry ids only)', () => {
+    expect(() =>
+      requestModal({
+        services: [],
+        runbook: undefined,
+        prefill: { params: {} },
+        privateMetadata: 'x'.repeat(3001),
+      }),
+    ).toThrow(RangeError);
+  });
+});
+
+describe('modal ids', () => {
+  it('maps param block ids to names and back, and nothing else', () => {
+    expect(ids.paramBlockId('version')).toBe('param:version');
+    expect(ids.paramNameOf('param:version')).toBe('version');
+    expect(ids.paramNameOf(ids.REASON_BLOCK)).toBeUndefined();
+    expect(ids.paramNameOf('param:')).toBeUndefined();
+  });
+
+  it('builds the errors response for a modal submission', () => {
+    expect(modalErrors({ 'param:version': 'must match ^v…' })).toEqual({
+      response_action: 'errors',
+      errors: { 'param:version': 'must match ^v…' },
+    });
+  });
+});
