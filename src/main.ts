@@ -11,13 +11,14 @@ import { loadRunbooks, type RunbookError } from './runbooks/load.js';
 import type { Runbook } from './runbooks/schema.js';
 import type { EngineDeps } from './services/execute-plan.js';
 import { abortableSleep } from './services/health-steps.js';
-import type { CommandRunner, Confirmer } from './services/ports.js';
+import { type Clock, type CommandRunner, type Confirmer, systemClock } from './services/ports.js';
 import { createRollbackService, type RunbookCatalog } from './services/rollback.js';
 import { createStore, type Store } from './store/store.js';
 
 export interface AppContext {
   config: Config;
   logger: Logger;
+  clock: Clock;
   store: Store;
   catalog: RunbookCatalog;
   runbookErrors: RunbookError[];
@@ -25,9 +26,12 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-export function buildApp(config: Config, options: { confirmer: Confirmer; logger?: Logger }): AppContext {
+export function buildApp(
+  config: Config,
+  options: { confirmer: Confirmer; logger?: Logger; clock?: Clock },
+): AppContext {
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
-  const clock = { now: () => Date.now() };
+  const clock = options.clock ?? systemClock;
   const store = createStore({ file: config.dbFile, clock });
   const loaded = loadRunbooks(config.runbooksDir);
   const catalog = catalogOf(loaded.runbooks);
@@ -51,6 +55,7 @@ export function buildApp(config: Config, options: { confirmer: Confirmer; logger
   return {
     config,
     logger,
+    clock,
     store,
     catalog,
     runbookErrors: loaded.errors,

@@ -78,6 +78,7 @@ export function incidentMessage(input: IncidentMessageInput): MessageContent {
   blocks.push(context(`Run ${inlineCode(run.id)} · plan, approvals and live progress are in the thread`));
   const text = [
     title,
+    incident.id,
     drill ? undefined : SEVERITY_INFO[incident.severity].label,
     `level ${run.level} ${input.levelName}`,
     STATUS_LABEL[status],

@@ -6,6 +6,7 @@ export class UsageError extends Error {}
 
 export const USAGE = `rollbot — rollbacks from runbooks, over SSH, with an audit timeline
 
+  rollbot serve                                   start the Slack bot (needs SLACK_* variables)
   rollbot validate [--dir runbooks]               lint runbooks; non-zero exit on any error
   rollbot plan <service> --level N [--env E] [--set k=v]... [--hosts a,b] [--json]
   rollbot run <service> --level N --severity S --reason TEXT [--env E] [--set k=v]... [--hosts a,b] [--yes]

@@ -1,8 +1,9 @@
 /** The `rollbot` command: parses argv, loads config, dispatches, and maps outcomes to exit codes. */
 import { userInfo } from 'node:os';
-import { loadConfig } from '../config.js';
+import { type Config, loadConfig, slackProblems } from '../config.js';
 import { buildApp } from '../main.js';
 import { formatRunbookErrors } from '../runbooks/load.js';
+import { startServer } from '../serve.js';
 import { parse, USAGE, UsageError } from './args.js';
 import {
   auditCommand,
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { config } = loaded;
   if (command === 'validate') return validateCommand(args.values.dir ?? config.runbooksDir, term);
+  if (command === 'serve') return serveCommand(config, term);
   if (!['plan', 'run', 'drill', 'history', 'timeline', 'audit'].includes(command)) {
     throw new UsageError(`unknown command "${command}"`);
   }
@@ -61,6 +63,21 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await app.close();
   }
+}
+
+async function serveCommand(config: Config, term: { err: NodeJS.WritableStream }): Promise<number> {
+  const problems = slackProblems(config);
+  if (problems.length > 0) {
+    term.err.write(`Invalid configuration:\n${problems.join('\n')}\n`);
+    return 2;
+  }
+  const server = await startServer(config);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await server.stop();
+  return 0;
 }
 
 function safeUser(): string {

@@ -11,6 +11,7 @@ export const TIMELINE_TYPES = [
   'approval.refused',
   'escalation.pinged',
   'level.escalated',
+  'run.approved',
   'run.started',
   'run.confirm_requested',
   'run.confirmed',

@@ -87,6 +87,12 @@ function wildcardToRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`, 'i');
 }
 
+/** Key types known_hosts holds (not revoked) for this host, in file order. */
+export function knownKeyTypes(entries: readonly KnownHostEntry[], host: string, port: number): string[] {
+  const name = knownHostsName(host, port);
+  return [...new Set(entries.filter((e) => !e.revoked && matchesHost(e.hosts, name)).map((e) => e.keyType))];
+}
+
 export function verifyHostKey(
   entries: readonly KnownHostEntry[],
   host: string,

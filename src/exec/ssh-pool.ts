@@ -1,8 +1,14 @@
 /** Lazily opened, reused SSH connections, one per user@address:port, with verified host keys. */
 import { readFile } from 'node:fs/promises';
-import { Client } from 'ssh2';
+import { Client, type ServerHostKeyAlgorithm } from 'ssh2';
 import type { HostRef } from '../domain/plan.js';
-import { type HostKeyVerdict, parseKnownHosts, verifyHostKey } from './known-hosts.js';
+import {
+  type HostKeyVerdict,
+  type KnownHostEntry,
+  knownKeyTypes,
+  parseKnownHosts,
+  verifyHostKey,
+} from './known-hosts.js';
 import { createSemaphore, type Semaphore } from './semaphore.js';
 
 export interface SshPoolOptions {
@@ -144,6 +150,7 @@ async function connect(
         username: host.user,
         privateKey: opts.privateKey,
         ...(opts.passphrase !== undefined ? { passphrase: opts.passphrase } : {}),
+        algorithms: { serverHostKey: hostKeyPreference(entries, host) },
         readyTimeout: opts.connectTimeoutMs,
         keepaliveInterval: opts.keepaliveIntervalMs,
         keepaliveCountMax: opts.keepaliveCountMax,
@@ -162,6 +169,26 @@ async function connect(
       });
     }
   });
+}
+
+const HOST_KEY_ALGORITHMS: Record<string, ServerHostKeyAlgorithm[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+const DEFAULT_ORDER = Object.values(HOST_KEY_ALGORITHMS).flat();
+
+/**
+ * Like the OpenSSH client, ask first for the key types known_hosts has for this host: otherwise a
+ * host known only by, say, its ECDSA key would present ED25519 and be refused as "changed".
+ */
+function hostKeyPreference(entries: readonly KnownHostEntry[], host: HostRef): ServerHostKeyAlgorithm[] {
+  const preferred = knownKeyTypes(entries, host.address, host.port).flatMap(
+    (t) => HOST_KEY_ALGORITHMS[t] ?? [],
+  );
+  return [...new Set([...preferred, ...DEFAULT_ORDER])];
 }
 
 function connectErrorMessage(

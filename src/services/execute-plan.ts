@@ -27,6 +27,8 @@ export interface ExecuteInput {
   logDir: string;
   signal: AbortSignal;
   observer: RunObserver;
+  /** Work already done by an earlier run (a retry): these step+host pairs are not run again. */
+  alreadyDone?: (stepIndex: number, host: string) => boolean;
 }
 
 export interface HostFailure {
@@ -75,7 +77,9 @@ export async function executePlan(deps: EngineDeps, input: ExecuteInput): Promis
         confirmed.add(step.index);
         continue;
       }
-      const targets = step.targets.filter((t) => batch.includes(t.host) && !failedHosts.has(t.host));
+      const targets = step.targets.filter(
+        (t) => batch.includes(t.host) && !failedHosts.has(t.host) && !input.alreadyDone?.(step.index, t.host),
+      );
       const results = await Promise.all(
         targets.map(async (target) => {
           input.observer.stepStarted(step, target.host);

@@ -1,6 +1,6 @@
 /** Ports the services depend on; adapters in exec/ and store/ implement them. */
 import type { HealthExpect, HostRef, LocalTarget, RunTarget } from '../domain/plan.js';
-import type { OpenRunInput, OpenRunResult, Run } from '../domain/records.js';
+import type { OpenRunInput, OpenRunResult, Run, StepRow } from '../domain/records.js';
 import type { RunState } from '../domain/run-state.js';
 import type { StepResult } from '../domain/step-result.js';
 import type { StoredTimelineEvent, TimelineEvent } from '../domain/timeline.js';
@@ -67,6 +67,7 @@ export interface RunStore {
   stepStarted(runId: string, stepIndex: number, host: string, name: string, kind: string): void;
   stepFinished(runId: string, stepIndex: number, host: string, result: StepResult): void;
   appendTimeline(event: TimelineEvent): StoredTimelineEvent;
+  stepResults(runId: string): StepRow[];
 }
 
 /** A message as the Slack surface takes it: fallback text plus optional Block Kit blocks. */

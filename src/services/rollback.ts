@@ -62,22 +62,28 @@ export function createRollbackService(deps: RollbackDeps) {
   }
 
   /** Opens the incident (or drill) and its run, holding the service+env lock. */
-  function open(request: RunRequest, options: { preApprovedBy?: string } = {}): Result<Opened> {
+  function open(
+    request: RunRequest,
+    options: { preApprovedBy?: string; incidentId?: string; escalatedFrom?: string } = {},
+  ): Result<Opened> {
     const checked = preview(request);
     if (!checked.ok) return checked;
     const { runbook } = checked;
     const approvalsNeeded = request.drill ? 0 : approvalsRequired(runbook, request.level, request.severity);
     let plan: Plan | undefined;
     const opened = deps.store.openRun({
-      incident: {
-        kind: request.drill ? 'drill' : 'incident',
-        service: request.service,
-        env: request.env,
-        severity: request.severity,
-        level: request.level,
-        reason: request.reason,
-        requestedBy: request.requestedBy,
-      },
+      incident: options.incidentId
+        ? { incidentId: options.incidentId }
+        : {
+            kind: request.drill ? 'drill' : 'incident',
+            service: request.service,
+            env: request.env,
+            severity: request.severity,
+            level: request.level,
+            reason: request.reason,
+            requestedBy: request.requestedBy,
+          },
+      ...(options.escalatedFrom ? { escalatedFrom: options.escalatedFrom } : {}),
       level: request.level,
       targetMs: checked.plan.targetMs,
       requestedBy: request.requestedBy,
@@ -113,7 +119,7 @@ export function createRollbackService(deps: RollbackDeps) {
   /** Runs an approved run to a terminal state. The first terminal write wins (abort vs completion). */
   async function execute(
     runId: string,
-    ctx: { actor: string; signal: AbortSignal; observer: RunObserver },
+    ctx: { actor: string; signal: AbortSignal; observer: RunObserver; resumeFrom?: string },
   ): Promise<Result<{ outcome: ExecuteOutcome; run: Run }>> {
     const plan = livePlans.get(runId);
     if (!plan)
@@ -126,6 +132,15 @@ export function createRollbackService(deps: RollbackDeps) {
     });
     if (!started) return fail('already_decided', `Run ${runId} is not approved or already started.`);
     const observer = persistingObserver(deps.store, runId, ctx.observer);
+    // A retry skips what the earlier run already did successfully, host by host.
+    const done = new Set(
+      ctx.resumeFrom
+        ? deps.store
+            .stepResults(ctx.resumeFrom)
+            .filter((row) => row.state === 'ok')
+            .map((row) => `${row.stepIndex}\u0000${row.host}`)
+        : [],
+    );
     let outcome: ExecuteOutcome;
     try {
       outcome = await executePlan(deps.engine, {
@@ -134,6 +149,7 @@ export function createRollbackService(deps: RollbackDeps) {
         logDir: join(deps.logRoot, runId),
         signal: ctx.signal,
         observer,
+        alreadyDone: (stepIndex, host) => done.has(`${stepIndex}\u0000${host}`),
       });
     } finally {
       livePlans.delete(runId);
@@ -159,7 +175,15 @@ export function createRollbackService(deps: RollbackDeps) {
     return { ok: true, outcome, run };
   }
 
-  return { preview, open, execute };
+  /** The in-memory plan of a run that has not finished (with secrets: never store or show it). */
+  const livePlan = (runId: string): Plan | undefined => livePlans.get(runId);
+
+  /** Forgets the plan of a run that ended without executing (denied, expired, aborted). */
+  const discard = (runId: string): void => {
+    livePlans.delete(runId);
+  };
+
+  return { preview, open, execute, livePlan, discard };
 }
 
 export type RollbackService = ReturnType<typeof createRollbackService>;

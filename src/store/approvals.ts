@@ -17,6 +17,8 @@ export interface ApprovalRepo {
     planHash: string,
     decision: ApprovalDecision,
   ): ApprovalResult;
+  /** Who approved this run's current plan, in order. */
+  approversOf(runId: string): string[];
 }
 
 export function approvalRepo(db: Db, clock: Clock, tl: TimelineRepo): ApprovalRepo {
@@ -66,8 +68,17 @@ export function approvalRepo(db: Db, clock: Clock, tl: TimelineRepo): ApprovalRe
     },
   );
 
+  const approvedBy = db
+    .prepare<[string], string>(
+      `SELECT approver FROM approvals
+       WHERE run_id = ? AND decision = 'approve' AND plan_hash = (SELECT plan_hash FROM runs WHERE id = approvals.run_id)
+       ORDER BY at, rowid`,
+    )
+    .pluck();
+
   return {
     recordApproval: (runId, approver, planHash, decision) =>
       record.immediate(runId, approver, planHash, decision),
+    approversOf: (runId) => approvedBy.all(runId),
   };
 }

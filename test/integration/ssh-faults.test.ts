@@ -2,18 +2,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Connection, Server, utils } from 'ssh2';
+import { type Connection, Server } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner } from '../../src/exec/ssh-runner.js';
 import type { CommandRunner } from '../../src/services/ports.js';
 import { runRequest, sshHost } from '../support/exec-request.js';
+import { newKeyPair } from '../support/sshd-files.js';
 
 /*
  * Faults a real sshd will not produce on demand, from an in-process ssh2 Server. The script text
  * (quoted inside the wrapper the runner sends) selects the behaviour.
  */
 const dir = mkdtempSync(join(tmpdir(), 'rollbot-ssh-faults-'));
-const hostKey = utils.generateKeyPairSync('ed25519');
+let hostKey: { private: string; public: string };
+let clientKey: string;
 const signals: string[] = [];
 let server: Server;
 let port: number;
@@ -48,6 +50,8 @@ function onSession(conn: Connection): void {
 }
 
 beforeAll(async () => {
+  hostKey = await newKeyPair();
+  clientKey = (await newKeyPair()).private;
   server = new Server({ hostKeys: [hostKey.private] }, (conn) => {
     conn.on('error', () => {});
     conn.on('authentication', (ctx) => ctx.accept());
@@ -57,14 +61,14 @@ beforeAll(async () => {
   port = (server.address() as { port: number }).port;
   writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostKey.public}\n`);
   runner = createSshRunner({
-    privateKey: utils.generateKeyPairSync('ed25519').private,
+    privateKey: clientKey,
     knownHostsFile: join(dir, 'known_hosts'),
     killGraceMs: 200,
   });
 });
 afterAll(async () => {
   await runner?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  if (server) await new Promise((resolve) => server.close(resolve));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -130,7 +134,7 @@ describe('ssh runner connect failures', () => {
     const refusingPort = (refusing.address() as { port: number }).port;
     writeFileSync(join(dir, 'kh-refusing'), `[127.0.0.1]:${refusingPort} ${hostKey.public}\n`);
     const r = createSshRunner({
-      privateKey: utils.generateKeyPairSync('ed25519').private,
+      privateKey: clientKey,
       knownHostsFile: join(dir, 'kh-refusing'),
     });
     const result = await r.run(runRequest(sshHost('127.0.0.1', refusingPort, 'deploy'), 'true', dir));
@@ -145,7 +149,7 @@ describe('ssh runner connect failures', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const silentPort = (silent.address() as { port: number }).port;
     const r = createSshRunner({
-      privateKey: utils.generateKeyPairSync('ed25519').private,
+      privateKey: clientKey,
       knownHostsFile: join(dir, 'known_hosts'),
       connectTimeoutMs: 300,
     });

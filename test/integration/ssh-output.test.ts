@@ -46,7 +46,6 @@ describe('ssh output capture', () => {
     expect(statSync(result.logFile!).size).toBe(size + 1 + 'end-of-output\n'.length);
     expect(Buffer.byteLength(result.tail)).toBeLessThanOrEqual(16 * 1024);
     expect(result.tail.endsWith('aaaa\nend-of-output\n')).toBe(true);
-    if (process.env.RSS_DEBUG) console.log('RSS growth MB', (peak - baseline) / 1e6, process.memoryUsage());
     expect(peak - baseline).toBeLessThan(100 * 1024 * 1024);
   });
 

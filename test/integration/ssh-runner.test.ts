@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner } from '../../src/exec/ssh-runner.js';
 import type { CommandRunner } from '../../src/services/ports.js';
 import { runRequest, sshHost } from '../support/exec-request.js';
-import { runAsTestUser } from '../support/host-user.js';
-import { type SshdHandle, startSshd, writeWrongKnownHosts } from '../support/sshd.js';
+import { runAsTestUser, sh } from '../support/host-user.js';
+import { newKeyPair, type SshdHandle, startSshd, writeWrongKnownHosts } from '../support/sshd.js';
 
 let sshd: SshdHandle;
 let runner: CommandRunner;
@@ -128,7 +127,7 @@ describe('ssh runner against a real sshd', () => {
 
   it('names user@host:port when the key is refused or nothing listens', async () => {
     const stranger = createSshRunner({
-      privateKey: utils.generateKeyPairSync('ed25519').private,
+      privateKey: (await newKeyPair()).private,
       knownHostsFile: sshd.knownHostsFile,
     });
     const refusedAuth = await stranger.run(runRequest(host(), 'true', logDir));
@@ -149,5 +148,26 @@ describe('ssh runner against a real sshd', () => {
     });
     expect(local.error).toBe('ssh runner cannot run local steps');
     expect((await runner.run(runRequest(host(), 'echo still fine', logDir))).tail).toBe('still fine\n');
+  });
+});
+
+describe('host key algorithm choice', () => {
+  it('accepts a host known only by its ECDSA key although the host also offers ED25519', async () => {
+    const keyFile = join(logDir, 'ssh_host_ecdsa_key');
+    expect((await sh('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', keyFile])).code).toBe(0);
+    const both = await startSshd({ addresses: ['127.0.0.5'], extraConfig: `HostKey ${keyFile}` });
+    const knownHostsFile = join(logDir, 'ecdsa_known_hosts');
+    const ecdsaPub = readFileSync(`${keyFile}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+    writeFileSync(knownHostsFile, `[127.0.0.5]:${both.port} ${ecdsaPub}\n`);
+    const r = createSshRunner({ privateKey: readFileSync(both.userKeyFile), knownHostsFile });
+    try {
+      const result = await r.run(
+        runRequest(sshHost('127.0.0.5', both.port, both.user), 'echo ecdsa', logDir),
+      );
+      expect(result).toMatchObject({ ok: true, tail: 'ecdsa\n' });
+    } finally {
+      await r.close();
+      await both.stop();
+    }
   });
 });

@@ -10,15 +10,9 @@ export async function writeWrongKnownHosts(
   port: number,
   file: string,
 ): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'rollbot-wrongkey-'));
-  try {
-    await keygen(join(dir, 'other'));
-    const pub = (await readFile(join(dir, 'other.pub'), 'utf8')).split(' ').slice(0, 2).join(' ');
-    await writeFile(file, addresses.map((a) => `[${a}]:${port} ${pub}\n`).join(''));
-    return file;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const { public: pub } = await newKeyPair();
+  await writeFile(file, addresses.map((a) => `[${a}]:${port} ${pub}\n`).join(''));
+  return file;
 }
 
 export async function keygen(file: string): Promise<void> {
@@ -76,4 +70,21 @@ export function sshdConfig(c: SshdConfigInput): string {
     'X11Forwarding no',
     '',
   ].join('\n');
+}
+
+/**
+ * A fresh ed25519 key pair in OpenSSH format, from ssh-keygen. (ssh2's own generateKeyPairSync
+ * produced a key its parser rejects as "Malformed OpenSSH private key" about 1 time in 400.)
+ */
+export async function newKeyPair(): Promise<{ private: string; public: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'rollbot-key-'));
+  try {
+    await keygen(join(dir, 'key'));
+    return {
+      private: await readFile(join(dir, 'key'), 'utf8'),
+      public: (await readFile(join(dir, 'key.pub'), 'utf8')).split(' ').slice(0, 2).join(' '),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

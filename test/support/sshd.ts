@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { descendantsOf, ensureTestUser, killAll, sleep, TEST_USER } from './host-user.js';
 import { installUserKey, keygen, sshdConfig } from './sshd-files.js';
 
-export { writeWrongKnownHosts } from './sshd-files.js';
+export { newKeyPair, writeWrongKnownHosts } from './sshd-files.js';
 
 export interface SshdOptions {
   /** Loopback addresses to listen on, e.g. ['127.0.0.2', '127.0.0.3']; 16 per sshd process. */

@@ -1,0 +1,41 @@
+/** Button values carry ids only; parsed with zod because a client can send anything. */
+import { z } from 'zod';
+
+export const actionValueSchema = z.object({
+  runId: z.string().regex(/^(INC|DRL)-\d{4}-\d{4,}-r\d{1,4}$/),
+  planHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  stepIndex: z.number().int().min(0).max(1000).optional(),
+  level: z.number().int().min(1).max(3).optional(),
+});
+export type ActionValue = z.infer<typeof actionValueSchema>;
+
+const clickSchema = z.object({
+  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]{2,30}$/), team_id: z.string().optional() }),
+  team: z.object({ id: z.string() }).nullish(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).optional() })).min(1),
+});
+
+export interface Click {
+  user: string;
+  teamId: string;
+  value: ActionValue;
+}
+
+export function parseClick(body: unknown): Click | undefined {
+  const parsed = clickSchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  const raw = parsed.data.actions[0]?.value;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw ?? '');
+  } catch {
+    return undefined;
+  }
+  const checked = actionValueSchema.safeParse(value);
+  if (!checked.success) return undefined;
+  const teamId = parsed.data.user.team_id ?? parsed.data.team?.id ?? '';
+  return { user: parsed.data.user.id, teamId, value: checked.data };
+}

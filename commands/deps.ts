@@ -1,0 +1,17 @@
+/** What the listeners get: the Slack flow and read-only queries. They never touch SSH or SQLite. */
+
+import type { HistoryRow, Incident, MttrRow, Run } from '../src/domain/records.js';
+import type { Logger } from '../src/logger.js';
+import type { RunbookCatalog } from '../src/services/rollback.js';
+import type { SlackFlow } from '../src/services/slack/flow.js';
+
+export interface ListenerDeps {
+  flow: SlackFlow;
+  catalog: RunbookCatalog;
+  logger: Logger;
+  queries: {
+    activeRuns(): { incident: Incident; run: Run }[];
+    history(service?: string): { rows: HistoryRow[]; mttr: MttrRow[] };
+    note(incidentId: string, user: string, text: string): { ok: boolean; message: string };
+  };
+}

@@ -1,0 +1,91 @@
+/** `/rollback`: ack at once, parse the text, then open the modal or answer ephemerally. Runs nothing. */
+import type { App } from '@slack/bolt';
+import { parseSlash } from '../src/domain/slash-grammar.js';
+import { errorWithUsage, helpText } from '../views/help.js';
+import { historyText } from '../views/history.js';
+import { requestModal } from '../views/modal.js';
+import { statusText } from '../views/status.js';
+import type { ListenerDeps } from './deps.js';
+import { encodeMetadata } from './modal-state.js';
+
+export const COMMAND = '/rollback';
+
+export function register(app: App, deps: ListenerDeps): void {
+  app.command(COMMAND, async ({ ack, command, client, context, respond }) => {
+    // Slack does not retry slash commands, but a proxy might: a retry must not open a second form.
+    if ((context.retryNum ?? 0) > 0) {
+      await ack();
+      return;
+    }
+    const parsed = parseSlash(command.text ?? '');
+    if (!parsed.ok) {
+      await ack(errorWithUsage(parsed.message));
+      return;
+    }
+    const cmd = parsed.command;
+    switch (cmd.kind) {
+      case 'help':
+        await ack(helpText());
+        return;
+      case 'status':
+        await ack(statusText(deps.queries.activeRuns(), Date.now()));
+        return;
+      case 'history': {
+        const { rows, mttr } = deps.queries.history(cmd.service);
+        await ack(historyText(rows, mttr, cmd.service));
+        return;
+      }
+      case 'note': {
+        const noted = deps.queries.note(cmd.incidentId, command.user_id, cmd.text);
+        await ack({ response_type: 'ephemeral', text: noted.message });
+        return;
+      }
+      case 'rca':
+      case 'unblock':
+        await ack(errorWithUsage(`\`${cmd.kind}\` is not available in this version of rollbot yet.`));
+        return;
+      case 'drill': {
+        if (!deps.catalog.get(cmd.service)) {
+          await ack(errorWithUsage(unknownService(deps, cmd.service)));
+          return;
+        }
+        await ack({
+          response_type: 'ephemeral',
+          text: `Starting a level ${cmd.level} drill of ${cmd.service} on ${cmd.env}…`,
+        });
+        const started = deps.flow.drill({ user: command.user_id, ...cmd });
+        if (!started.ok) await respond({ response_type: 'ephemeral', text: started.message });
+        return;
+      }
+      case 'modal':
+      case 'request': {
+        const prefill = cmd.kind === 'request' ? { ...cmd, params: cmd.params } : { params: {} };
+        if (cmd.kind === 'request' && !deps.catalog.get(cmd.service)) {
+          await ack(errorWithUsage(unknownService(deps, cmd.service)));
+          return;
+        }
+        await ack();
+        const view = requestModal({
+          services: deps.catalog.names(),
+          runbook: cmd.kind === 'request' ? deps.catalog.get(cmd.service) : undefined,
+          prefill,
+          privateMetadata: encodeMetadata({ channel: command.channel_id, user: command.user_id }),
+        });
+        try {
+          await client.views.open({ trigger_id: command.trigger_id, view });
+        } catch (err) {
+          deps.logger.error({ err }, 'views.open failed');
+          await respond({
+            response_type: 'ephemeral',
+            text: 'Could not open the rollback form; please try again.',
+          });
+        }
+        return;
+      }
+    }
+  });
+}
+
+function unknownService(deps: ListenerDeps, service: string): string {
+  return `Unknown service "${service}". Known services: ${deps.catalog.names().join(', ') || '(none)'}`;
+}

@@ -1,0 +1,121 @@
+/** `rollbot serve`: wires the Slack adapters around the shared engine and starts the Bolt app. */
+import { WebClient } from '@slack/web-api';
+import type { ListenerDeps } from '../commands/deps.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { buildApp } from './main.js';
+import { formatRunbookErrors } from './runbooks/load.js';
+import type { Clock } from './services/ports.js';
+import { createSlackFlow, type SlackFlow } from './services/slack/flow.js';
+import { APPROVAL_TTL_MS } from './services/slack/requests.js';
+import { createSlackConfirmer } from './services/slack/runs.js';
+import { createBoltApp } from './slack/app.js';
+import { createDirectory } from './slack/directory.js';
+import { createPresenter } from './slack/presenter.js';
+import { createSlackSurface } from './slack/surface.js';
+
+export interface ServeOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** How often approvals are checked for expiry and escalation pings (default 15 s). */
+  tickMs?: number;
+  approvalTtlMs?: number;
+}
+
+export interface Server {
+  flow: SlackFlow;
+  teamId: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: ServeOptions = {}): Promise<Server> {
+  let flow: SlackFlow | undefined;
+  const confirmations = createSlackConfirmer(() => flow!.context);
+  const ctx = buildApp(config, {
+    confirmer: confirmations.confirmer,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const { logger, store, clock } = ctx;
+  if (ctx.runbookErrors.length > 0) {
+    logger.warn(
+      { errors: formatRunbookErrors(ctx.runbookErrors) },
+      'some runbooks are invalid and were not loaded',
+    );
+  }
+  const client = new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 6, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
+  });
+  const auth = await client.auth.test();
+  const teamId = typeof auth.team_id === 'string' ? auth.team_id : undefined;
+  const surface = createSlackSurface(client);
+  flow = createSlackFlow(
+    {
+      rollback: ctx.rollback,
+      catalog: ctx.catalog,
+      store,
+      notifier: createPresenter({ surface, store, clock, logger, incidentChannel: config.incidentChannel }),
+      directory: createDirectory(surface),
+      clock,
+      logger,
+      teamId: () => teamId,
+      approvalTtlMs: options.approvalTtlMs ?? APPROVAL_TTL_MS,
+    },
+    confirmations,
+  );
+  const deps: ListenerDeps = {
+    flow,
+    catalog: ctx.catalog,
+    logger,
+    queries: {
+      activeRuns: () =>
+        store.activeRuns().flatMap((run) => {
+          const incident = store.getIncident(run.incidentId);
+          return incident ? [{ incident, run }] : [];
+        }),
+      history: (service) => ({
+        rows: store.history({ ...(service ? { service } : {}), limit: 15 }),
+        mttr: store.mttr(service),
+      }),
+      note: (incidentId, user, text) => {
+        if (!store.getIncident(incidentId)) return { ok: false, message: `No incident ${incidentId}.` };
+        store.appendTimeline({
+          type: 'note.added',
+          actor: user,
+          incidentId,
+          data: { text: text.slice(0, 3000) },
+        });
+        return { ok: true, message: `Noted on ${incidentId}'s timeline.` };
+      },
+    },
+  };
+  const app = createBoltApp(config, deps, {
+    blocked: (service) => store.blockedVersions(service).map((b) => b.version),
+  });
+  await app.start(config.port);
+  const interrupted = flow.recoverInterrupted();
+  logger.info(
+    {
+      mode: config.slack.appToken ? 'socket' : 'http',
+      port: config.port,
+      interrupted,
+      runbooks: ctx.catalog.names(),
+    },
+    'rollbot is serving',
+  );
+  const ticker = setInterval(() => flow?.tick(), options.tickMs ?? 15_000);
+  ticker.unref();
+  return {
+    flow,
+    teamId,
+    async stop() {
+      clearInterval(ticker);
+      await app.stop();
+      // Let running rollbacks finish rather than cut them off mid-step; what remains is
+      // marked interrupted on the next start.
+      await Promise.race([flow!.idle(), new Promise((r) => setTimeout(r, 30_000).unref())]);
+      await ctx.close();
+    },
+  };
+}

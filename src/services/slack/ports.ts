@@ -1,0 +1,59 @@
+/** What the Slack flow asks of its surroundings: a notifier that renders and posts, and a directory. */
+import type { Plan } from '../../domain/plan.js';
+import type { Incident, Run } from '../../domain/records.js';
+
+export type ProgressPhase =
+  | { kind: 'waiting' }
+  | { kind: 'running' }
+  | { kind: 'confirm'; stepIndex: number }
+  | { kind: 'failed' }
+  | { kind: 'succeeded' }
+  | { kind: 'aborted'; by?: string }
+  | { kind: 'interrupted' };
+
+export type ApprovalState =
+  | { kind: 'pending' }
+  | { kind: 'approved' }
+  | { kind: 'denied'; by: string; reason?: string }
+  | { kind: 'expired' };
+
+export type RunEnding = 'failed' | 'aborted' | 'interrupted' | 'denied' | 'expired';
+
+/** Everything a message about a run needs; `plan` is the display form (secrets masked). */
+export interface RunView {
+  incident: Incident;
+  run: Run;
+  plan: Plan;
+}
+
+export interface ApprovalView {
+  approvers: string[];
+  required: number;
+  approvedBy: string[];
+  expiresAt: number;
+  state: ApprovalState;
+}
+
+/** Renders and delivers the incident thread. Called after the timeline is written; never throws. */
+export interface IncidentNotifier {
+  /** The incident root message (first run only) and the plan, in the thread. */
+  opened(view: RunView, firstRun: boolean): Promise<void>;
+  approval(view: RunView, approval: ApprovalView): Promise<void>;
+  reminder(
+    view: RunView,
+    reminder: { waitedMs: number; notify: string[]; expiresInMs: number },
+  ): Promise<void>;
+  /** Posts the run's progress message the first time, then edits it in place. */
+  progress(view: RunView, phase: ProgressPhase): Promise<void>;
+  /** Re-renders the thread root with the incident's current status. */
+  root(view: RunView, currentAction: string): Promise<void>;
+  resolution(view: RunView, resolvedBy: string): Promise<void>;
+  ended(view: RunView, ending: RunEnding, detail?: string): Promise<void>;
+  /** A line in the incident thread (notes, interruptions). */
+  threadNote(view: RunView, text: string): Promise<void>;
+}
+
+export interface Directory {
+  /** Expands user ids and user-group ids (S…) to the set of user ids. */
+  members(ids: readonly string[]): Promise<Set<string>>;
+}

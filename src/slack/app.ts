@@ -1,0 +1,60 @@
+/** The Bolt app: Socket Mode when an app token is set, otherwise HTTP with signature checks. */
+import type { ServerResponse } from 'node:http';
+import { App, type CustomRoute, LogLevel } from '@slack/bolt';
+import { register as registerApproval } from '../../commands/approval.js';
+import type { ListenerDeps } from '../../commands/deps.js';
+import { register as registerModal } from '../../commands/modal.js';
+import { register as registerRunControls } from '../../commands/run-controls.js';
+import { register as registerSlash } from '../../commands/slash.js';
+import type { Config } from '../config.js';
+
+export interface HttpRoutes {
+  blocked(service: string): string[];
+}
+
+export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRoutes): App {
+  const { slack } = config;
+  const customRoutes: CustomRoute[] = [
+    { path: '/healthz', method: ['GET'], handler: (_req, res) => json(res, 200, { status: 'ok' }) },
+    {
+      path: '/blocked/:service',
+      method: ['GET'],
+      handler: (req, res) => {
+        const service = String(req.params?.service ?? '');
+        if (!/^[a-z0-9-]{1,64}$/.test(service)) return json(res, 400, { error: 'invalid service name' });
+        json(res, 200, { service, blocked: routes.blocked(service) });
+      },
+    },
+  ];
+  const common = {
+    token: slack.botToken,
+    logLevel: LogLevel.WARN,
+    customRoutes,
+    clientOptions: {
+      slackApiUrl: slack.apiUrl,
+      // 429s honour Retry-After; 5xx back off. Bounded, so a long outage surfaces in the logs.
+      retryConfig: { retries: 6, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
+    },
+  };
+  const app = slack.appToken
+    ? new App({
+        ...common,
+        appToken: slack.appToken,
+        socketMode: true,
+        installerOptions: { port: config.port },
+      })
+    : new App({ ...common, signingSecret: slack.signingSecret ?? '', port: config.port });
+  registerSlash(app, deps);
+  registerModal(app, deps);
+  registerApproval(app, deps);
+  registerRunControls(app, deps);
+  app.error(async (err) => {
+    deps.logger.error({ err }, 'unhandled error in a Slack listener');
+  });
+  return app;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ids from '../../views/ids.js';
+import { runAsTestUser } from '../support/host-user.js';
+import {
+  click,
+  type Harness,
+  hasButton,
+  startHarness,
+  submitModal,
+  waitFor,
+} from '../support/rollbot-harness.js';
+import { type SshdHandle, startSshd } from '../support/sshd.js';
+
+let sshd: SshdHandle;
+
+beforeAll(async () => {
+  sshd = await startSshd({ addresses: ['127.0.0.8', '127.0.0.9'] });
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ mode, sshd });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('slash command → modal → approval by a second user → run on sshd → resolution, all in one thread', async () => {
+    await h.slash('U0ALICE', 'shop level=2 severity=major');
+    const opened = await waitFor('the modal', () => h.slack.callsTo('views.open').find((c) => c.ok));
+    expect(JSON.stringify(opened.args)).toContain('Rollback');
+
+    await submitModal(h, 'U0ALICE', {
+      service: 'shop',
+      severity: 'major',
+      level: '2',
+      reason: 'checkout 500s since v1.3.0 <!channel>',
+      'param:version': 'v1.2.0',
+    });
+    const channel = 'engineering-incidents';
+    const root = await waitFor('the incident root', () =>
+      h.slack.messages(`#${channel}`).find((m) => !m.thread_ts && m.text.includes('INCIDENT')),
+    );
+    expect(root.text).not.toContain('<!channel>');
+    const approval = await waitFor('the approval message', () =>
+      h.slack.thread(`#${channel}`, root.ts).find((m) => hasButton(m, ids.APPROVE)),
+    );
+
+    // The requester cannot approve their own request; nothing starts.
+    await click(h, 'U0ALICE', approval, ids.APPROVE);
+    await waitFor('the self-approval refusal', () =>
+      h.slack.ephemerals.find((e) => e.text?.includes('cannot approve')),
+    );
+    // A user in the approvers' group approves: the run starts on the real hosts.
+    await click(h, 'U0CAROL', approval, ids.APPROVE);
+    const done = await waitFor('the progress message with Resolved', () =>
+      h.slack.thread(`#${channel}`, root.ts).find((m) => hasButton(m, ids.RESOLVED)),
+    );
+    expect(done.edits).toBeGreaterThan(0);
+    for (const host of ['shop-1', 'shop-2']) {
+      const release = await runAsTestUser(`cat ${sshd.home}/e2e-${process.pid}-${mode}/${host}.release`);
+      expect(release.stdout.trim()).toBe('v1.2.0');
+    }
+    await click(h, 'U0ALICE', done, ids.RESOLVED);
+    const resolution = await waitFor('the resolution message', () =>
+      h.slack.messages(`#${channel}`).find((m) => m.text.includes('RESOLVED')),
+    );
+    expect(resolution.text).toContain('v1.2.0');
+    await waitFor('the root to show Resolved', () =>
+      h.slack
+        .messages(`#${channel}`)
+        .find((m) => m.ts === root.ts && m.text.toLowerCase().includes('resolved')),
+    );
+    // Everything except the resolution lives in the incident's thread.
+    const topLevel = h.slack.messages(`#${channel}`).filter((m) => !m.thread_ts);
+    expect(topLevel.map((m) => m.ts).sort()).toEqual([root.ts, resolution.ts].sort());
+    const incidentId = /INC-\d{4}-\d{4}/.exec(root.text)?.[0];
+    const timeline = h.server.flow.context.store.timeline(incidentId!).map((e) => e.type);
+    expect(timeline).toEqual(
+      expect.arrayContaining([
+        'incident.opened',
+        'approval.refused',
+        'approval.granted',
+        'run.approved',
+        'run.started',
+        'step.finished',
+        'run.finished',
+        'incident.resolved',
+      ]),
+    );
+    expect(timeline.filter((t) => t === 'run.started')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,242 @@
+/** Starts the whole bot against a fake Slack and a real sshd, and drives it like Slack would. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { formatRunbookErrors, loadRunbooks } from '../../src/runbooks/load.js';
+import { type Server, startServer } from '../../src/serve.js';
+import type { Clock } from '../../src/services/ports.js';
+import {
+  blockAction,
+  createSlackDriver,
+  type FakeSlack,
+  type SlackDriver,
+  type StoredMessage,
+  slashCommand,
+  startFakeSlack,
+  stateValues,
+  viewSubmission,
+} from './fake-slack/index.js';
+import type { SshdHandle } from './sshd.js';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+export const BOT_TOKEN = 'xoxb-test-bot-token';
+export const APP_TOKEN = 'xapp-test-app-token';
+
+/** U0ALICE requests; U0BOB is an approver; U0CAROL approves through the S0LEADS group; U0MALLORY is nobody. */
+export const USERS = [
+  { id: 'U0ALICE', name: 'alice' },
+  { id: 'U0BOB', name: 'bob' },
+  { id: 'U0CAROL', name: 'carol' },
+  { id: 'U0MALLORY', name: 'mallory' },
+  { id: 'U0ONCALL', name: 'oncall' },
+];
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** A runbook for two sshd hosts: writes the release file, then verifies it. */
+export function shopRunbook(sshd: SshdHandle, dir: string): string {
+  const hosts = sshd.addresses
+    .map((a, i) => `      - { name: shop-${i + 1}, address: ${a}, port: ${sshd.port}, user: ${sshd.user} }`)
+    .join('\n');
+  return `service: shop
+description: Shop API (test fixture)
+approvers: [U0BOB, S0LEADS]
+escalation:
+  - { after: 5m, notify: [U0ONCALL] }
+environments:
+  production:
+    hosts:
+${hosts}
+    strategy: { canary: 1, parallel: 5 }
+  staging:
+    hosts:
+      - { name: shop-stg, address: ${sshd.addresses[0]}, port: ${sshd.port}, user: ${sshd.user} }
+params:
+  version: { description: Release to roll back to, pattern: '^v\\d+\\.\\d+\\.\\d+$', default: v1.0.0 }
+levels:
+  1:
+    name: Feature toggle
+    target: 2m
+    approvals: { critical: 0, major: 1, minor: 1 }
+    steps:
+      - name: Disable the flag
+        run: echo flag off
+  2:
+    name: Code rollback
+    target: 15m
+    approvals: 1
+    steps:
+      - name: Check out {{version}}
+        run: mkdir -p ${dir} && printf '%s\\n' {{version}} > ${dir}/{{host.name}}.release
+      - name: Verify
+        run: grep -qx -- {{version}} ${dir}/{{host.name}}.release
+  3:
+    name: Full restore
+    target: 45m
+    approvals: 2
+    steps:
+      - confirm: Writes since the last backup will be lost. Continue?
+      - name: Restore
+        run: echo restored
+`;
+}
+
+export interface Harness {
+  slack: FakeSlack;
+  server: Server;
+  driver: SlackDriver;
+  mode: 'http' | 'socket';
+  dir: string;
+  /** Sends a slash command the way the mode delivers it. */
+  slash(user: string, text: string): Promise<void>;
+  interact(payload: Record<string, unknown>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(opts: {
+  mode: 'http' | 'socket';
+  sshd: SshdHandle;
+  clock?: Clock;
+  tickMs?: number;
+}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'rollbot-e2e-'));
+  const runbooks = join(dir, 'runbooks');
+  mkdirSync(runbooks);
+  writeFileSync(
+    join(runbooks, 'shop.yml'),
+    shopRunbook(opts.sshd, `${opts.sshd.home}/e2e-${process.pid}-${opts.mode}`),
+  );
+  const slack = await startFakeSlack({
+    botToken: BOT_TOKEN,
+    appToken: APP_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    channels: ['#engineering-incidents', '#ops'],
+    users: USERS,
+    usergroups: { S0LEADS: ['U0CAROL'] },
+  });
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: String(port),
+    ROLLBOT_RUNBOOKS: runbooks,
+    ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),
+    ROLLBOT_SSH_KEY: opts.sshd.userKeyFile,
+    ROLLBOT_KNOWN_HOSTS: opts.sshd.knownHostsFile,
+    LOG_LEVEL: 'silent',
+    ...(opts.mode === 'socket' ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
+  };
+  const check = loadRunbooks(runbooks);
+  if (check.errors.length > 0) throw new Error(formatRunbookErrors(check.errors));
+  const loaded = loadConfig(env);
+  if (!loaded.ok) throw new Error(loaded.message);
+  const server = await startServer(loaded.config, {
+    logger: createLogger({ level: 'silent' }),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    tickMs: opts.tickMs ?? 50,
+  });
+  if (opts.mode === 'socket') await slack.socket.waitForConnection(10_000);
+  const driver = createSlackDriver({
+    signingSecret: SIGNING_SECRET,
+    url: `http://127.0.0.1:${port}/slack/events`,
+    slack,
+  });
+  const expectOk = (status: number, what: string) => {
+    if (status !== 200) throw new Error(`${what}: HTTP ${status}`);
+  };
+  return {
+    slack,
+    server,
+    driver,
+    mode: opts.mode,
+    dir,
+    async slash(user, text) {
+      if (opts.mode === 'http') {
+        expectOk(
+          (await driver.slashCommand({ user_id: user, channel_id: slack.channelId('#ops')!, text })).status,
+          'slash',
+        );
+      } else {
+        await slack.socket.send(
+          'slash_commands',
+          slashCommand({ user_id: user, channel_id: slack.channelId('#ops')!, text }, slack),
+        );
+      }
+    },
+    async interact(payload) {
+      if (opts.mode === 'http') expectOk((await driver.interaction(payload)).status, 'interaction');
+      else await slack.socket.send('interactive', payload);
+    },
+    async stop() {
+      await server.stop();
+      await slack.stop();
+    },
+  };
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Fills and submits the request modal that the last views.open showed. */
+export function submitModal(h: Harness, user: string, fields: Record<string, string>, hosts?: string[]) {
+  const opened = [...h.slack.views.values()].at(-1);
+  if (!opened) throw new Error('no modal open');
+  const spec: Record<string, Record<string, unknown>> = {
+    service: { service_select: { type: 'static_select', selected_option: { value: fields.service } } },
+    env: { env_select: { type: 'static_select', selected_option: { value: fields.env ?? 'production' } } },
+    severity: { severity_radio: { type: 'radio_buttons', selected_option: { value: fields.severity } } },
+    level: { level_radio: { type: 'radio_buttons', selected_option: { value: fields.level } } },
+    reason: { reason_input: fields.reason ?? '' },
+  };
+  for (const [key, value] of Object.entries(fields)) {
+    if (key.startsWith('param:')) spec[key] = { value };
+  }
+  if (hosts) {
+    spec[`hosts:${fields.env ?? 'production'}`] = {
+      hosts_select: { type: 'multi_static_select', selected_options: hosts.map((value) => ({ value })) },
+    };
+  }
+  return h.interact(viewSubmission({ user, view: opened, state: stateValues(spec as never) }, h.slack));
+}
+
+/** Clicks a button (by action id) on a message, as `user`. */
+export function click(h: Harness, user: string, message: StoredMessage, actionId: string) {
+  const value = findButtonValue(message.blocks, actionId);
+  return h.interact(blockAction({ user, actionId, value, message }, h.slack));
+}
+
+export function findButtonValue(blocks: unknown, actionId: string): string | undefined {
+  for (const block of (blocks as { elements?: { action_id?: string; value?: string }[] }[]) ?? []) {
+    const el = block.elements?.find((e) => e.action_id === actionId);
+    if (el) return el.value;
+  }
+  return undefined;
+}
+
+export function hasButton(message: StoredMessage | undefined, actionId: string): boolean {
+  return message !== undefined && findButtonValue(message.blocks, actionId) !== undefined;
+}
