@@ -82,7 +82,22 @@ describe('rollbot CLI', () => {
       rollbot(['run', 'locky', '--level', '4', '--severity', 'major', '--reason', 'x', '--yes'], env),
       rollbot(['run', 'locky', '--level', '1', '--severity', 'urgent', '--reason', 'x', '--yes'], env),
       rollbot(['run', 'nope', '--level', '1', '--severity', 'major', '--reason', 'x', '--yes'], env),
-      rollbot(['run', 'locky', '--level', '1', '--severity', 'major', '--reason', 'x', '--set', 'token=a;b', '--yes'], env),
+      rollbot(
+        [
+          'run',
+          'locky',
+          '--level',
+          '1',
+          '--severity',
+          'major',
+          '--reason',
+          'x',
+          '--set',
+          'token=a;b',
+          '--yes',
+        ],
+        env,
+      ),
       rollbot(['frobnicate'], env),
     ]);
     expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
@@ -93,7 +108,10 @@ describe('rollbot CLI', () => {
 
   it('refuses to run without --yes when there is no terminal to ask', async () => {
     const { env } = workspace();
-    const r = await rollbot(['run', 'locky', '--level', '1', '--severity', 'major', '--reason', 'x', '--set', 'token=abc'], env);
+    const r = await rollbot(
+      ['run', 'locky', '--level', '1', '--severity', 'major', '--reason', 'x', '--set', 'token=abc'],
+      env,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--yes');
   });
@@ -116,7 +134,19 @@ describe('rollbot CLI', () => {
   it('a secret param never reaches the output, the database, the step logs or the log lines', async () => {
     const { dir, env } = workspace();
     const r = await rollbot(
-      ['run', 'locky', '--level', '1', '--severity', 'minor', '--reason', 'secret test', '--set', `token=${SECRET}`, '--yes'],
+      [
+        'run',
+        'locky',
+        '--level',
+        '1',
+        '--severity',
+        'minor',
+        '--reason',
+        'secret test',
+        '--set',
+        `token=${SECRET}`,
+        '--yes',
+      ],
       env,
     );
     expect(r.code, r.stderr).toBe(0);
@@ -141,7 +171,10 @@ describe('rollbot CLI', () => {
       const drill = await rollbot(['drill', 'demo', '--level', '2'], env);
       expect(drill.code, drill.stdout + drill.stderr).toBe(0);
       expect(drill.stdout).toMatch(/DRL-\d{4}-\d{4}-r1: SUCCEEDED/);
-      const after = (await (await fetch('http://127.0.0.1:4780/health')).json()) as { version: string; status: string };
+      const after = (await (await fetch('http://127.0.0.1:4780/health')).json()) as {
+        version: string;
+        status: string;
+      };
       expect(after).toMatchObject({ status: 'ok', version: 'v1.0.0' });
       const history = await rollbot(['history', 'demo'], env);
       expect(history.stdout).toMatch(/drill\s+succeeded/);
