@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { App } from '@slack/bolt';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { register as registerApproval } from '../../commands/approval.js';
+import type { ListenerDeps } from '../../commands/deps.js';
+import { register as registerModal } from '../../commands/modal.js';
+import { register as registerRunControls } from '../../commands/run-controls.js';
+import { register as registerSlash } from '../../commands/slash.js';
+import * as ids from '../../views/ids.js';
+
+/** Records what each register() asks Bolt to listen for, without starting anything. */
+function registrations() {
+  const seen = { commands: [] as string[], actions: [] as string[], views: [] as string[] };
+  const app = new App({ token: 'xoxb-unused', signingSecret: 'unused', tokenVerificationEnabled: false });
+  app.command = ((name: string) => seen.commands.push(name)) as never;
+  app.action = ((id: string) => seen.actions.push(id)) as never;
+  app.view = ((id: string) => seen.views.push(id)) as never;
+  const deps = {} as ListenerDeps;
+  for (const register of [registerSlash, registerModal, registerApproval, registerRunControls]) register(app, deps);
+  return seen;
+}
+
+describe('manifest.yml', () => {
+  const manifest = parse(readFileSync('manifest.yml', 'utf8'));
+  const seen = registrations();
+
+  it('has a listener for every slash command and shortcut it declares', () => {
+    const commands = (manifest.features.slash_commands as { command: string }[]).map((c) => c.command);
+    expect(commands).toEqual(['/rollback']);
+    for (const command of commands) expect(seen.commands).toContain(command);
+    const shortcuts = (manifest.features.shortcuts ?? []) as { callback_id: string }[];
+    for (const s of shortcuts) expect(seen.actions.concat(seen.views)).toContain(s.callback_id);
+  });
+
+  it('has a listener for every button and modal the views can show', () => {
+    const buttons = [ids.APPROVE, ids.DENY, ids.ABORT, ids.RETRY_STEP, ids.ESCALATE, ids.RESOLVED];
+    for (const id of [...buttons, ids.CONFIRM_CONTINUE, ids.CONFIRM_CANCEL]) expect(seen.actions).toContain(id);
+    for (const id of [ids.SERVICE_SELECT, ids.ENV_SELECT, ids.LEVEL_RADIO]) expect(seen.actions).toContain(id);
+    expect(seen.views).toContain(ids.REQUEST_MODAL);
+  });
+
+  it('is ready for Socket Mode with interactivity and only the scopes the bot uses', () => {
+    expect(manifest.settings.socket_mode_enabled).toBe(true);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'usergroups:read']);
+  });
+});
