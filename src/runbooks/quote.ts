@@ -1,7 +1,7 @@
 /** POSIX shell quoting for values inserted into `run` scripts, and the values we refuse outright. */
 
 const SHELL_SAFE_RE = /^[A-Za-z0-9@%+=:,./_-]+$/;
-const REFUSED_RE = /[\0\n\r]/;
+const REFUSED_RE = /[\0\n\r]|\p{Surrogate}/u;
 
 /** Quotes `value` so that /bin/sh reads it back as exactly one word equal to `value`. */
 export function shellQuote(value: string): string {
@@ -11,11 +11,13 @@ export function shellQuote(value: string): string {
 }
 
 /**
- * NUL cannot be passed in an argv at all, and a newline can end a command or a header line,
- * so such values are refused rather than quoted.
+ * NUL cannot be passed in an argv at all, a newline can end a command or a header line, and a
+ * lone UTF-16 surrogate has no UTF-8 form (it would arrive as U+FFFD, not as typed), so such
+ * values are refused rather than quoted.
  */
 export function refusedCharacter(value: string): string | undefined {
   const match = REFUSED_RE.exec(value);
   if (!match) return undefined;
-  return match[0] === '\0' ? 'a NUL character' : 'a newline';
+  if (match[0] === '\0') return 'a NUL character';
+  return match[0] === '\n' || match[0] === '\r' ? 'a newline' : 'an unpaired UTF-16 surrogate';
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App } from '@slack/bolt';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { register as registerApproval } from '../../commands/approval.js';
 import type { ListenerDeps } from '../../commands/deps.js';
 import { register as registerModal } from '../../commands/modal.js';
@@ -17,7 +17,8 @@ function registrations() {
   app.action = ((id: string) => seen.actions.push(id)) as never;
   app.view = ((id: string) => seen.views.push(id)) as never;
   const deps = {} as ListenerDeps;
-  for (const register of [registerSlash, registerModal, registerApproval, registerRunControls]) register(app, deps);
+  for (const register of [registerSlash, registerModal, registerApproval, registerRunControls])
+    register(app, deps);
   return seen;
 }
 
@@ -35,14 +36,21 @@ describe('manifest.yml', () => {
 
   it('has a listener for every button and modal the views can show', () => {
     const buttons = [ids.APPROVE, ids.DENY, ids.ABORT, ids.RETRY_STEP, ids.ESCALATE, ids.RESOLVED];
-    for (const id of [...buttons, ids.CONFIRM_CONTINUE, ids.CONFIRM_CANCEL]) expect(seen.actions).toContain(id);
-    for (const id of [ids.SERVICE_SELECT, ids.ENV_SELECT, ids.LEVEL_RADIO]) expect(seen.actions).toContain(id);
+    for (const id of [...buttons, ids.CONFIRM_CONTINUE, ids.CONFIRM_CANCEL])
+      expect(seen.actions).toContain(id);
+    for (const id of [ids.SERVICE_SELECT, ids.ENV_SELECT, ids.LEVEL_RADIO])
+      expect(seen.actions).toContain(id);
     expect(seen.views).toContain(ids.REQUEST_MODAL);
   });
 
   it('is ready for Socket Mode with interactivity and only the scopes the bot uses', () => {
     expect(manifest.settings.socket_mode_enabled).toBe(true);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
-    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'usergroups:read']);
+    expect(manifest.oauth_config.scopes.bot).toEqual([
+      'commands',
+      'chat:write',
+      'chat:write.public',
+      'usergroups:read',
+    ]);
   });
 });
