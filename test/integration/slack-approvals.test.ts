@@ -1,0 +1,446 @@
+/**
+ * The approval rules of DESIGN §4 and the exactly-once guarantees of §7, driven over the HTTP
+ * receiver against the real bot: self-approval, outsiders, double clicks, retried requests, expiry,
+ * escalation pings, deny, and escalating to a level that needs other people's approvals.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../src/domain/records.js';
+import type { Clock } from '../../src/services/ports.js';
+import * as ids from '../../views/ids.js';
+import type { StoredMessage } from '../support/fake-slack/index.js';
+import { viewSubmission } from '../support/fake-slack/index.js';
+import {
+  click,
+  findButtonValue,
+  type Harness,
+  hasButton,
+  startHarness,
+  submitModal,
+  waitFor,
+} from '../support/rollbot-harness.js';
+import { type SshdHandle, startSshd } from '../support/sshd.js';
+
+const CHANNEL = '#engineering-incidents';
+const MINUTE = 60_000;
+
+let sshd: SshdHandle;
+
+beforeAll(async () => {
+  sshd = await startSshd({ addresses: ['127.0.0.12', '127.0.0.13'] });
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+interface Request {
+  incidentId: string;
+  runId: string;
+  root: StoredMessage;
+  approval: StoredMessage;
+}
+
+const store = (h: Harness) => h.server.flow.context.store;
+const runOf = (h: Harness, runId: string): Run => {
+  const run = store(h).getRun(runId);
+  if (!run) throw new Error(`no run ${runId}`);
+  return run;
+};
+const timelineTypes = (h: Harness, incidentId: string) => store(h).timeline(incidentId).map((e) => e.type);
+const countOf = (types: string[], type: string) => types.filter((t) => t === type).length;
+const okViewsOpens = (h: Harness) => h.slack.callsTo('views.open').filter((c) => c.ok).length;
+const roots = (h: Harness) => h.slack.messages(CHANNEL).filter((m) => !m.thread_ts && m.text.includes('INCIDENT'));
+const runIdOf = (message: StoredMessage, actionId: string): string | undefined => {
+  const value = findButtonValue(message.blocks, actionId);
+  return value ? (JSON.parse(value) as { runId: string }).runId : undefined;
+};
+/** The current state of a message in the fake Slack (messages are edited in place). */
+const current = (h: Harness, message: StoredMessage) =>
+  h.slack.messages(CHANNEL).find((m) => m.ts === message.ts && m.channel === message.channel);
+
+/** New ephemerals for `user` since `since`, once one shows up. */
+function ephemeralsFor(h: Harness, user: string, since: number) {
+  return waitFor(`an ephemeral reply to ${user}`, () => {
+    const mine = h.slack.ephemerals.slice(since).filter((e) => e.user === user);
+    return mine.length > 0 ? mine : undefined;
+  });
+}
+
+/** Slash command → modal → submit, as the requester; waits for the incident and its approval message. */
+async function openRequest(
+  h: Harness,
+  opts: { level: 2 | 3; severity?: string; user?: string },
+): Promise<Request> {
+  const user = opts.user ?? 'U0ALICE';
+  const severity = opts.severity ?? 'major';
+  const opensBefore = okViewsOpens(h);
+  const rootsBefore = roots(h).length;
+  await h.slash(user, `shop level=${opts.level} severity=${severity}`);
+  await waitFor('the modal', () => okViewsOpens(h) > opensBefore);
+  await submitModal(h, user, {
+    service: 'shop',
+    severity,
+    level: String(opts.level),
+    reason: `approval test at level ${opts.level}`,
+    'param:version': 'v1.1.0',
+  });
+  const root = await waitFor('the incident root', () => roots(h)[rootsBefore]);
+  const approval = await waitFor('the approval message', () =>
+    h.slack.thread(CHANNEL, root.ts).find((m) => hasButton(m, ids.APPROVE)),
+  );
+  const incidentId = /INC-\d{4}-\d{4}/.exec(root.text)?.[0];
+  const runId = runIdOf(approval, ids.APPROVE);
+  if (!incidentId || !runId) throw new Error('incident or run id missing from the thread');
+  expect(runOf(h, runId).state).toBe('pending_approval');
+  return { incidentId, runId, root, approval };
+}
+
+/** Ends a request still waiting so the next test can take the service (one active run per env). */
+async function cancel(h: Harness, runId: string) {
+  if (runOf(h, runId).state === 'pending_approval') {
+    const aborted = await h.server.flow.abort({ user: 'U0ALICE', runId });
+    expect(aborted.ok).toBe(true);
+  }
+}
+
+function refusals(h: Harness, runId: string, actor: string) {
+  return store(h)
+    .timeline(runOf(h, runId).incidentId)
+    .filter((e) => e.type === 'approval.refused' && e.runId === runId && e.actor === actor);
+}
+
+describe('approvals over HTTP', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'http', sshd });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('refuses the requester approving their own request', async () => {
+    const req = await openRequest(h, { level: 2 });
+    const since = h.slack.ephemerals.length;
+    await click(h, 'U0ALICE', req.approval, ids.APPROVE);
+    const replies = await ephemeralsFor(h, 'U0ALICE', since);
+    expect(replies.map((e) => e.text).join('\n')).toContain('cannot approve');
+    expect(runOf(h, req.runId).state).toBe('pending_approval');
+    expect(store(h).approversOf(req.runId)).toEqual([]);
+    const refused = refusals(h, req.runId, 'U0ALICE');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.data).toMatchObject({ decision: 'approve', code: 'not_authorized' });
+    expect(timelineTypes(h, req.incidentId)).not.toContain('approval.granted');
+    expect(hasButton(current(h, req.approval), ids.APPROVE)).toBe(true);
+    await cancel(h, req.runId);
+  });
+
+  it('refuses someone who is not an approver', async () => {
+    const req = await openRequest(h, { level: 2 });
+    const since = h.slack.ephemerals.length;
+    await click(h, 'U0MALLORY', req.approval, ids.APPROVE);
+    const replies = await ephemeralsFor(h, 'U0MALLORY', since);
+    expect(replies.map((e) => e.text).join('\n')).toContain('not an approver');
+    expect(runOf(h, req.runId).state).toBe('pending_approval');
+    expect(store(h).approversOf(req.runId)).toEqual([]);
+    const refused = refusals(h, req.runId, 'U0MALLORY');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.data).toMatchObject({ decision: 'approve', code: 'not_authorized' });
+    // Nor can they deny it.
+    await click(h, 'U0MALLORY', req.approval, ids.DENY);
+    await waitFor('the deny refusal', () => refusals(h, req.runId, 'U0MALLORY').length === 2);
+    expect(runOf(h, req.runId).state).toBe('pending_approval');
+    await cancel(h, req.runId);
+  });
+
+  it('counts a double-clicked Approve once (level 3 needs two approvers)', async () => {
+    const req = await openRequest(h, { level: 3 });
+    const since = h.slack.ephemerals.length;
+    await Promise.all([
+      click(h, 'U0BOB', req.approval, ids.APPROVE),
+      click(h, 'U0BOB', req.approval, ids.APPROVE),
+    ]);
+    // Both clicks are answered: one "recorded", one "already decided".
+    const replies = await waitFor('both replies', () => {
+      const mine = h.slack.ephemerals.slice(since).filter((e) => e.user === 'U0BOB');
+      return mine.length >= 2 ? mine : undefined;
+    });
+    expect(replies.map((e) => e.text).sort()).toEqual(
+      [
+        'Approval recorded (1 of 2).',
+        'You already decided on this request; each approver counts once.',
+      ].sort(),
+    );
+    expect(store(h).approversOf(req.runId)).toEqual(['U0BOB']);
+    expect(runOf(h, req.runId).state).toBe('pending_approval');
+    const types = timelineTypes(h, req.incidentId);
+    expect(countOf(types, 'approval.granted')).toBe(1);
+    expect(types).not.toContain('run.approved');
+    await waitFor('the approval message to show 1 of 2', () =>
+      current(h, req.approval)?.text.includes('(1 of 2)'),
+    );
+    await cancel(h, req.runId);
+  });
+
+  it('starts exactly one run when two approvers click Approve twenty times at once', async () => {
+    const req = await openRequest(h, { level: 2 });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        click(h, i % 2 === 0 ? 'U0BOB' : 'U0CAROL', req.approval, ids.APPROVE),
+      ),
+    );
+    const done = await waitFor('the run to finish', () => {
+      const state = runOf(h, req.runId).state;
+      return state !== 'pending_approval' && state !== 'approved' && state !== 'running' && state;
+    });
+    expect(done).toBe('succeeded');
+    await h.server.flow.idle();
+    const types = timelineTypes(h, req.incidentId);
+    expect(countOf(types, 'run.approved')).toBe(1);
+    expect(countOf(types, 'run.started')).toBe(1);
+    expect(countOf(types, 'approval.granted')).toBe(1);
+    // Two steps on two hosts, each executed once; one run on the incident.
+    expect(countOf(types, 'step.finished')).toBe(4);
+    expect(store(h).stepResults(req.runId)).toHaveLength(4);
+    expect(store(h).runsOfIncident(req.incidentId)).toHaveLength(1);
+    expect(store(h).approversOf(req.runId)).toHaveLength(1);
+    // One progress message in the thread, not one per start.
+    const thread = h.slack.thread(CHANNEL, req.root.ts);
+    expect(thread.filter((m) => hasButton(m, ids.RESOLVED))).toHaveLength(1);
+  });
+
+  it('ignores a retried slash command and a view submitted twice', async () => {
+    const opensBefore = okViewsOpens(h);
+    const activeBefore = store(h).activeRuns().length;
+    const rootsBefore = roots(h).length;
+    const retried = await h.driver.slashCommand(
+      { user_id: 'U0ALICE', channel_id: h.slack.channelId('#ops')!, text: 'shop level=2 severity=major' },
+      { retryNum: 1, retryReason: 'http_timeout' },
+    );
+    expect(retried.status).toBe(200);
+    // A fresh command opens its modal; by then the retry has long been acknowledged.
+    await h.slash('U0ALICE', 'shop level=2 severity=major');
+    await waitFor('the fresh modal', () => okViewsOpens(h) > opensBefore);
+    expect(okViewsOpens(h)).toBe(opensBefore + 1);
+    expect(h.slack.callsTo('views.open').filter((c) => !c.ok)).toHaveLength(0);
+    expect(store(h).activeRuns()).toHaveLength(activeBefore);
+    expect(roots(h)).toHaveLength(rootsBefore);
+
+    // The same view submitted twice at once (a retried or double-clicked Submit).
+    const view = [...h.slack.views.values()].at(-1)!;
+    const first = viewSubmission({ user: 'U0ALICE', view }, h.slack);
+    const payload = {
+      ...first,
+      view: {
+        ...(first.view as object),
+        state: {
+          values: {
+            service: { service_select: { type: 'static_select', selected_option: { value: 'shop' } } },
+            env: { env_select: { type: 'static_select', selected_option: { value: 'production' } } },
+            severity: { severity_radio: { type: 'radio_buttons', selected_option: { value: 'major' } } },
+            level: { level_radio: { type: 'radio_buttons', selected_option: { value: '2' } } },
+            reason: { reason_input: { type: 'plain_text_input', value: 'submitted twice' } },
+            'param:version': { value: { type: 'plain_text_input', value: 'v1.1.0' } },
+          },
+        },
+      },
+    };
+    const responses = await Promise.all([h.driver.interaction(payload), h.driver.interaction(payload)]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    // Neither answer is a field error: the duplicate is acknowledged and closes the modal.
+    for (const r of responses) expect(r.body).not.toContain('errors');
+    const root = await waitFor('the incident root', () => roots(h)[rootsBefore]);
+    await waitFor('the approval message', () =>
+      h.slack.thread(CHANNEL, root.ts).find((m) => hasButton(m, ids.APPROVE)),
+    );
+    expect(roots(h)).toHaveLength(rootsBefore + 1);
+    const incidentId = /INC-(\d{4})-(\d{4})/.exec(root.text)!;
+    const types = timelineTypes(h, incidentId[0]);
+    expect(countOf(types, 'incident.opened')).toBe(1);
+    const next = `INC-${incidentId[1]}-${String(Number(incidentId[2]) + 1).padStart(4, '0')}`;
+    expect(store(h).getIncident(next)).toBeUndefined();
+    const runs = store(h).runsOfIncident(incidentId[0]);
+    expect(runs).toHaveLength(1);
+    expect(store(h).activeRuns()).toHaveLength(activeBefore + 1);
+    await cancel(h, runs[0]!.id);
+  });
+
+  it('denies: the run ends denied, nothing runs, and the thread says so', async () => {
+    const req = await openRequest(h, { level: 2 });
+    await click(h, 'U0BOB', req.approval, ids.DENY);
+    await waitFor('the run to be denied', () => runOf(h, req.runId).state === 'denied');
+    const said = await waitFor('the denial in the thread', () =>
+      h.slack.thread(CHANNEL, req.root.ts).find((m) => m.text.includes('ROLLBACK DENIED')),
+    );
+    expect(JSON.stringify(said.blocks)).toContain('<@U0BOB>');
+    const approval = await waitFor('the approval message to show Denied', () => {
+      const m = current(h, req.approval);
+      return m?.text.startsWith('Denied') ? m : undefined;
+    });
+    expect(hasButton(approval, ids.APPROVE)).toBe(false);
+    expect(hasButton(approval, ids.DENY)).toBe(false);
+    const types = timelineTypes(h, req.incidentId);
+    expect(types).toContain('approval.denied');
+    expect(types).not.toContain('run.started');
+    expect(types).not.toContain('step.started');
+    expect(store(h).stepResults(req.runId)).toHaveLength(0);
+    // A late Approve on the denied request is refused.
+    await click(h, 'U0CAROL', req.approval, ids.APPROVE);
+    await waitFor('the late approval refused', () => refusals(h, req.runId, 'U0CAROL').length === 1);
+    expect(runOf(h, req.runId).state).toBe('denied');
+  });
+
+  it('an escalation requested by the requester needs two other approvers', async () => {
+    const req = await openRequest(h, { level: 2 });
+    await click(h, 'U0BOB', req.approval, ids.APPROVE);
+    const done = await waitFor('the Resolved / Escalate prompt', () =>
+      h.slack.thread(CHANNEL, req.root.ts).find((m) => hasButton(m, ids.ESCALATE)),
+    );
+    expect(runOf(h, req.runId).state).toBe('succeeded');
+    await h.server.flow.idle();
+
+    await click(h, 'U0ALICE', done, ids.ESCALATE);
+    const approval = await waitFor('the level 3 approval message', () =>
+      h.slack
+        .thread(CHANNEL, req.root.ts)
+        .find((m) => hasButton(m, ids.APPROVE) && runIdOf(m, ids.APPROVE) !== req.runId),
+    );
+    const runId = runIdOf(approval, ids.APPROVE)!;
+    const escalated = runOf(h, runId);
+    expect(escalated).toMatchObject({
+      incidentId: req.incidentId,
+      state: 'pending_approval',
+      level: 3,
+      escalatedFrom: req.runId,
+      requestedBy: 'U0ALICE',
+    });
+    expect(timelineTypes(h, req.incidentId)).toContain('level.escalated');
+
+    // The requester of the escalation cannot approve it.
+    await click(h, 'U0ALICE', approval, ids.APPROVE);
+    await waitFor('the self-approval refusal', () => refusals(h, runId, 'U0ALICE').length === 1);
+    expect(store(h).approversOf(runId)).toEqual([]);
+    // One other approver is not enough at level 3...
+    await click(h, 'U0BOB', approval, ids.APPROVE);
+    await waitFor('Bob counted', () => store(h).approversOf(runId).length === 1);
+    expect(runOf(h, runId).state).toBe('pending_approval');
+    // ...the second one starts it.
+    await click(h, 'U0CAROL', approval, ids.APPROVE);
+    await waitFor('the escalated run to start', () => runOf(h, runId).state !== 'pending_approval');
+    expect(store(h).approversOf(runId)).toEqual(['U0BOB', 'U0CAROL']);
+    const types = store(h)
+      .timeline(req.incidentId)
+      .filter((e) => e.runId === runId)
+      .map((e) => e.type);
+    expect(countOf(types, 'run.started')).toBe(1);
+    // Level 3 opens with a confirm step: cancel it so nothing is restored.
+    const progress = await waitFor('the confirm prompt', () =>
+      h.slack
+        .thread(CHANNEL, req.root.ts)
+        .find((m) => hasButton(m, ids.CONFIRM_CANCEL) && runIdOf(m, ids.CONFIRM_CANCEL) === runId),
+    );
+    await click(h, 'U0ALICE', progress, ids.CONFIRM_CANCEL);
+    await waitFor('the escalated run to end', () =>
+      ['aborted', 'failed'].includes(runOf(h, runId).state),
+    );
+    await h.server.flow.idle();
+    expect(store(h).stepResults(runId).filter((s) => s.stepIndex > 0)).toHaveLength(0);
+  });
+});
+
+/** A clock the test moves by hand; `reads` counts how often the bot looked at it. */
+function manualClock(start: number): Clock & { set(ms: number): void; reads: () => number } {
+  let now = start;
+  let reads = 0;
+  return {
+    now: () => {
+      reads += 1;
+      return now;
+    },
+    set: (ms) => {
+      now = ms;
+    },
+    reads: () => reads,
+  };
+}
+
+describe('approvals against an injected clock', () => {
+  let h: Harness;
+  const clock = manualClock(Date.now());
+  beforeAll(async () => {
+    h = await startHarness({ mode: 'http', sshd, clock, tickMs: 20 });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  /** Lets the bot's own ticker run a few more times at the current injected time. */
+  const moreTicks = async () => {
+    const from = clock.reads();
+    await waitFor('the ticker to run', () => clock.reads() >= from + 5);
+  };
+  const reminders = (req: Request) =>
+    h.slack.thread(CHANNEL, req.root.ts).filter((m) => m.text.includes('Still waiting for approval'));
+  const pings = (req: Request) => countOf(timelineTypes(h, req.incidentId), 'escalation.pinged');
+
+  it('pings the escalation list once, after five minutes', async () => {
+    const req = await openRequest(h, { level: 2 });
+    const created = runOf(h, req.runId).createdAt;
+
+    clock.set(created + 5 * MINUTE - 1);
+    h.server.flow.tick();
+    await moreTicks();
+    expect(pings(req)).toBe(0);
+    expect(reminders(req)).toHaveLength(0);
+
+    clock.set(created + 5 * MINUTE);
+    const reminder = await waitFor('the reminder', () => reminders(req)[0]);
+    expect(reminder.thread_ts).toBe(req.root.ts);
+    expect(reminder.text).toContain('<@U0ONCALL>');
+    expect(reminder.text).toContain('after 5m —');
+
+    clock.set(created + 9 * MINUTE);
+    h.server.flow.tick();
+    h.server.flow.tick();
+    await moreTicks();
+    await h.server.flow.idle();
+    expect(pings(req)).toBe(1);
+    expect(reminders(req)).toHaveLength(1);
+    expect(runOf(h, req.runId).state).toBe('pending_approval');
+    await cancel(h, req.runId);
+  });
+
+  it('expires a request after fifteen minutes: no buttons, a late Approve is refused, nothing runs', async () => {
+    const req = await openRequest(h, { level: 2 });
+    const created = runOf(h, req.runId).createdAt;
+
+    clock.set(created + 15 * MINUTE);
+    h.server.flow.tick();
+    await moreTicks();
+    expect(runOf(h, req.runId).state).toBe('pending_approval');
+
+    clock.set(created + 15 * MINUTE + 1000);
+    await waitFor('the run to expire', () => runOf(h, req.runId).state === 'expired');
+    const approval = await waitFor('the approval message to show expiry', () => {
+      const m = current(h, req.approval);
+      return m?.text.startsWith('Approval expired') ? m : undefined;
+    });
+    expect(hasButton(approval, ids.APPROVE)).toBe(false);
+    expect(hasButton(approval, ids.DENY)).toBe(false);
+    await waitFor('the expiry in the thread', () =>
+      h.slack.thread(CHANNEL, req.root.ts).find((m) => m.text.includes('NOT APPROVED IN TIME')),
+    );
+
+    // A click on the stale buttons (still on someone's screen) is refused.
+    const since = h.slack.ephemerals.length;
+    await click(h, 'U0BOB', req.approval, ids.APPROVE);
+    const replies = await ephemeralsFor(h, 'U0BOB', since);
+    expect(replies.map((e) => e.text).join('\n')).toContain('expired');
+    expect(refusals(h, req.runId, 'U0BOB')).toHaveLength(1);
+    expect(store(h).approversOf(req.runId)).toEqual([]);
+    expect(runOf(h, req.runId).state).toBe('expired');
+    const types = timelineTypes(h, req.incidentId);
+    expect(countOf(types, 'approval.expired')).toBe(1);
+    expect(types).not.toContain('approval.granted');
+    expect(types).not.toContain('run.started');
+    expect(store(h).stepResults(req.runId)).toHaveLength(0);
+  });
+});
