@@ -4,17 +4,17 @@
  * rollbot gets a realistic mix (help, status, and a prefilled request that acks and then opens the modal
  * via views.open). Batches of the two apps alternate (A B B A …) so neither gets the warmer machine.
  * Prints p50/p90/p99/max of the time to the HTTP response and rollbot p99 / bare p99 (target ≤ 1.5×).
+ * Each app runs in its own process (bench/ack-app.ts); the driver and the fake Slack run here. What
+ * rollbot does after its ack (building the modal, calling views.open) competes with its own acks
+ * still in flight, as it would on a busy bot; the bare app does no such work.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { App, LogLevel } from '@slack/bolt';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
 import { formatRunbookErrors, loadRunbooks } from '../src/runbooks/load.js';
-import { startServer } from '../src/serve.js';
 import { createSlackDriver, type SlackDriver, startFakeSlack } from '../test/support/fake-slack/index.js';
-import { BOT_TOKEN, freePort, SIGNING_SECRET, USERS } from '../test/support/rollbot-harness.js';
+import { BOT_TOKEN, SIGNING_SECRET, USERS } from '../test/support/rollbot-harness.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 25);
@@ -105,12 +105,44 @@ async function batch(target: Target, channel: string, count: number, record: boo
     while (next < count) {
       next++;
       const i = target.sent++;
-      const res = await target.driver.slashCommand({ user_id: 'U0ALICE', channel_id: channel, text: target.text(i) });
+      const res = await target.driver.slashCommand({
+        user_id: 'U0ALICE',
+        channel_id: channel,
+        text: target.text(i),
+      });
       if (res.status !== 200) throw new Error(`${target.name}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
       if (record) target.samples.push(res.ms);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, count) }, worker));
+}
+
+function spawnApp(which: string, apiUrl: string, runbooks: string, db: string) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join('bench', 'ack-app.ts'), which, apiUrl, runbooks, db],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise<{ port: number; stop: () => Promise<void> }>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const ready = /READY (\d+)/.exec(out);
+      if (ready) {
+        resolve({
+          port: Number(ready[1]),
+          stop: () =>
+            new Promise<void>((done) => {
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${which} app exited with ${code} before it was ready`)));
+  });
 }
 
 async function main() {
@@ -129,37 +161,20 @@ async function main() {
   });
   const channel = slack.channelId('#ops')!;
 
-  const rollbotPort = await freePort();
-  const loaded = loadConfig({
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: String(rollbotPort),
-    ROLLBOT_RUNBOOKS: runbooks,
-    ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),
-    ROLLBOT_SSH_KEY: join(dir, 'no-such-key'),
-    ROLLBOT_KNOWN_HOSTS: join(dir, 'known_hosts'),
-    LOG_LEVEL: 'silent',
-  });
-  if (!loaded.ok) throw new Error(loaded.message);
-  const rollbot = await startServer(loaded.config, { logger: createLogger({ level: 'silent' }) });
-
-  const barePort = await freePort();
-  const bare = new App({
-    token: BOT_TOKEN,
-    signingSecret: SIGNING_SECRET,
-    logLevel: LogLevel.ERROR,
-    clientOptions: { slackApiUrl: slack.apiUrl },
-    port: barePort,
-  });
-  bare.command('/rollback', async ({ ack }) => {
-    await ack();
-  });
-  await bare.start(barePort);
+  // Each app runs in its own process, the driver and the fake Slack in this one: the apps' work
+  // after an ack competes with their own acks, not with Slack's side of the conversation.
+  const rollbotApp = await spawnApp('rollbot', slack.apiUrl, runbooks, join(dir, 'data', 'rollbot.db'));
+  const bareApp = await spawnApp('bare', slack.apiUrl, runbooks, '');
+  const rollbotPort = rollbotApp.port;
+  const barePort = bareApp.port;
 
   try {
     const driverFor = (port: number) =>
-      createSlackDriver({ signingSecret: SIGNING_SECRET, url: `http://127.0.0.1:${port}/slack/events`, slack });
+      createSlackDriver({
+        signingSecret: SIGNING_SECRET,
+        url: `http://127.0.0.1:${port}/slack/events`,
+        slack,
+      });
     const rb: Target = {
       name: 'rollbot',
       driver: driverFor(rollbotPort),
@@ -167,7 +182,13 @@ async function main() {
       samples: [],
       sent: 0,
     };
-    const bb: Target = { name: 'bare Bolt', driver: driverFor(barePort), text: () => '', samples: [], sent: 0 };
+    const bb: Target = {
+      name: 'bare Bolt',
+      driver: driverFor(barePort),
+      text: () => '',
+      samples: [],
+      sent: 0,
+    };
 
     // Warm-up (not measured): JIT, sockets, Bolt's auth.test, SQLite statements.
     await batch(bb, channel, WARMUP, false);
@@ -195,7 +216,7 @@ async function main() {
     console.log(
       [
         `ack latency: ${REQUESTS} signed /rollback commands per app over HTTP, ${CONCURRENCY} concurrent, ` +
-          `batches of ${BATCH} alternating, ${WARMUP} warm-up each`,
+          `batches of ${BATCH} alternating, ${WARMUP} warm-up each; each app in its own process`,
         `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
         `rollbot mix: ${ROLLBOT_TEXTS.map((t) => `"/rollback ${t}"`).join(', ')} (views.open ok: ${opened}/${opens.length})`,
         '',
@@ -208,8 +229,7 @@ async function main() {
       ].join('\n'),
     );
   } finally {
-    await bare.stop();
-    await rollbot.stop();
+    await Promise.all([rollbotApp.stop(), bareApp.stop()]);
     await slack.stop();
     rmSync(dir, { recursive: true, force: true });
   }
