@@ -11,7 +11,13 @@ import { loadRunbooks, type RunbookError } from './runbooks/load.js';
 import type { Runbook } from './runbooks/schema.js';
 import type { EngineDeps } from './services/execute-plan.js';
 import { abortableSleep } from './services/health-steps.js';
-import { type Clock, type CommandRunner, type Confirmer, systemClock } from './services/ports.js';
+import {
+  type Clock,
+  type CommandRunner,
+  type Confirmer,
+  type Metrics,
+  systemClock,
+} from './services/ports.js';
 import { createRollbackService, type RunbookCatalog } from './services/rollback.js';
 import { createStore, type Store } from './store/store.js';
 
@@ -28,7 +34,7 @@ export interface AppContext {
 
 export function buildApp(
   config: Config,
-  options: { confirmer: Confirmer; logger?: Logger; clock?: Clock },
+  options: { confirmer: Confirmer; logger?: Logger; clock?: Clock; metrics?: Metrics },
 ): AppContext {
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const clock = options.clock ?? systemClock;
@@ -51,6 +57,7 @@ export function buildApp(
     engine,
     clock,
     logRoot: join(dirname(config.dbFile), 'logs'),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return {
     config,

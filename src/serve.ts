@@ -4,6 +4,7 @@ import type { ListenerDeps } from '../commands/deps.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { buildApp } from './main.js';
+import { createMetrics } from './metrics.js';
 import { formatRunbookErrors } from './runbooks/load.js';
 import type { Clock } from './services/ports.js';
 import { createSlackFlow, type SlackFlow } from './services/slack/flow.js';
@@ -30,9 +31,11 @@ export interface Server {
 
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<Server> {
   let flow: SlackFlow | undefined;
+  const metrics = createMetrics();
   const confirmations = createSlackConfirmer(() => flow!.context);
   const ctx = buildApp(config, {
     confirmer: confirmations.confirmer,
+    metrics,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
@@ -92,6 +95,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   };
   const app = createBoltApp(config, deps, {
     blocked: (service) => store.blockedVersions(service).map((b) => b.version),
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+    slackAcked: metrics.slackAcked,
   });
   await app.start(config.port);
   const interrupted = flow.recoverInterrupted();

@@ -90,3 +90,24 @@ export interface SlackSurface {
     file: { filename: string; title: string; content: string; comment?: string },
   ): Promise<void>;
 }
+
+/** Counters and histograms the use cases report to; the Prometheus adapter implements it. */
+export interface Metrics {
+  runFinished(run: {
+    service: string;
+    level: number;
+    outcome: string;
+    kind: 'incident' | 'drill';
+    durationMs: number;
+  }): void;
+  approvalWaited(ms: number): void;
+  stepFinished(outcome: string): void;
+  slackAcked(kind: string, ms: number): void;
+}
+
+export const noMetrics: Metrics = {
+  runFinished() {},
+  approvalWaited() {},
+  stepFinished() {},
+  slackAcked() {},
+};

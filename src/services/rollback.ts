@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type { Plan, RunRequest } from '../domain/plan.js';
 import type { Incident, Run } from '../domain/records.js';
 import { fail, type Result } from '../domain/result.js';
+import { outcomeOf } from '../domain/step-result.js';
 import { approvalsRequired, maskSecrets, renderPlan } from '../runbooks/plan.js';
 import type { Runbook } from '../runbooks/schema.js';
 import { type EngineDeps, type ExecuteOutcome, executePlan, type RunObserver } from './execute-plan.js';
-import type { Clock, RunStore } from './ports.js';
+import { type Clock, type Metrics, noMetrics, type RunStore } from './ports.js';
 
 export interface RunbookCatalog {
   get(service: string): Runbook | undefined;
@@ -20,6 +21,7 @@ export interface RollbackDeps {
   clock: Clock;
   /** Step logs go to `<logRoot>/<runId>/`. */
   logRoot: string;
+  metrics?: Metrics;
 }
 
 export interface PreviewInput {
@@ -42,6 +44,7 @@ const PREVIEW_IDS = { runId: 'RUN-ID', incidentId: 'INCIDENT-ID' };
 export function createRollbackService(deps: RollbackDeps) {
   // Plans with their secret values live only in memory, keyed by run id, until the run ends.
   const livePlans = new Map<string, Plan>();
+  const metrics = deps.metrics ?? noMetrics;
 
   const runbookOf = (service: string): Result<{ runbook: Runbook }> => {
     const runbook = deps.catalog.get(service);
@@ -131,7 +134,13 @@ export function createRollbackService(deps: RollbackDeps) {
       data: { planHash: plan.hash, hosts: plan.hosts.map((h) => h.name) },
     });
     if (!started) return fail('already_decided', `Run ${runId} is not approved or already started.`);
-    const observer = persistingObserver(deps.store, runId, ctx.observer);
+    const observer = persistingObserver(deps.store, runId, {
+      ...ctx.observer,
+      stepFinished(step, host, result) {
+        metrics.stepFinished(outcomeOf(result));
+        ctx.observer.stepFinished(step, host, result);
+      },
+    });
     // A retry skips what the earlier run already did successfully, host by host.
     const done = new Set(
       ctx.resumeFrom
@@ -172,6 +181,13 @@ export function createRollbackService(deps: RollbackDeps) {
     );
     const run = deps.store.getRun(runId);
     if (!run) throw new Error(`run ${runId} vanished`);
+    metrics.runFinished({
+      service: run.service,
+      level: run.level,
+      outcome: run.state,
+      kind: run.drill ? 'drill' : 'incident',
+      durationMs: (run.finishedAt ?? deps.clock.now()) - (run.startedAt ?? deps.clock.now()),
+    });
     return { ok: true, outcome, run };
   }
 

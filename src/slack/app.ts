@@ -10,12 +10,27 @@ import type { Config } from '../config.js';
 
 export interface HttpRoutes {
   blocked(service: string): string[];
+  metrics(): Promise<{ contentType: string; body: string }>;
+  slackAcked(kind: string, ms: number): void;
 }
 
 export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRoutes): App {
   const { slack } = config;
   const customRoutes: CustomRoute[] = [
     { path: '/healthz', method: ['GET'], handler: (_req, res) => json(res, 200, { status: 'ok' }) },
+    {
+      path: '/metrics',
+      method: ['GET'],
+      handler: (_req, res) => {
+        routes.metrics().then(
+          ({ contentType, body }) => {
+            res.writeHead(200, { 'content-type': contentType });
+            res.end(body);
+          },
+          () => json(res, 500, { error: 'metrics unavailable' }),
+        );
+      },
+    },
     {
       path: '/blocked/:service',
       method: ['GET'],
@@ -44,6 +59,7 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
         installerOptions: { port: config.port },
       })
     : new App({ ...common, signingSecret: slack.signingSecret ?? '', port: config.port });
+  timeAcks(app, routes.slackAcked);
   registerSlash(app, deps);
   registerModal(app, deps);
   registerApproval(app, deps);
@@ -52,6 +68,24 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
     deps.logger.error({ err }, 'unhandled error in a Slack listener');
   });
   return app;
+}
+
+/** Wraps every incoming event's ack, in both receivers, to measure time to acknowledge. */
+function timeAcks(app: App, observe: (kind: string, ms: number) => void): void {
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = async (event) => {
+    const started = performance.now();
+    const body = event.body as { command?: string; type?: string };
+    const kind = body.command ? 'slash_command' : (body.type ?? 'unknown');
+    const ack = event.ack;
+    return processEvent({
+      ...event,
+      ack: async (response) => {
+        observe(kind, performance.now() - started);
+        return ack(response);
+      },
+    });
+  };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
