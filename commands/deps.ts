@@ -13,5 +13,7 @@ export interface ListenerDeps {
     activeRuns(): { incident: Incident; run: Run }[];
     history(service?: string): { rows: HistoryRow[]; mttr: MttrRow[] };
     note(incidentId: string, user: string, text: string): { ok: boolean; message: string };
+    /** A reply in some thread; recorded only when the thread is an incident's. */
+    threadReply(reply: { channel: string; user: string; text: string; ts: string; thread_ts: string }): void;
   };
 }

@@ -87,9 +87,19 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
           type: 'note.added',
           actor: user,
           incidentId,
-          data: { text: text.slice(0, 3000) },
+          data: { text: text.slice(0, 3000), via: 'command' },
         });
         return { ok: true, message: `Noted on ${incidentId}'s timeline.` };
+      },
+      threadReply: (reply) => {
+        const incident = store.incidentByThread(reply.channel, reply.thread_ts);
+        if (!incident) return;
+        store.appendTimeline({
+          type: 'note.added',
+          actor: reply.user,
+          incidentId: incident.id,
+          data: { text: reply.text.slice(0, 3000), via: 'thread', ts: reply.ts },
+        });
       },
     },
   };

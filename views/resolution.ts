@@ -57,6 +57,8 @@ export interface RollbackFailedInput {
   ending: BadEnding;
   /** e.g. "Step 3 Clean install failed on mimo-7 (exit code 1)"; plain text, escaped here. */
   detail?: string;
+  /** Who ended it (denied, aborted): a user id, shown as a mention after the detail. */
+  by?: string;
   now: number;
 }
 
@@ -73,7 +75,11 @@ export function rollbackFailedMessage(input: RollbackFailedInput): MessageConten
   const title = `${ENDING_TITLE[ending]}: ${incident.service} level ${run.level} (${input.levelName})`;
   const open = humanDuration(input.now - incident.openedAt);
   const blocks: KnownBlock[] = [header(title)];
-  if (input.detail) blocks.push(section(escapeFit(input.detail, 1500)));
+  const detail = [
+    input.detail ? escapeFit(input.detail, 1500) : undefined,
+    input.by ? `by ${mention(input.by)}` : undefined,
+  ].filter((part) => part !== undefined);
+  if (detail.length > 0) blocks.push(section(detail.join(' ')));
   blocks.push(
     section(
       `*What to do next*\n${nextSteps(input)

@@ -6,6 +6,7 @@ import type { ListenerDeps } from '../../commands/deps.js';
 import { register as registerModal } from '../../commands/modal.js';
 import { register as registerRunControls } from '../../commands/run-controls.js';
 import { register as registerSlash } from '../../commands/slash.js';
+import { register as registerThreadReplies } from '../../commands/thread-replies.js';
 import type { Config } from '../config.js';
 
 export interface HttpRoutes {
@@ -64,6 +65,7 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
   registerModal(app, deps);
   registerApproval(app, deps);
   registerRunControls(app, deps);
+  registerThreadReplies(app, deps);
   app.error(async (err) => {
     deps.logger.error({ err }, 'unhandled error in a Slack listener');
   });

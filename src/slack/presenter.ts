@@ -154,7 +154,7 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
         await surface.update(root.channel, root.ts, rootMessage(view, 'Resolved'));
       });
     },
-    ended(view, ending, detail) {
+    ended(view, ending, detail, by) {
       return enqueue(view.incident.id, 'ended', async () => {
         const incident = store.getIncident(view.incident.id) ?? view.incident;
         const run = store.getRun(view.run.id) ?? view.run;
@@ -164,6 +164,7 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
           levelName: view.plan.levelName,
           ending,
           ...(detail ? { detail } : {}),
+          ...(by ? { by } : {}),
           now: clock.now(),
         });
         await postInThread(view, message, `ended:${ending}`);

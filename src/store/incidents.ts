@@ -28,6 +28,8 @@ export interface IncidentRepo {
   setIncidentSlack(id: string, channel: string, ts: string): boolean;
   /** Marks an open incident resolved; false (and no event) when it is unknown or already resolved. */
   resolveIncident(id: string, by: string): boolean;
+  /** The incident whose Slack thread root is this message. */
+  incidentByThread(channel: string, ts: string): Incident | undefined;
 }
 
 export function incidentRepo(db: Db, clock: Clock, tl: TimelineRepo): IncidentRepo {
@@ -42,6 +44,9 @@ export function incidentRepo(db: Db, clock: Clock, tl: TimelineRepo): IncidentRe
      VALUES (@id, @kind, @service, @env, @severity, @level, @reason, @requestedBy, 'open', @openedAt)`,
   );
   const byId = db.prepare<[string], IncidentDbRow>('SELECT * FROM incidents WHERE id = ?');
+  const byThread = db.prepare<[string, string], IncidentDbRow>(
+    'SELECT * FROM incidents WHERE slack_channel = ? AND slack_ts = ?',
+  );
   const setSlack = db.prepare('UPDATE incidents SET slack_channel = ?, slack_ts = ? WHERE id = ?');
   const resolve = db.prepare(
     "UPDATE incidents SET status = 'resolved', resolved_at = ? WHERE id = ? AND status = 'open'",
@@ -80,6 +85,10 @@ export function incidentRepo(db: Db, clock: Clock, tl: TimelineRepo): IncidentRe
     getIncident,
     setIncidentSlack: (id, channel, ts) => setSlack.run(channel, ts, id).changes > 0,
     resolveIncident: (id, by) => resolveTx.immediate(id, by),
+    incidentByThread: (channel, ts) => {
+      const row = byThread.get(channel, ts);
+      return row ? toIncident(row) : undefined;
+    },
   };
 }
 

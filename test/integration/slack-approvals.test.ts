@@ -3,12 +3,15 @@
  * receiver against the real bot: self-approval, outsiders, double clicks, retried requests, expiry,
  * escalation pings, deny, and escalating to a level that needs other people's approvals.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { Run } from '../../src/domain/records.js';
 import type { Clock } from '../../src/services/ports.js';
+import type { Store } from '../../src/store/store.js';
 import * as ids from '../../views/ids.js';
 import type { StoredMessage } from '../support/fake-slack/index.js';
-import { viewSubmission } from '../support/fake-slack/index.js';
+import { blockAction, viewSubmission } from '../support/fake-slack/index.js';
 import {
   click,
   findButtonValue,
@@ -36,19 +39,25 @@ interface Request {
   incidentId: string;
   runId: string;
   root: StoredMessage;
+  /** The approval message as first posted, buttons included. */
   approval: StoredMessage;
 }
 
-const store = (h: Harness) => h.server.flow.context.store;
+// The flow is typed against a narrow port; the object behind it is the full store.
+const store = (h: Harness) => h.server.flow.context.store as Store;
 const runOf = (h: Harness, runId: string): Run => {
   const run = store(h).getRun(runId);
   if (!run) throw new Error(`no run ${runId}`);
   return run;
 };
-const timelineTypes = (h: Harness, incidentId: string) => store(h).timeline(incidentId).map((e) => e.type);
+const timelineTypes = (h: Harness, incidentId: string) =>
+  store(h)
+    .timeline(incidentId)
+    .map((e) => e.type);
 const countOf = (types: string[], type: string) => types.filter((t) => t === type).length;
 const okViewsOpens = (h: Harness) => h.slack.callsTo('views.open').filter((c) => c.ok).length;
-const roots = (h: Harness) => h.slack.messages(CHANNEL).filter((m) => !m.thread_ts && m.text.includes('INCIDENT'));
+const roots = (h: Harness) =>
+  h.slack.messages(CHANNEL).filter((m) => !m.thread_ts && m.text.includes('INCIDENT'));
 const runIdOf = (message: StoredMessage, actionId: string): string | undefined => {
   const value = findButtonValue(message.blocks, actionId);
   return value ? (JSON.parse(value) as { runId: string }).runId : undefined;
@@ -84,8 +93,11 @@ async function openRequest(
     'param:version': 'v1.1.0',
   });
   const root = await waitFor('the incident root', () => roots(h)[rootsBefore]);
-  const approval = await waitFor('the approval message', () =>
-    h.slack.thread(CHANNEL, root.ts).find((m) => hasButton(m, ids.APPROVE)),
+  // A copy: the fake edits messages in place, and later clicks come from the message as first shown.
+  const approval = structuredClone(
+    await waitFor('the approval message', () =>
+      h.slack.thread(CHANNEL, root.ts).find((m) => hasButton(m, ids.APPROVE)),
+    ),
   );
   const incidentId = /INC-\d{4}-\d{4}/.exec(root.text)?.[0];
   const runId = runIdOf(approval, ids.APPROVE);
@@ -208,19 +220,32 @@ describe('approvals over HTTP', () => {
   });
 
   it('ignores a retried slash command and a view submitted twice', async () => {
-    const opensBefore = okViewsOpens(h);
+    const opensBefore = h.slack.callsTo('views.open').length;
     const activeBefore = store(h).activeRuns().length;
     const rootsBefore = roots(h).length;
+    const ops = h.slack.channelId('#ops')!;
+    const text = 'shop level=2 severity=major';
+    // The retry carries a trigger id Slack would still accept, so a views.open would succeed.
     const retried = await h.driver.slashCommand(
-      { user_id: 'U0ALICE', channel_id: h.slack.channelId('#ops')!, text: 'shop level=2 severity=major' },
+      { user_id: 'U0ALICE', channel_id: ops, text },
       { retryNum: 1, retryReason: 'http_timeout' },
     );
     expect(retried.status).toBe(200);
-    // A fresh command opens its modal; by then the retry has long been acknowledged.
-    await h.slash('U0ALICE', 'shop level=2 severity=major');
-    await waitFor('the fresh modal', () => okViewsOpens(h) > opensBefore);
-    expect(okViewsOpens(h)).toBe(opensBefore + 1);
-    expect(h.slack.callsTo('views.open').filter((c) => !c.ok)).toHaveLength(0);
+    // A fresh command (retried's ack came first) opens its modal: that is the only views.open.
+    const trigger = h.slack.issueTriggerId('U0ALICE');
+    expect(
+      (await h.driver.slashCommand({ user_id: 'U0ALICE', channel_id: ops, text, trigger_id: trigger }))
+        .status,
+    ).toBe(200);
+    await waitFor('the fresh modal', () =>
+      h.slack.callsTo('views.open').find((c) => c.args.trigger_id === trigger && c.ok),
+    );
+    expect(
+      h.slack
+        .callsTo('views.open')
+        .slice(opensBefore)
+        .map((c) => c.args.trigger_id),
+    ).toEqual([trigger]);
     expect(store(h).activeRuns()).toHaveLength(activeBefore);
     expect(roots(h)).toHaveLength(rootsBefore);
 
@@ -270,7 +295,8 @@ describe('approvals over HTTP', () => {
     const said = await waitFor('the denial in the thread', () =>
       h.slack.thread(CHANNEL, req.root.ts).find((m) => m.text.includes('ROLLBACK DENIED')),
     );
-    expect(JSON.stringify(said.blocks)).toContain('<@U0BOB>');
+    // Who denied it is a real mention, not escaped text.
+    expect(JSON.stringify(said.blocks)).toContain('Denied by <@U0BOB>');
     const approval = await waitFor('the approval message to show Denied', () => {
       const m = current(h, req.approval);
       return m?.text.startsWith('Denied') ? m : undefined;
@@ -338,11 +364,66 @@ describe('approvals over HTTP', () => {
         .find((m) => hasButton(m, ids.CONFIRM_CANCEL) && runIdOf(m, ids.CONFIRM_CANCEL) === runId),
     );
     await click(h, 'U0ALICE', progress, ids.CONFIRM_CANCEL);
-    await waitFor('the escalated run to end', () =>
-      ['aborted', 'failed'].includes(runOf(h, runId).state),
-    );
+    await waitFor('the escalated run to end', () => ['aborted', 'failed'].includes(runOf(h, runId).state));
     await h.server.flow.idle();
-    expect(store(h).stepResults(runId).filter((s) => s.stepIndex > 0)).toHaveLength(0);
+    expect(
+      store(h)
+        .stepResults(runId)
+        .filter((s) => s.stepIndex > 0),
+    ).toHaveLength(0);
+  });
+
+  // Runs last: it checks the buttons every earlier test made the bot render.
+  it('answers every slash command in manifest.yml and every button the bot rendered', async () => {
+    const manifest = parse(readFileSync('manifest.yml', 'utf8')) as {
+      features: { slash_commands?: { command: string }[]; shortcuts?: { callback_id: string }[] };
+    };
+    const commands = (manifest.features.slash_commands ?? []).map((c) => c.command);
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      const res = await h.driver.slashCommand(
+        { command, user_id: 'U0MALLORY', channel_id: h.slack.channelId('#ops')!, text: 'help' },
+        { timeoutMs: 2500 },
+      );
+      expect(res.status, command).toBe(200);
+      expect(JSON.stringify(res.json), command).toContain(command);
+    }
+    // The manifest declares no shortcuts today; if one is added it must be a modal rollbot handles.
+    for (const s of manifest.features.shortcuts ?? []) expect(s.callback_id).toBe(ids.REQUEST_MODAL);
+
+    // Every action_id the bot ever put on a message (posted or edited in) gets an answer from a
+    // listener (about an unknown run here), not Bolt's unhandled-request path.
+    const rendered = new Set<string>();
+    for (const call of h.slack.calls) {
+      if (call.method !== 'chat.postMessage' && call.method !== 'chat.update') continue;
+      const raw = call.args.blocks;
+      const blocks = (typeof raw === 'string' ? JSON.parse(raw) : raw) as
+        | { elements?: { action_id?: string }[] }[]
+        | undefined;
+      for (const b of blocks ?? [])
+        for (const e of b.elements ?? []) if (e.action_id) rendered.add(e.action_id);
+    }
+    expect([...rendered]).toEqual(
+      expect.arrayContaining([ids.APPROVE, ids.DENY, ids.ABORT, ids.RESOLVED, ids.ESCALATE]),
+    );
+    const value = JSON.stringify({ runId: 'INC-2000-9999-r1' });
+    const message = h.slack.messages(CHANNEL)[0]!;
+    for (const actionId of [...rendered, ids.RETRY_STEP, ids.CONFIRM_CONTINUE, ids.CONFIRM_CANCEL]) {
+      const since = h.slack.ephemerals.length;
+      const payload = blockAction({ user: 'U0BOB', actionId, value, message }, h.slack);
+      const res = await h.driver.interaction(payload, { timeoutMs: 2500 });
+      expect(res.status, actionId).toBe(200);
+      const reply = await ephemeralsFor(h, 'U0BOB', since);
+      expect(reply[0]?.text, actionId).toMatch(/no longer exists|could not be read/);
+    }
+
+    // The request modal's callback_id: a form it cannot read gets inline errors, not a timeout.
+    const res = await h.driver.interaction(
+      viewSubmission({ user: 'U0BOB', view: { callback_id: ids.REQUEST_MODAL } }, h.slack),
+      { timeoutMs: 2500 },
+    );
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ response_action: 'errors' });
   });
 });
 

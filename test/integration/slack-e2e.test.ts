@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ids from '../../views/ids.js';
+import { blockAction } from '../support/fake-slack/index.js';
 import { runAsTestUser } from '../support/host-user.js';
 import {
   click,
@@ -29,10 +30,58 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
     await h?.stop();
   });
 
+  it('serves /healthz and /blocked on PORT', async () => {
+    const health = await fetch(`http://127.0.0.1:${h.port}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const blocked = await fetch(`http://127.0.0.1:${h.port}/blocked/shop`);
+    expect(await blocked.json()).toEqual({ service: 'shop', blocked: [] });
+    expect((await fetch(`http://127.0.0.1:${h.port}/blocked/Not_A_Service`)).status).toBe(400);
+  });
+
+  it('re-renders the form when the service changes, and answers help and status', async () => {
+    await h.slash('U0BOB', '');
+    const opened = await waitFor('the empty modal', () => [...h.slack.views.values()].at(-1));
+    expect(JSON.stringify(opened.blocks)).not.toContain('severity_radio');
+    await h.interact(
+      blockAction(
+        {
+          user: 'U0BOB',
+          actionId: ids.SERVICE_SELECT,
+          type: 'static_select',
+          action: { selected_option: { value: 'shop' } },
+          view: {
+            ...opened,
+            state: {
+              values: {
+                service: { service_select: { type: 'static_select', selected_option: { value: 'shop' } } },
+              },
+            },
+          },
+        },
+        h.slack,
+      ),
+    );
+    await waitFor("the modal with shop's fields", () =>
+      JSON.stringify(h.slack.views.get(opened.id)?.blocks ?? []).includes('severity_radio'),
+    );
+    await h.slash('U0BOB', 'help');
+    await h.slash('U0BOB', 'status');
+    await h.slash('U0BOB', 'nosuchservice level=2');
+    await waitFor('help, status and the unknown-service answer', () => {
+      const texts = h.slack.ephemerals.map((e) => JSON.stringify(e));
+      return (
+        texts.some((t) => t.includes('/rollback drill')) &&
+        texts.some((t) => t.includes('No active incidents or runs')) &&
+        texts.some((t) => t.includes('Known services: shop'))
+      );
+    });
+  });
+
   it('slash command → modal → approval by a second user → run on sshd → resolution, all in one thread', async () => {
+    const before = h.slack.views.size;
     await h.slash('U0ALICE', 'shop level=2 severity=major');
-    const opened = await waitFor('the modal', () => h.slack.callsTo('views.open').find((c) => c.ok));
-    expect(JSON.stringify(opened.args)).toContain('Rollback');
+    await waitFor('the modal', () => h.slack.views.size > before);
 
     await submitModal(h, 'U0ALICE', {
       service: 'shop',

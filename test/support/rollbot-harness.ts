@@ -100,6 +100,8 @@ export interface Harness {
   driver: SlackDriver;
   mode: 'http' | 'socket';
   dir: string;
+  /** The bot's HTTP port (events in HTTP mode, /healthz and /blocked in both). */
+  port: number;
   /** Sends a slash command the way the mode delivers it. */
   slash(user: string, text: string): Promise<void>;
   interact(payload: Record<string, unknown>): Promise<void>;
@@ -163,6 +165,7 @@ export async function startHarness(opts: {
     driver,
     mode: opts.mode,
     dir,
+    port,
     async slash(user, text) {
       if (opts.mode === 'http') {
         expectOk(

@@ -7,18 +7,31 @@ import type { ListenerDeps } from '../../commands/deps.js';
 import { register as registerModal } from '../../commands/modal.js';
 import { register as registerRunControls } from '../../commands/run-controls.js';
 import { register as registerSlash } from '../../commands/slash.js';
+import { register as registerThreadReplies } from '../../commands/thread-replies.js';
 import * as ids from '../../views/ids.js';
 
 /** Records what each register() asks Bolt to listen for, without starting anything. */
 function registrations() {
-  const seen = { commands: [] as string[], actions: [] as string[], views: [] as string[] };
+  const seen = {
+    commands: [] as string[],
+    actions: [] as string[],
+    views: [] as string[],
+    events: [] as string[],
+  };
   const app = new App({ token: 'xoxb-unused', signingSecret: 'unused', tokenVerificationEnabled: false });
   app.command = ((name: string) => seen.commands.push(name)) as never;
   app.action = ((id: string) => seen.actions.push(id)) as never;
   app.view = ((id: string) => seen.views.push(id)) as never;
+  app.event = ((name: string) => seen.events.push(name)) as never;
   const deps = {} as ListenerDeps;
-  for (const register of [registerSlash, registerModal, registerApproval, registerRunControls])
-    register(app, deps);
+  const registers = [
+    registerSlash,
+    registerModal,
+    registerApproval,
+    registerRunControls,
+    registerThreadReplies,
+  ];
+  for (const register of registers) register(app, deps);
   return seen;
 }
 
@@ -32,6 +45,9 @@ describe('manifest.yml', () => {
     for (const command of commands) expect(seen.commands).toContain(command);
     const shortcuts = (manifest.features.shortcuts ?? []) as { callback_id: string }[];
     for (const s of shortcuts) expect(seen.actions.concat(seen.views)).toContain(s.callback_id);
+    // message.channels and message.groups both arrive as `message` events.
+    if ((manifest.settings.event_subscriptions?.bot_events ?? []).length > 0)
+      expect(seen.events).toContain('message');
   });
 
   it('has a listener for every button and modal the views can show', () => {
@@ -51,6 +67,9 @@ describe('manifest.yml', () => {
       'chat:write',
       'chat:write.public',
       'usergroups:read',
+      'channels:history',
+      'groups:history',
     ]);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['message.channels', 'message.groups']);
   });
 });

@@ -48,7 +48,8 @@ export interface IncidentNotifier {
   /** Re-renders the thread root with the incident's current status. */
   root(view: RunView, currentAction: string): Promise<void>;
   resolution(view: RunView, resolvedBy: string): Promise<void>;
-  ended(view: RunView, ending: RunEnding, detail?: string): Promise<void>;
+  /** `detail` is plain text; `by` is the user who ended it (denied, aborted), shown as a mention. */
+  ended(view: RunView, ending: RunEnding, detail?: string, by?: string): Promise<void>;
   /** A line in the incident thread (notes, interruptions). */
   threadNote(view: RunView, text: string): Promise<void>;
 }

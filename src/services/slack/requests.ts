@@ -145,7 +145,7 @@ export async function decide(
       ctx.rollback.discard(input.runId);
       const after = ctx.viewOf(input.runId)!;
       void ctx.notifier.approval(after, approvalView(ctx, after, { kind: 'denied', by: input.user }));
-      void ctx.notifier.ended(after, 'denied', `Denied by <@${input.user}>`);
+      void ctx.notifier.ended(after, 'denied', 'Denied', input.user);
     }
     return { ok: true, approved: false, count: recorded.count, required };
   }

@@ -88,7 +88,7 @@ export async function abortRun(ctx: FlowContext, action: RunAction): Promise<Res
   if (!cancelled)
     return fail('already_decided', `Run ${action.runId} is ${view.run.state}; there is nothing to abort.`);
   ctx.rollback.discard(action.runId);
-  void ctx.notifier.ended(ctx.viewOf(action.runId) ?? view, 'aborted', `Aborted by <@${action.user}>`);
+  void ctx.notifier.ended(ctx.viewOf(action.runId) ?? view, 'aborted', 'Aborted', action.user);
   return { ok: true, message: 'Aborted before anything ran.' };
 }
 

@@ -1,0 +1,23 @@
+/** Replies in an incident thread join its timeline as human context (for the RCA). */
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import type { ListenerDeps } from './deps.js';
+
+const replySchema = z.object({
+  channel: z.string().max(40),
+  user: z.string().regex(/^[UW][A-Z0-9]{2,30}$/),
+  text: z.string().max(40_000),
+  ts: z.string().max(40),
+  thread_ts: z.string().max(40),
+});
+
+export function register(app: App, deps: ListenerDeps): void {
+  app.event('message', async ({ event }) => {
+    // Edits, joins and bot messages (ours included) carry a subtype or a bot_id: not context.
+    if ('subtype' in event && event.subtype !== undefined) return;
+    if ('bot_id' in event && event.bot_id) return;
+    const reply = replySchema.safeParse(event);
+    if (!reply.success || reply.data.thread_ts === reply.data.ts) return;
+    deps.queries.threadReply(reply.data);
+  });
+}
