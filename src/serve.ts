@@ -64,6 +64,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       logger,
       teamId: () => teamId,
       approvalTtlMs: options.approvalTtlMs ?? APPROVAL_TTL_MS,
+      metrics,
     },
     confirmations,
   );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ids from '../../views/ids.js';
-import { blockAction } from '../support/fake-slack/index.js';
+import { blockAction, eventCallback, messageEvent } from '../support/fake-slack/index.js';
 import { runAsTestUser } from '../support/host-user.js';
 import {
   click,
@@ -142,5 +142,33 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
       ]),
     );
     expect(timeline.filter((t) => t === 'run.started')).toHaveLength(1);
+
+    // A reply in the thread joins the timeline as context for the RCA; one elsewhere does not.
+    const reply = {
+      user: 'U0BOB',
+      text: 'DB failover finished at 14:02',
+      channel: root.channel,
+      thread_ts: root.ts,
+    };
+    await h.interactEvent(eventCallback(messageEvent(reply, h.slack), h.slack));
+    await h.interactEvent(
+      eventCallback(messageEvent({ ...reply, thread_ts: '1.000001', text: 'unrelated' }, h.slack), h.slack),
+    );
+    await waitFor('the thread reply on the timeline', () =>
+      h.server.flow.context.store.timeline(incidentId!).some((e) => e.type === 'note.added'),
+    );
+    const notes = h.server.flow.context.store.timeline(incidentId!).filter((e) => e.type === 'note.added');
+    expect(notes.map((n) => [n.actor, n.data?.text])).toEqual([['U0BOB', 'DB failover finished at 14:02']]);
+
+    // Prometheus series after the run.
+    const metrics = await (await fetch(`http://127.0.0.1:${h.port}/metrics`)).text();
+    expect(metrics).toMatch(
+      /rollbot_rollbacks_total\{service="shop",level="2",outcome="succeeded",kind="incident"\} 1/,
+    );
+    expect(metrics).toMatch(/rollbot_run_duration_seconds_count\{level="2"\} 1/);
+    expect(metrics).toMatch(/rollbot_approval_wait_seconds_count 1/);
+    expect(metrics).toMatch(/rollbot_steps_total\{outcome="ok"\} 4/);
+    expect(metrics).toMatch(/rollbot_slack_ack_seconds_count\{kind="slash_command"\} \d+/);
+    expect(metrics).toContain('rollbot_process_cpu_seconds_total');
   });
 });

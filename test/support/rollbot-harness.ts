@@ -105,6 +105,8 @@ export interface Harness {
   /** Sends a slash command the way the mode delivers it. */
   slash(user: string, text: string): Promise<void>;
   interact(payload: Record<string, unknown>): Promise<void>;
+  /** Delivers an Events API body (e.g. a message in a thread). */
+  interactEvent(body: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -182,6 +184,10 @@ export async function startHarness(opts: {
     async interact(payload) {
       if (opts.mode === 'http') expectOk((await driver.interaction(payload)).status, 'interaction');
       else await slack.socket.send('interactive', payload);
+    },
+    async interactEvent(body) {
+      if (opts.mode === 'http') expectOk((await driver.event(body)).status, 'event');
+      else await slack.socket.send('events_api', body);
     },
     async stop() {
       await server.stop();

@@ -3,7 +3,7 @@ import type { Plan } from '../../domain/plan.js';
 import type { Incident, Run, StepRow } from '../../domain/records.js';
 import type { Logger } from '../../logger.js';
 import type { Runbook } from '../../runbooks/schema.js';
-import type { Clock, RunStore } from '../ports.js';
+import type { Clock, Metrics, RunStore } from '../ports.js';
 import type { RollbackService, RunbookCatalog } from '../rollback.js';
 import type { Directory, IncidentNotifier, RunView } from './ports.js';
 
@@ -37,6 +37,7 @@ export interface FlowDeps {
   /** The workspace this bot serves; clicks from another team are refused. */
   teamId: () => string | undefined;
   approvalTtlMs: number;
+  metrics?: Metrics;
 }
 
 export interface FlowContext extends FlowDeps {

@@ -161,6 +161,7 @@ export async function decide(
     data: { approvedBy: ctx.store.approversOf(input.runId), planHash: input.planHash },
   });
   if (approved) {
+    ctx.metrics?.approvalWaited(ctx.clock.now() - view.run.createdAt);
     const after = ctx.viewOf(input.runId)!;
     void ctx.notifier.approval(after, approvalView(ctx, after, { kind: 'approved' }));
     start(input.runId, input.user);
