@@ -41,9 +41,14 @@ export function register(app: App, deps: ListenerDeps): void {
         return;
       }
       case 'rca':
-      case 'unblock':
-        await ack(errorWithUsage(`\`${cmd.kind}\` is not available in this version of rollbot yet.`));
+        await ack(errorWithUsage('`rca` is not available in this version of rollbot yet.'));
         return;
+      case 'unblock': {
+        await ack();
+        const result = await deps.flow.unblock({ user: command.user_id, ...cmd });
+        await respond({ response_type: 'ephemeral', text: result.message });
+        return;
+      }
       case 'drill': {
         if (!deps.catalog.get(cmd.service)) {
           await ack(errorWithUsage(unknownService(deps, cmd.service)));

@@ -13,6 +13,7 @@ export const TIMELINE_TYPES = [
   'level.escalated',
   'run.approved',
   'run.started',
+  'run.observed',
   'run.confirm_requested',
   'run.confirmed',
   'step.started',

@@ -40,9 +40,17 @@ export interface HealthRequest {
   signal: AbortSignal;
 }
 
+export interface HealthAnswer {
+  ok: boolean;
+  detail: string;
+  status?: number;
+  /** The reported `version` field, when the body is JSON and has one. */
+  version?: string;
+}
+
 export interface HealthProbe {
   /** One attempt; ok when status and JSON fields match. `detail` explains a mismatch. */
-  probe(req: HealthRequest): Promise<{ ok: boolean; detail: string; status?: number }>;
+  probe(req: HealthRequest): Promise<HealthAnswer>;
 }
 
 /** Pauses a run at a `confirm` step until an allowed person answers. */

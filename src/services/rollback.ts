@@ -7,6 +7,7 @@ import { outcomeOf } from '../domain/step-result.js';
 import { approvalsRequired, maskSecrets, renderPlan } from '../runbooks/plan.js';
 import type { Runbook } from '../runbooks/schema.js';
 import { type EngineDeps, type ExecuteOutcome, executePlan, type RunObserver } from './execute-plan.js';
+import { observeVersions } from './observe-versions.js';
 import { type Clock, type Metrics, noMetrics, type RunStore } from './ports.js';
 
 export interface RunbookCatalog {
@@ -134,6 +135,11 @@ export function createRollbackService(deps: RollbackDeps) {
       data: { planHash: plan.hash, hosts: plan.hosts.map((h) => h.name) },
     });
     if (!started) return fail('already_decided', `Run ${runId} is not approved or already started.`);
+    // What the hosts run now is the version a resolved rollback blocks from being redeployed.
+    const versions = await observeVersions(deps.engine.probe, plan, ctx.signal);
+    if (Object.keys(versions).length > 0) {
+      deps.store.appendTimeline({ type: 'run.observed', actor: 'rollbot', runId, data: { versions } });
+    }
     const observer = persistingObserver(deps.store, runId, {
       ...ctx.observer,
       stepFinished(step, host, result) {

@@ -47,7 +47,13 @@ export function freePort(): Promise<number> {
 }
 
 /** A runbook for two sshd hosts: writes the release file, then verifies it. */
-export function shopRunbook(sshd: SshdHandle, dir: string): string {
+export function shopRunbook(sshd: SshdHandle, dir: string, healthUrl?: string): string {
+  const health = healthUrl
+    ? `health:\n  url: "${healthUrl}"\n  expect: { status: 200, json: { status: ok } }\n  timeout: 2s\n`
+    : '';
+  const verify = healthUrl
+    ? `      - name: Health reports {{version}}\n        check: health\n        expect: { json: { version: "{{version}}" } }\n        timeout: 10s\n`
+    : '';
   const hosts = sshd.addresses
     .map((a, i) => `      - { name: shop-${i + 1}, address: ${a}, port: ${sshd.port}, user: ${sshd.user} }`)
     .join('\n');
@@ -66,7 +72,7 @@ ${hosts}
       - { name: shop-stg, address: ${sshd.addresses[0]}, port: ${sshd.port}, user: ${sshd.user} }
 params:
   version: { description: Release to roll back to, pattern: '^v\\d+\\.\\d+\\.\\d+$', default: v1.0.0 }
-levels:
+${health}levels:
   1:
     name: Feature toggle
     target: 2m
@@ -83,7 +89,7 @@ levels:
         run: mkdir -p ${dir} && printf '%s\\n' {{version}} > ${dir}/{{host.name}}.release
       - name: Verify
         run: grep -qx -- {{version}} ${dir}/{{host.name}}.release
-  3:
+${verify}  3:
     name: Full restore
     target: 45m
     approvals: 2
@@ -115,14 +121,16 @@ export async function startHarness(opts: {
   sshd: SshdHandle;
   clock?: Clock;
   tickMs?: number;
+  /** Adds a health check (and a version check step at level 2) against this URL. */
+  healthUrl?: string;
+  /** Where the shop runbook's steps write the release files (default: in the test user's home). */
+  releaseDir?: string;
 }): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'rollbot-e2e-'));
   const runbooks = join(dir, 'runbooks');
   mkdirSync(runbooks);
-  writeFileSync(
-    join(runbooks, 'shop.yml'),
-    shopRunbook(opts.sshd, `${opts.sshd.home}/e2e-${process.pid}-${opts.mode}`),
-  );
+  const releaseDir = opts.releaseDir ?? `${opts.sshd.home}/e2e-${process.pid}-${opts.mode}`;
+  writeFileSync(join(runbooks, 'shop.yml'), shopRunbook(opts.sshd, releaseDir, opts.healthUrl));
   const slack = await startFakeSlack({
     botToken: BOT_TOKEN,
     appToken: APP_TOKEN,
@@ -198,12 +206,12 @@ export async function startHarness(opts: {
 
 export async function waitFor<T>(
   what: string,
-  probe: () => T | undefined | false,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));

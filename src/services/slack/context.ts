@@ -1,6 +1,7 @@
 /** What every Slack use case shares: dependencies, live runs, and how to rebuild a run's view. */
 import type { Plan } from '../../domain/plan.js';
 import type { Incident, Run, StepRow } from '../../domain/records.js';
+import type { StoredTimelineEvent } from '../../domain/timeline.js';
 import type { Logger } from '../../logger.js';
 import type { Runbook } from '../../runbooks/schema.js';
 import type { Clock, Metrics, RunStore } from '../ports.js';
@@ -22,7 +23,9 @@ export interface FlowStore extends RunStore {
   resolveIncident(id: string, by: string): boolean;
   interruptStaleRuns(actor?: string): Run[];
   claimRequestKey(key: string): boolean;
-  timeline(incidentId: string): { type: string; runId?: string; data?: Record<string, unknown> }[];
+  blockVersion(service: string, version: string, by: string, incidentId: string | null): boolean;
+  unblockVersion(service: string, version: string, by: string): boolean;
+  timeline(incidentId: string): StoredTimelineEvent[];
   stepResults(runId: string): StepRow[];
 }
 

@@ -16,6 +16,7 @@ import {
   reopenRun,
   resolveIncident,
   startRun,
+  unblockVersion,
 } from './runs.js';
 
 export function createSlackFlow(deps: FlowDeps, confirmations: ReturnType<typeof createSlackConfirmer>) {
@@ -41,6 +42,7 @@ export function createSlackFlow(deps: FlowDeps, confirmations: ReturnType<typeof
     abort: (action: RunAction) => abortRun(ctx, action),
     reopen: (action: RunAction & { level: number }) => reopenRun(ctx, action, start),
     resolve: (action: RunAction) => resolveIncident(ctx, action),
+    unblock: (input: { user: string; service: string; version: string }) => unblockVersion(ctx, input),
     confirm: confirmations.answer,
     tick: () => tick(ctx),
     recoverInterrupted: () => recoverInterrupted(ctx),

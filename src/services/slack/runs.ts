@@ -4,6 +4,7 @@ import { checkOperator } from '../../domain/policy.js';
 import { fail, type Result } from '../../domain/result.js';
 import { isTerminal } from '../../domain/run-state.js';
 import type { RunObserver } from '../execute-plan.js';
+import { prevailingVersion } from '../observe-versions.js';
 import type { Confirmer } from '../ports.js';
 import type { FlowContext } from './context.js';
 import type { ProgressPhase, RunView } from './ports.js';
@@ -155,8 +156,28 @@ export async function resolveIncident(
   if (!ctx.store.resolveIncident(view.incident.id, action.user)) {
     return fail('already_decided', `${view.incident.id} is already resolved.`);
   }
+  const blocked = blockBadVersion(ctx, view, action.user);
   void ctx.notifier.resolution(ctx.viewOf(action.runId) ?? view, action.user);
-  return { ok: true, message: `${view.incident.id} resolved.` };
+  const note = blocked
+    ? ` ${blocked} is now blocked from redeploying (GET /blocked/${view.run.service}).`
+    : '';
+  return { ok: true, message: `${view.incident.id} resolved.${note}` };
+}
+
+/**
+ * Seed 004's "prevent re-deployment": the version the hosts reported before the incident's first
+ * run, when the rollback moved them to a different one, is blocked for the deploy pipeline.
+ */
+function blockBadVersion(ctx: FlowContext, view: RunView, user: string): string | undefined {
+  if (view.incident.kind === 'drill') return undefined;
+  const observed = ctx.store
+    .timeline(view.incident.id)
+    .find((e) => e.type === 'run.observed' && e.data?.versions !== undefined);
+  const from = prevailingVersion((observed?.data?.versions ?? {}) as Record<string, string | null>);
+  const to = view.plan.params.version;
+  if (!from || from === to || from === SECRET_MASK) return undefined;
+  ctx.store.blockVersion(view.run.service, from, user, view.incident.id);
+  return from;
 }
 
 /** Confirm steps in Slack: the run waits until the requester or an approver answers. */
@@ -217,4 +238,26 @@ async function operatorCheck(ctx: FlowContext, action: RunAction): Promise<Resul
     return fail(check.code, check.message);
   }
   return { ok: true, view };
+}
+
+/** `/rollback unblock <service> <version>`: approvers only; on the timeline. */
+export async function unblockVersion(
+  ctx: FlowContext,
+  input: { user: string; service: string; version: string },
+): Promise<Result<{ message: string }>> {
+  const runbook = ctx.runbookOf(input.service);
+  if (!runbook) return fail('unknown_service', `Unknown service "${input.service}".`);
+  const members = await ctx.directory.members(runbook.approvers);
+  if (!members.has(input.user)) {
+    ctx.store.appendTimeline({
+      type: 'approval.refused',
+      actor: input.user,
+      data: { action: 'unblock', service: input.service, version: input.version, code: 'not_authorized' },
+    });
+    return fail('not_authorized', `Only an approver of ${input.service} can unblock a version.`);
+  }
+  if (!ctx.store.unblockVersion(input.service, input.version, input.user)) {
+    return fail('not_found', `${input.service} ${input.version} is not blocked.`);
+  }
+  return { ok: true, message: `${input.service} ${input.version} is no longer blocked.` };
 }
