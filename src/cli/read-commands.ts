@@ -40,34 +40,63 @@ export function planCommand(app: AppContext, args: ParsedArgs, term: Terminal): 
 
 export function historyCommand(app: AppContext, args: ParsedArgs, term: Terminal): number {
   const service = onePositional(args.positionals, 'service', false);
-  const rows = app.store.history({ service, limit: 50 });
+  const incidents = app.store.history({ ...(service ? { service } : {}), drill: false, limit: 50 });
+  const drills = app.store.history({ ...(service ? { service } : {}), drill: true, limit: 50 });
+  const mttr = app.store.mttr(service);
   if (args.values.json) {
-    term.out.write(`${JSON.stringify({ runs: rows, mttr: app.store.mttr(service) }, null, 2)}\n`);
+    term.out.write(`${JSON.stringify({ runs: incidents, drills, mttr }, null, 2)}\n`);
     return 0;
   }
-  if (rows.length === 0) {
-    term.out.write(`No rollbacks recorded${service ? ` for ${service}` : ''}.\n`);
-    return 0;
+  const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  const took = (ms: number | null) => (ms === null ? '—' : formatDuration(ms));
+  term.out.write(`Rollback execution history${service ? ` — ${service}` : ''}\n\n`);
+  if (incidents.length === 0) term.out.write('No rollbacks recorded.\n');
+  else {
+    const table = [
+      ['Date (UTC)', 'Executed by', 'Service', 'Env', 'Level', 'Success', 'Duration', 'Incident'],
+    ];
+    for (const r of incidents) {
+      table.push([
+        when(r.createdAt),
+        r.requestedBy,
+        r.service,
+        r.env,
+        String(r.level),
+        success(r.state),
+        took(r.durationMs),
+        r.incidentId,
+      ]);
+    }
+    term.out.write(`${formatTable(table)}\n`);
   }
-  const table = [['Date', 'Executed by', 'Service', 'Env', 'Level', 'Kind', 'Result', 'Duration', 'Target']];
-  for (const row of rows) {
-    table.push([
-      new Date(row.createdAt).toISOString().slice(0, 16).replace('T', ' '),
-      row.requestedBy,
-      row.service,
-      row.env,
-      String(row.level),
-      row.drill ? 'drill' : 'incident',
-      row.state,
-      row.durationMs === null ? '—' : formatDuration(row.durationMs),
-      formatDuration(row.targetMs),
-    ]);
-  }
-  term.out.write(`${formatTable(table)}\n`);
-  for (const m of app.store.mttr(service)) {
+  for (const m of mttr) {
     term.out.write(`MTTR ${m.service}: ${formatDuration(m.meanMs)} over ${m.runs} successful rollback(s)\n`);
   }
+  if (drills.length > 0) {
+    const table = [
+      ['Date (UTC)', 'By', 'Service', 'Env', 'Level', 'Success', 'Actual', 'Target', 'Within target'],
+    ];
+    for (const r of drills) {
+      const within = r.durationMs === null ? '—' : r.durationMs <= r.targetMs ? 'yes' : 'no';
+      table.push([
+        when(r.createdAt),
+        r.requestedBy,
+        r.service,
+        r.env,
+        String(r.level),
+        success(r.state),
+        took(r.durationMs),
+        formatDuration(r.targetMs),
+        within,
+      ]);
+    }
+    term.out.write(`\nDrills\n${formatTable(table)}\n`);
+  }
   return 0;
+}
+
+function success(state: string): string {
+  return state === 'succeeded' ? 'yes' : `no (${state})`;
 }
 
 export function timelineCommand(app: AppContext, args: ParsedArgs, term: Terminal): number {

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
@@ -156,7 +157,8 @@ describe('rollbot CLI', () => {
     for (const file of files) expect(readFileSync(file).includes(SECRET), file).toBe(false);
     const stepLog = files.find((f) => f.endsWith('02-localhost.log'))!;
     expect(readFileSync(stepLog, 'utf8')).toContain('token is ••••••');
-    const timeline = await rollbot(['timeline', 'INC-2026-0001', '--json'], env);
+    const incidentId = /INC-\d{4}-\d{4}/.exec(r.stdout)![0];
+    const timeline = await rollbot(['timeline', incidentId, '--json'], env);
     expect(timeline.stdout).not.toContain(SECRET);
     expect(timeline.stdout).toContain('step.finished');
   });
@@ -177,7 +179,16 @@ describe('rollbot CLI', () => {
       };
       expect(after).toMatchObject({ status: 'ok', version: 'v1.0.0' });
       const history = await rollbot(['history', 'demo'], env);
-      expect(history.stdout).toMatch(/drill\s+succeeded/);
+      expect(history.stdout).toMatch(/Drills\n.*Within target\n.*demo\s+staging\s+2\s+yes\s+\S+\s+15m\s+yes/);
+
+      // Tamper evidence: edit, delete and insert timeline rows behind rollbot's back.
+      expect((await rollbot(['audit', 'verify'], env)).code).toBe(0);
+      const db = new Database(join(dir, 'rollbot.db'));
+      db.prepare("UPDATE timeline SET actor = 'someone-else' WHERE seq = 3").run();
+      const drillId = /DRL-\d{4}-\d{4}/.exec(drill.stdout)![0];
+      const edited = await rollbot(['audit', 'verify', drillId], env);
+      expect([edited.code, edited.stderr]).toEqual([1, expect.stringContaining('seq 3 (edited)')]);
+      db.close();
     } finally {
       await exec('node', ['demo/democtl.mjs', 'stop'], { env });
     }
