@@ -1,0 +1,107 @@
+/** The RCA draft (seed 002's template) as Markdown, built from an incident's records and timeline. */
+import { SECRET_MASK } from '../src/domain/plan.js';
+import type { Incident, Run, StepRow } from '../src/domain/records.js';
+import { SEVERITY_INFO } from '../src/domain/severity.js';
+import type { StoredTimelineEvent } from '../src/domain/timeline.js';
+import { analysisSections } from './rca-analysis.js';
+import { gatherFacts, type RcaFacts, type RunFacts } from './rca-facts.js';
+import { figuresSection } from './rca-figures.js';
+import { maskAll, oneLine, who } from './rca-text.js';
+import { type ZoneClock, zoneClock } from './rca-time.js';
+import { timelineSection } from './rca-timeline.js';
+
+export interface RcaInput {
+  incident: Incident;
+  /** All runs of the incident, oldest first. */
+  runs: Run[];
+  /** Step rows by run id. */
+  steps: Record<string, StepRow[]>;
+  /** The incident's events (others are ignored), in any order. */
+  timeline: StoredTimelineEvent[];
+  /** IANA zone for every time shown, e.g. `Europe/Berlin`; an unknown zone throws a RangeError. */
+  timeZone: string;
+  now: number;
+  /** Values to mask wherever they appear, in case one reached the records unmasked. */
+  secrets?: string[];
+}
+
+/** `RCA-INC-2026-0001.md`; anything but letters, digits, `-` and `_` in the id becomes `_`. */
+export function rcaFileName(incident: Pick<Incident, 'id'>): string {
+  return `RCA-${incident.id.replace(/[^A-Za-z0-9_-]/g, '_')}.md`;
+}
+
+/** Never contains step output, and never a value from `secrets`: inputs are masked before use, the text after. */
+export function rcaMarkdown(input: RcaInput): string {
+  const secrets = (input.secrets ?? []).filter((s) => s !== '');
+  const clock = zoneClock(input.timeZone);
+  const facts = gatherFacts(secrets.length > 0 ? maskDeep(input, secrets) : input);
+  const text = [
+    ...header(facts, clock),
+    ...timelineSection(facts, clock),
+    '',
+    ...figuresSection(facts),
+    ...analysisSections(facts),
+  ].join('\n');
+  return `${maskAll(text, secrets, SECRET_MASK).trimEnd()}\n`;
+}
+
+function header(facts: RcaFacts, clock: ZoneClock): string[] {
+  const { incident } = facts;
+  const drill = incident.kind === 'drill' ? ' (drill)' : '';
+  const severity = SEVERITY_INFO[incident.severity];
+  return [
+    `# Root Cause Analysis${drill}: ${oneLine(incident.service, 80)} ${oneLine(incident.env, 80)} — ${oneLine(incident.id, 40)}`,
+    '',
+    `- **Date**: ${clock.stamp(incident.openedAt)} (${clock.timeZone})`,
+    `- **Incident**: ${oneLine(incident.reason, 1000)}`,
+    `- **Severity**: ${severity ? `${severity.label} (${severity.urgency})` : oneLine(incident.severity, 20)}`,
+    `- **Rollback level(s)**: ${levelsText(facts)}`,
+    `- **Status**: ${statusText(facts, clock)}`,
+    '',
+    `> Draft written by rollbot at ${clock.stamp(facts.now)} from ${facts.events.length} timeline events.`,
+    '> Replace every _To fill in_ prompt, and check the figures, before sharing.',
+    '',
+  ];
+}
+
+/** "2 (Code rollback), escalated to 3 (Full restore)": consecutive runs at one level count as one. */
+function levelsText(facts: RcaFacts): string {
+  const groups: RunFacts[][] = [];
+  for (const r of facts.runs) {
+    const last = groups.at(-1);
+    if (last && last[0]!.run.level === r.run.level) last.push(r);
+    else groups.push([r]);
+  }
+  if (groups.length === 0) return `${facts.incident.level} (not run)`;
+  return groups
+    .map((group, i) => {
+      const first = group[0]!;
+      const notes = first.levelName === null ? [] : [oneLine(first.levelName, 80)];
+      if (group.length > 1) notes.push(`${group.length} runs`);
+      if (group.every((r) => r.startedAt === null)) notes.push('not run');
+      const text = notes.length === 0 ? `${first.run.level}` : `${first.run.level} (${notes.join(', ')})`;
+      if (i === 0) return text;
+      return first.run.level > groups[i - 1]![0]!.run.level ? `escalated to ${text}` : `then ${text}`;
+    })
+    .join(', ');
+}
+
+function statusText(facts: RcaFacts, clock: ZoneClock): string {
+  const { incident } = facts;
+  if (incident.status !== 'resolved') return 'Open';
+  const resolved = facts.events.findLast((e) => e.type === 'incident.resolved');
+  const at = incident.resolvedAt ?? resolved?.at;
+  const parts = [at == null ? null : clock.stamp(at), resolved ? `by ${who(resolved.actor)}` : null];
+  const detail = parts.filter((p) => p !== null).join(', ');
+  return detail === '' ? 'Resolved' : `Resolved (${detail})`;
+}
+
+/** Every string in the input with the secrets replaced, so no later cut or reformat can expose part of one. */
+function maskDeep<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === 'string') return maskAll(value, secrets, SECRET_MASK) as T;
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, secrets)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, secrets)])) as T;
+  }
+  return value;
+}
