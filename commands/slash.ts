@@ -40,9 +40,11 @@ export function register(app: App, deps: ListenerDeps): void {
         await ack({ response_type: 'ephemeral', text: noted.message });
         return;
       }
-      case 'rca':
-        await ack(errorWithUsage('`rca` is not available in this version of rollbot yet.'));
+      case 'rca': {
+        const posted = deps.flow.rca({ user: command.user_id, incidentId: cmd.incidentId });
+        await ack({ response_type: 'ephemeral', text: posted.message });
         return;
+      }
       case 'unblock': {
         await ack();
         const result = await deps.flow.unblock({ user: command.user_id, ...cmd });

@@ -13,6 +13,7 @@ export const USAGE = `rollbot — rollbacks from runbooks, over SSH, with an aud
   rollbot drill <service> --level N [--env E] [--set k=v]...
   rollbot history [service] [--json]
   rollbot timeline <incident-id> [--json]
+  rollbot rca <incident-id> [--out FILE]         RCA draft (Markdown) from the timeline
   rollbot audit verify [incident-id]
 
 Exit codes: 0 ok, 1 run failed or aborted, 2 bad input or configuration.`;
@@ -24,6 +25,7 @@ const OPTIONS = {
   set: { type: 'string', multiple: true },
   hosts: { type: 'string' },
   json: { type: 'boolean' },
+  out: { type: 'string' },
   severity: { type: 'string' },
   reason: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },

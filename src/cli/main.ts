@@ -9,6 +9,7 @@ import {
   auditCommand,
   historyCommand,
   planCommand,
+  rcaCommand,
   timelineCommand,
   validateCommand,
 } from './read-commands.js';
@@ -34,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   const { config } = loaded;
   if (command === 'validate') return validateCommand(args.values.dir ?? config.runbooksDir, term);
   if (command === 'serve') return serveCommand(config, term);
-  if (!['plan', 'run', 'drill', 'history', 'timeline', 'audit'].includes(command)) {
+  if (!['plan', 'run', 'drill', 'history', 'timeline', 'rca', 'audit'].includes(command)) {
     throw new UsageError(`unknown command "${command}"`);
   }
   const app = buildApp(config, { confirmer: terminalConfirmer(term, Boolean(args.values.yes)) });
@@ -57,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
         return historyCommand(app, args, term);
       case 'timeline':
         return timelineCommand(app, args, term);
+      case 'rca':
+        return rcaCommand(app, args, term);
       default:
         return auditCommand(app, args, term);
     }

@@ -1,6 +1,8 @@
 /** The CLI's read-only commands: validate, plan, history, timeline, audit verify. */
+import { writeFileSync } from 'node:fs';
 import { formatDuration } from '../domain/duration.js';
 import type { AppContext } from '../main.js';
+import { buildRcaDraft } from '../rca-draft.js';
 import { formatRunbookErrors, loadRunbooks } from '../runbooks/load.js';
 import { planToText } from '../runbooks/plan.js';
 import { displayPlan } from '../services/rollback.js';
@@ -115,6 +117,22 @@ export function timelineCommand(app: AppContext, args: ParsedArgs, term: Termina
     term.out.write(
       `${new Date(e.at).toISOString()}  ${e.type.padEnd(22)} ${e.actor}${e.runId ? ` ${e.runId}` : ''}${data}\n`,
     );
+  }
+  return 0;
+}
+
+export function rcaCommand(app: AppContext, args: ParsedArgs, term: Terminal): number {
+  const id = onePositional(args.positionals, 'incident id')!;
+  const draft = buildRcaDraft(app.store, id, app.config.timeZone, app.clock.now());
+  if (!draft) {
+    term.err.write(`No incident ${id}.\n`);
+    return 2;
+  }
+  if (args.values.out) {
+    writeFileSync(args.values.out, draft.markdown);
+    term.out.write(`RCA draft for ${id} written to ${args.values.out}\n`);
+  } else {
+    term.out.write(draft.markdown);
   }
   return 0;
 }

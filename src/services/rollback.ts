@@ -172,7 +172,7 @@ export function createRollbackService(deps: RollbackDeps) {
     const failure = outcome.failures[0];
     const error =
       outcome.abortReason ??
-      (failure ? `${failure.step.name} on ${failure.host}: ${failure.result.error}` : undefined);
+      (failure ? `${failure.step.name} on ${failure.host}: ${failure.result.error ?? 'failed'}` : undefined);
     deps.store.transitionRun(
       runId,
       ['running'],

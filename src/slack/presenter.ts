@@ -7,6 +7,7 @@ import { planMessage } from '../../views/plan.js';
 import { progressMessage } from '../../views/progress.js';
 import { resolutionMessage, rollbackFailedMessage } from '../../views/resolution.js';
 import type { Logger } from '../logger.js';
+import { buildRcaDraft } from '../rca-draft.js';
 import type { ChatMessage, Clock, SlackSurface } from '../services/ports.js';
 import type { IncidentNotifier, RunView } from '../services/slack/ports.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +18,7 @@ export interface PresenterDeps {
   clock: Clock;
   logger: Logger;
   incidentChannel: string;
+  timeZone: string;
 }
 
 export function createPresenter(deps: PresenterDeps): IncidentNotifier {
@@ -38,9 +40,7 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     return { channel: incident.slackChannel, ts: incident.slackTs };
   };
 
-  const postInThread = async (view: RunView, message: ChatMessage, what: string) => {
-    const root = thread(view);
-    const posted = await surface.post(root.channel, message, root.ts);
+  const recordPosted = (view: RunView, what: string, posted: { channel: string; ts: string }) => {
     store.appendTimeline({
       type: 'message.posted',
       actor: 'rollbot',
@@ -48,7 +48,31 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
       runId: view.run.id,
       data: { what, channel: posted.channel, ts: posted.ts },
     });
+  };
+
+  const postInThread = async (view: RunView, message: ChatMessage, what: string) => {
+    const root = thread(view);
+    const posted = await surface.post(root.channel, message, root.ts);
+    recordPosted(view, what, posted);
     return posted;
+  };
+
+  const uploadRca = async (view: RunView, comment: string) => {
+    const draft = buildRcaDraft(store, view.incident.id, deps.timeZone, clock.now());
+    if (!draft) return;
+    const root = thread(view);
+    await surface.uploadFile(root.channel, root.ts, {
+      filename: draft.fileName,
+      title: `RCA draft — ${view.incident.id}`,
+      content: draft.markdown,
+      comment,
+    });
+    store.appendTimeline({
+      type: 'message.posted',
+      actor: 'rollbot',
+      incidentId: view.incident.id,
+      data: { what: 'rca', file: draft.fileName },
+    });
   };
 
   /** Posts a run's message of this kind once, then edits it in place. */
@@ -150,9 +174,14 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
         });
         const root = thread(view);
         // The resolution goes to the channel (seed 004), and the root shows the final status.
-        await surface.post(root.channel, message);
+        const posted = await surface.post(root.channel, message);
+        recordPosted(view, 'resolution', posted);
         await surface.update(root.channel, root.ts, rootMessage(view, 'Resolved'));
+        await uploadRca(view, 'RCA draft: fill in the prompts and share it with the post-mortem.');
       });
+    },
+    rcaDraft(view) {
+      return enqueue(view.incident.id, 'rca', () => uploadRca(view, 'RCA draft from the timeline so far.'));
     },
     ended(view, ending, detail, by) {
       return enqueue(view.incident.id, 'ended', async () => {

@@ -181,11 +181,17 @@ describe('rollbot CLI', () => {
       const history = await rollbot(['history', 'demo'], env);
       expect(history.stdout).toMatch(/Drills\n.*Within target\n.*demo\s+staging\s+2\s+yes\s+\S+\s+15m\s+yes/);
 
+      const drillId = /DRL-\d{4}-\d{4}/.exec(drill.stdout)![0];
+      const rca = await rollbot(['rca', drillId, '--out', join(dir, 'rca.md')], env);
+      expect(rca.code, rca.stderr).toBe(0);
+      const markdown = readFileSync(join(dir, 'rca.md'), 'utf8');
+      expect(markdown).toContain(`# Root Cause Analysis`);
+      expect(markdown).toMatch(/Run started/);
+
       // Tamper evidence: edit, delete and insert timeline rows behind rollbot's back.
       expect((await rollbot(['audit', 'verify'], env)).code).toBe(0);
       const db = new Database(join(dir, 'rollbot.db'));
       db.prepare("UPDATE timeline SET actor = 'someone-else' WHERE seq = 3").run();
-      const drillId = /DRL-\d{4}-\d{4}/.exec(drill.stdout)![0];
       const edited = await rollbot(['audit', 'verify', drillId], env);
       expect([edited.code, edited.stderr]).toEqual([1, expect.stringContaining('seq 3 (edited)')]);
       db.close();

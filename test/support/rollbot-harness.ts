@@ -72,6 +72,7 @@ ${hosts}
       - { name: shop-stg, address: ${sshd.addresses[0]}, port: ${sshd.port}, user: ${sshd.user} }
 params:
   version: { description: Release to roll back to, pattern: '^v\\d+\\.\\d+\\.\\d+$', default: v1.0.0 }
+  token: { description: Feature-flag service token, pattern: '^[A-Za-z0-9_-]{8,64}$', secret: true }
 ${health}levels:
   1:
     name: Feature toggle
@@ -79,7 +80,7 @@ ${health}levels:
     approvals: { critical: 0, major: 1, minor: 1 }
     steps:
       - name: Disable the flag
-        run: echo flag off
+        run: echo flag off with token {{token}}
   2:
     name: Code rollback
     target: 15m

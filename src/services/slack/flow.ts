@@ -11,6 +11,7 @@ import {
 import {
   abortRun,
   type createSlackConfirmer,
+  postRca,
   type RunAction,
   recoverInterrupted,
   reopenRun,
@@ -42,6 +43,7 @@ export function createSlackFlow(deps: FlowDeps, confirmations: ReturnType<typeof
     abort: (action: RunAction) => abortRun(ctx, action),
     reopen: (action: RunAction & { level: number }) => reopenRun(ctx, action, start),
     resolve: (action: RunAction) => resolveIncident(ctx, action),
+    rca: (input: { user: string; incidentId: string }) => postRca(ctx, input),
     unblock: (input: { user: string; service: string; version: string }) => unblockVersion(ctx, input),
     confirm: confirmations.answer,
     tick: () => tick(ctx),

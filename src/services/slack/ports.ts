@@ -50,6 +50,8 @@ export interface IncidentNotifier {
   resolution(view: RunView, resolvedBy: string): Promise<void>;
   /** `detail` is plain text; `by` is the user who ended it (denied, aborted), shown as a mention. */
   ended(view: RunView, ending: RunEnding, detail?: string, by?: string): Promise<void>;
+  /** Uploads the RCA draft (Markdown) into the incident thread. */
+  rcaDraft(view: RunView): Promise<void>;
   /** A line in the incident thread (notes, interruptions). */
   threadNote(view: RunView, text: string): Promise<void>;
 }

@@ -261,3 +261,18 @@ export async function unblockVersion(
   }
   return { ok: true, message: `${input.service} ${input.version} is no longer blocked.` };
 }
+
+/** `/rollback rca <INC>`: the RCA draft, from the timeline so far, into the incident thread. */
+export function postRca(
+  ctx: FlowContext,
+  input: { user: string; incidentId: string },
+): Result<{ message: string }> {
+  const runs = ctx.store.runsOfIncident(input.incidentId);
+  const last = runs.at(-1);
+  const view = last ? ctx.viewOf(last.id) : undefined;
+  if (!view) return fail('not_found', `No incident ${input.incidentId}.`);
+  if (!view.incident.slackTs)
+    return fail('not_found', `${input.incidentId} has no Slack thread; use \`rollbot rca\`.`);
+  void ctx.notifier.rcaDraft(view);
+  return { ok: true, message: `Posting the RCA draft for ${input.incidentId} in its thread.` };
+}

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ids from '../../views/ids.js';
+import {
+  click,
+  type Harness,
+  hasButton,
+  startHarness,
+  submitModal,
+  waitFor,
+} from '../support/rollbot-harness.js';
+import { type SshdHandle, startSshd } from '../support/sshd.js';
+
+const SECRET = 'tok_CANARY_7f3a9c2b';
+let sshd: SshdHandle;
+let h: Harness;
+
+beforeAll(async () => {
+  sshd = await startSshd({ addresses: ['127.0.0.16'] });
+  h = await startHarness({ mode: 'http', sshd });
+});
+afterAll(async () => {
+  await h?.stop();
+  await sshd?.stop();
+});
+
+describe('RCA draft in Slack', () => {
+  it('is uploaded into the thread on resolution and on /rollback rca, and never contains a secret param', async () => {
+    await h.slash('U0ALICE', 'shop level=1 severity=critical');
+    await waitFor('the modal', () => h.slack.views.size > 0);
+    await submitModal(h, 'U0ALICE', {
+      service: 'shop',
+      severity: 'critical',
+      level: '1',
+      reason: 'flag service meltdown',
+      'param:token': SECRET,
+    });
+    // Critical level 1 needs no approval: it runs at once.
+    const root = await waitFor('the incident root', () =>
+      h.slack.messages('#engineering-incidents').find((m) => !m.thread_ts && m.text.includes('INCIDENT')),
+    );
+    const done = await waitFor('success', () =>
+      h.slack.thread('#engineering-incidents', root.ts).find((m) => hasButton(m, ids.RESOLVED)),
+    );
+    await click(h, 'U0ALICE', done, ids.RESOLVED);
+    const file = await waitFor('the RCA upload', () =>
+      [...h.slack.files.values()].find((f) => f.filename.startsWith('RCA-')),
+    );
+    const incidentId = /INC-\d{4}-\d{4}/.exec(root.text)![0];
+    expect(file.filename).toBe(`RCA-${incidentId}.md`);
+    expect(file.thread_ts).toBe(root.ts);
+    const markdown = Buffer.from(file.bytes).toString('utf8');
+    expect(markdown).toContain(`# Root Cause Analysis`);
+    expect(markdown).toContain('## Timeline');
+    expect(markdown).toContain('flag service meltdown');
+
+    await h.slash('U0BOB', `rca ${incidentId}`);
+    await waitFor(
+      'a second upload',
+      () => [...h.slack.files.values()].filter((f) => f.filename.startsWith('RCA-')).length === 2,
+    );
+
+    // The secret reached the host (the step echoed it) but no Slack call, file or stored row.
+    const everything =
+      JSON.stringify(h.slack.calls) +
+      [...h.slack.files.values()].map((f) => Buffer.from(f.bytes).toString()).join('');
+    expect(everything).not.toContain(SECRET);
+    const store = h.server.flow.context.store;
+    expect(JSON.stringify(store.timeline(incidentId))).not.toContain(SECRET);
+    const run = store.runsOfIncident(incidentId)[0]!;
+    expect(JSON.stringify(store.stepResults(run.id))).toContain('••••••');
+    expect(JSON.stringify([run, store.stepResults(run.id)])).not.toContain(SECRET);
+  });
+});
