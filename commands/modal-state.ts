@@ -22,6 +22,8 @@ export type StateValues = z.infer<typeof stateValuesSchema>;
 export const metadataSchema = z.object({
   channel: z.string().regex(/^[CGD][A-Z0-9]{2,30}$/),
   user: z.string().regex(/^[UW][A-Z0-9]{2,30}$/),
+  /** When the slash command arrived (epoch ms): the start of the incident's timeline. */
+  at: z.number().int().positive().optional(),
 });
 export type ModalMetadata = z.infer<typeof metadataSchema>;
 

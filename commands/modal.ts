@@ -74,6 +74,7 @@ export function register(app: App, deps: ListenerDeps): void {
     const result = deps.flow.submit({
       user: body.user.id,
       viewId: view.id,
+      ...(meta.at ? { commandAt: meta.at } : {}),
       fields: {
         service: runbook.service,
         env: prefill.env!,

@@ -76,7 +76,11 @@ export function register(app: App, deps: ListenerDeps): void {
           services: deps.catalog.names(),
           runbook: cmd.kind === 'request' ? deps.catalog.get(cmd.service) : undefined,
           prefill,
-          privateMetadata: encodeMetadata({ channel: command.channel_id, user: command.user_id }),
+          privateMetadata: encodeMetadata({
+            channel: command.channel_id,
+            user: command.user_id,
+            at: Date.now(),
+          }),
         });
         try {
           await client.views.open({ trigger_id: command.trigger_id, view });

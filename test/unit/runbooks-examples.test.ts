@@ -46,6 +46,12 @@ describe('runbooks/', () => {
     );
   });
 
+  it('starts every runbook, the demo included, with the schema comment for editors', () => {
+    for (const name of readdirSync(DIR).filter((n) => n.endsWith('.yml'))) {
+      expect(readFileSync(`${DIR}/${name}`, 'utf8').split('\n')[0], name).toBe(SCHEMA_COMMENT);
+    }
+  });
+
   it('loads every runbook with zero errors', () => {
     expect(formatRunbookErrors(loaded.errors)).toBe('');
     const files = readdirSync(DIR).filter((name) => name.endsWith('.yml'));

@@ -30,7 +30,7 @@ export function createSlackFlow(deps: FlowDeps, confirmations: ReturnType<typeof
   };
   return {
     context: ctx,
-    submit: (input: { user: string; viewId: string; fields: RequestFields }) =>
+    submit: (input: { user: string; viewId: string; fields: RequestFields; commandAt?: number }) =>
       submitRequest(ctx, input, start),
     drill: (input: {
       user: string;

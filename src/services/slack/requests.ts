@@ -27,7 +27,7 @@ export type SubmitResult = Result<{ incidentId: string; runId: string }> | { ok:
 /** Opens the incident for a submitted modal. A repeated submission of the same view does nothing. */
 export function submitRequest(
   ctx: FlowContext,
-  input: { user: string; viewId: string; fields: RequestFields },
+  input: { user: string; viewId: string; fields: RequestFields; commandAt?: number },
   start: (runId: string, actor: string) => void,
 ): SubmitResult {
   const checked = ctx.rollback.preview(input.fields);
@@ -35,6 +35,12 @@ export function submitRequest(
   if (!ctx.store.claimRequestKey(`view:${input.viewId}`)) return { ok: true, duplicate: true };
   const opened = ctx.rollback.open({ ...input.fields, requestedBy: input.user, drill: false });
   if (!opened.ok) return opened;
+  ctx.store.appendTimeline({
+    type: 'request.submitted',
+    actor: input.user,
+    incidentId: opened.incident.id,
+    data: { via: 'slack', ...(input.commandAt ? { commandReceivedAt: input.commandAt } : {}) },
+  });
   announce(ctx, opened, true, start);
   return { ok: true, incidentId: opened.incident.id, runId: opened.run.id };
 }
