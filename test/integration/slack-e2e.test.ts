@@ -132,6 +132,7 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
     expect(timeline).toEqual(
       expect.arrayContaining([
         'incident.opened',
+        'request.submitted',
         'approval.refused',
         'approval.granted',
         'run.approved',
