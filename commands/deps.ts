@@ -7,6 +7,8 @@ import type { SlackFlow } from '../src/services/slack/flow.js';
 
 export interface ListenerDeps {
   flow: SlackFlow;
+  /** Opens a modal for a trigger_id (which Slack honours once, within 3 s). */
+  openView(triggerId: string, view: object): Promise<void>;
   catalog: RunbookCatalog;
   logger: Logger;
   queries: {

@@ -11,7 +11,7 @@ import { encodeMetadata } from './modal-state.js';
 export const COMMAND = '/rollback';
 
 export function register(app: App, deps: ListenerDeps): void {
-  app.command(COMMAND, async ({ ack, command, client, context, respond }) => {
+  app.command(COMMAND, async ({ ack, command, context, respond }) => {
     // Slack does not retry slash commands, but a proxy might: a retry must not open a second form.
     if ((context.retryNum ?? 0) > 0) {
       await ack();
@@ -83,7 +83,7 @@ export function register(app: App, deps: ListenerDeps): void {
           }),
         });
         try {
-          await client.views.open({ trigger_id: command.trigger_id, view });
+          await deps.openView(command.trigger_id, view);
         } catch (err) {
           deps.logger.error({ err }, 'views.open failed');
           await respond({

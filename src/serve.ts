@@ -12,6 +12,7 @@ import { APPROVAL_TTL_MS } from './services/slack/requests.js';
 import { createSlackConfirmer } from './services/slack/runs.js';
 import { createBoltApp } from './slack/app.js';
 import { createDirectory } from './slack/directory.js';
+import { createViewOpener } from './slack/open-view.js';
 import { createPresenter } from './slack/presenter.js';
 import { createSlackSurface } from './slack/surface.js';
 
@@ -77,6 +78,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   );
   const deps: ListenerDeps = {
     flow,
+    openView: createViewOpener(config.slack.apiUrl, config.slack.botToken ?? ''),
     catalog: ctx.catalog,
     logger,
     queries: {
