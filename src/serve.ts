@@ -13,6 +13,7 @@ import { createSlackConfirmer } from './services/slack/runs.js';
 import { createBoltApp } from './slack/app.js';
 import { createDirectory } from './slack/directory.js';
 import { createViewOpener } from './slack/open-view.js';
+import { createOutboxWorker } from './slack/outbox-worker.js';
 import { createPresenter } from './slack/presenter.js';
 import { createSlackSurface } from './slack/surface.js';
 
@@ -47,27 +48,23 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       'some runbooks are invalid and were not loaded',
     );
   }
+  // The outbox owns retries (in order, persisted across restarts); the client fails fast.
   const client = new WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
-    retryConfig: { retries: 6, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
   });
   const auth = await client.auth.test();
   const teamId = typeof auth.team_id === 'string' ? auth.team_id : undefined;
   const surface = createSlackSurface(client);
+  const outbox = createOutboxWorker({ surface, store, logger, incidentChannel: config.incidentChannel });
   flow = createSlackFlow(
     {
       rollback: ctx.rollback,
       catalog: ctx.catalog,
       store,
-      notifier: createPresenter({
-        surface,
-        store,
-        clock,
-        logger,
-        incidentChannel: config.incidentChannel,
-        timeZone: config.timeZone,
-      }),
-      directory: createDirectory(surface),
+      notifier: createPresenter({ store, clock, timeZone: config.timeZone, kick: () => outbox.kick() }),
+      directory: createDirectory(surface, logger),
       clock,
       logger,
       teamId: () => teamId,
@@ -120,6 +117,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   });
   await app.start(config.port);
   const interrupted = flow.recoverInterrupted();
+  // Messages a previous process queued but could not deliver go out now, in order.
+  outbox.kick();
   logger.info(
     {
       mode: config.slack.appToken ? 'socket' : 'http',
@@ -140,6 +139,9 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       // Let running rollbacks finish rather than cut them off mid-step; what remains is
       // marked interrupted on the next start.
       await Promise.race([flow!.idle(), new Promise((r) => setTimeout(r, 30_000).unref())]);
+      // What Slack has not taken yet stays in the outbox for the next start.
+      await outbox.drain(5_000);
+      await outbox.stop();
       await ctx.close();
     },
   };

@@ -121,4 +121,23 @@ export const MIGRATIONS: readonly string[] = [
     run_id TEXT
   ) STRICT;
   `,
+  // 3: the Slack outbox. Messages are written here first and delivered in order per incident,
+  // so an outage or a restart delays them but never loses or duplicates them.
+  `
+  CREATE TABLE outbox (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id  TEXT NOT NULL,
+    run_id       TEXT,
+    coalesce_key TEXT,
+    payload_json TEXT NOT NULL,
+    revision     INTEGER NOT NULL DEFAULT 0,
+    state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    next_at      INTEGER NOT NULL,
+    delivered_at INTEGER,
+    error        TEXT
+  ) STRICT;
+  CREATE INDEX outbox_pending ON outbox(state, incident_id, seq);
+  `,
 ];

@@ -6,6 +6,7 @@ import { openDatabase } from './db.js';
 import { type HistoryRepo, historyRepo } from './history.js';
 import { type IncidentRepo, incidentRepo } from './incidents.js';
 import { type MessageRepo, messageRepo } from './messages.js';
+import { type OutboxRepo, outboxRepo } from './outbox.js';
 import { currentOwner } from './owner.js';
 import { type RunRepo, runRepo } from './runs.js';
 import { type StepRepo, stepRepo } from './steps.js';
@@ -21,7 +22,8 @@ export interface Store
     ApprovalRepo,
     BlockedRepo,
     HistoryRepo,
-    MessageRepo {
+    MessageRepo,
+    OutboxRepo {
   close(): void;
 }
 
@@ -46,6 +48,7 @@ export function createStore({ file, clock }: StoreOptions): Store {
     ...blockedRepo(db, clock, timeline),
     ...historyRepo(db),
     ...messageRepo(db, clock),
+    ...outboxRepo(db, clock),
     close: () => db.close(),
   };
 }
