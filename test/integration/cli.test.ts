@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +115,28 @@ describe('rollbot CLI', () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--yes');
+  });
+
+  it('on a terminal, redraws the step list in place and asks before running', async () => {
+    const { env } = workspace();
+    // `script` gives the CLI a pseudo-terminal; typing the service name approves the plan.
+    const command =
+      'node bin/rollbot.js run locky --level 1 --severity minor --reason tty --set token=abcdef12';
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('to approve:') && !stdout.includes('typed')) {
+        stdout += '(typed)';
+        child.stdin.write('locky\n');
+      }
+    });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code, stdout).toBe(0);
+    expect(stdout).toContain('Type the service name (locky) to approve');
+    expect(stdout).toContain('\x1b[');
+    expect(stdout).toMatch(/✔ localhost/);
+    expect(stdout).toMatch(/SUCCEEDED/);
   });
 
   it('two runs for the same service and environment at once: exactly one runs', async () => {
