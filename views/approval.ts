@@ -1,5 +1,7 @@
 /** The approval request: who may approve, how many are needed, expiry, the plan hash, Approve / Deny. */
+
 import type { KnownBlock } from '@slack/types';
+import type { ApprovalState } from '../src/domain/display.js';
 import type { Plan } from '../src/domain/plan.js';
 import { actions, button, confirmDialog, context, fallback, type MessageContent, section } from './blocks.js';
 import { levelLabel, minutesLeft, plural } from './format.js';
@@ -7,11 +9,7 @@ import { APPROVAL_ACTIONS_BLOCK, APPROVE, DENY, encodeActionValue } from './ids.
 import { escapeFit, escapeMrkdwn, inlineCode, mention, mentions, slackTime } from './mrkdwn.js';
 import { shortHash } from './plan.js';
 
-export type ApprovalState =
-  | { kind: 'pending' }
-  | { kind: 'approved' }
-  | { kind: 'denied'; by: string; reason?: string }
-  | { kind: 'expired' };
+export type { ApprovalState };
 
 export interface ApprovalInput {
   runId: string;

@@ -1,5 +1,6 @@
 /** The live progress message (edited in place): header, per-step × per-host grid, and the phase's outcome and buttons. */
 import type { Button, KnownBlock } from '@slack/types';
+import type { ProgressPhase } from '../src/domain/display.js';
 import type { Plan } from '../src/domain/plan.js';
 import type { Run, StepRow } from '../src/domain/records.js';
 import {
@@ -28,15 +29,7 @@ import { strategyText } from './plan.js';
 import { escalateButton, failureBlocks } from './progress-failure.js';
 import { cellsOf, stepLine } from './progress-grid.js';
 
-export type ProgressPhase =
-  | { kind: 'waiting' }
-  | { kind: 'running' }
-  /** Paused at a `confirm` step until someone answers. */
-  | { kind: 'confirm'; stepIndex: number }
-  | { kind: 'failed' }
-  | { kind: 'succeeded' }
-  | { kind: 'aborted'; by?: string }
-  | { kind: 'interrupted' };
+export type { ProgressPhase };
 
 export interface ProgressInput {
   /** The display form of the plan (masked). */

@@ -65,17 +65,10 @@ function requestOf(target: CheckTarget | MonitorTarget) {
   return { url: target.url, expect: target.expect, requestTimeoutMs: target.requestTimeoutMs };
 }
 
+/** A check that matched: the not-ok shape with `ok` set and no error. */
 function okResult(durationMs: number, tail: string): StepResult {
-  return {
-    ok: true,
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    canceled: false,
-    outcomeUnknown: false,
-    durationMs,
-    tail,
-  };
+  const { error: _none, ...result } = failedResult('', durationMs, { ok: true, tail });
+  return result;
 }
 
 /** Sleep that wakes early (without throwing) when the run is aborted. */

@@ -1,21 +1,9 @@
 /** What the Slack flow asks of its surroundings: a notifier that renders and posts, and a directory. */
+import type { ApprovalState, ProgressPhase } from '../../domain/display.js';
 import type { Plan } from '../../domain/plan.js';
 import type { Incident, Run } from '../../domain/records.js';
 
-export type ProgressPhase =
-  | { kind: 'waiting' }
-  | { kind: 'running' }
-  | { kind: 'confirm'; stepIndex: number }
-  | { kind: 'failed' }
-  | { kind: 'succeeded' }
-  | { kind: 'aborted'; by?: string }
-  | { kind: 'interrupted' };
-
-export type ApprovalState =
-  | { kind: 'pending' }
-  | { kind: 'approved' }
-  | { kind: 'denied'; by: string; reason?: string }
-  | { kind: 'expired' };
+export type { ApprovalState, ProgressPhase } from '../../domain/display.js';
 
 export type RunEnding = 'failed' | 'aborted' | 'interrupted' | 'denied' | 'expired';
 
