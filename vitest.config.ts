@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most integration tests wait on sshd, sockets and timers rather than the CPU.
+    poolOptions: { forks: { minForks: 1, maxForks: 4 } },
   },
 });

@@ -36,6 +36,19 @@ export function parseClick(body: unknown): Click | undefined {
   }
   const checked = actionValueSchema.safeParse(value);
   if (!checked.success) return undefined;
-  const teamId = parsed.data.user.team_id ?? parsed.data.team?.id ?? '';
-  return { user: parsed.data.user.id, teamId, value: checked.data };
+  return { user: parsed.data.user.id, teamId: teamOf(parsed.data), value: checked.data };
+}
+
+/**
+ * The clicking user's team and the payload's team must agree: when they differ the click is not
+ * from this workspace alone, so both are reported ("T1/T2"), which matches no workspace.
+ */
+function teamOf(click: z.infer<typeof clickSchema>): string {
+  const teams = new Set([click.user.team_id, click.team?.id].filter((t): t is string => Boolean(t)));
+  return [...teams].join('/');
+}
+
+/** Every button is ours to honour only from the workspace the bot serves. */
+export function fromOtherWorkspace(click: Click, ourTeam: string | undefined): boolean {
+  return ourTeam !== undefined && click.teamId !== ourTeam;
 }

@@ -1,7 +1,7 @@
 /** Abort, Retry step, Escalate, Resolved, and Continue/Cancel at a confirm step. */
 import type { App } from '@slack/bolt';
 import * as ids from '../views/ids.js';
-import { type Click, parseClick } from './action-value.js';
+import { type Click, fromOtherWorkspace, parseClick } from './action-value.js';
 import type { ListenerDeps } from './deps.js';
 
 type Handler = (deps: ListenerDeps, click: Click) => Promise<{ ok: boolean; message?: string }>;
@@ -36,9 +36,11 @@ export function register(app: App, deps: ListenerDeps): void {
     app.action(actionId, async ({ ack, body, respond }) => {
       await ack();
       const click = parseClick(body);
-      const result = click
-        ? await handle(deps, click)
-        : { ok: false, message: 'This button could not be read.' };
+      const result = !click
+        ? { ok: false, message: 'This button could not be read.' }
+        : fromOtherWorkspace(click, deps.flow.context.teamId())
+          ? { ok: false, message: 'Buttons must be used from this workspace.' }
+          : await handle(deps, click);
       if (result.message)
         await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
     });

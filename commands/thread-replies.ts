@@ -1,6 +1,7 @@
 /** Replies in an incident thread join its timeline as human context (for the RCA). */
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { unescapeSlack } from '../src/domain/slash-grammar.js';
 import type { ListenerDeps } from './deps.js';
 
 const replySchema = z.object({
@@ -18,6 +19,7 @@ export function register(app: App, deps: ListenerDeps): void {
     if ('bot_id' in event && event.bot_id) return;
     const reply = replySchema.safeParse(event);
     if (!reply.success || reply.data.thread_ts === reply.data.ts) return;
-    deps.queries.threadReply(reply.data);
+    // Slack escapes &, < and > in message text; the timeline keeps what the person typed.
+    deps.queries.threadReply({ ...reply.data, text: unescapeSlack(reply.data.text) });
   });
 }

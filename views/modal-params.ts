@@ -24,8 +24,13 @@ export function paramInputs(
   room: number,
 ): KnownBlock[] {
   const usable = names.filter((n) => paramBlockId(n).length <= ID_MAX);
+  // A secret is never sent back to Slack as a prefilled value, wherever it came from.
   const initialValueOf = (name: string) =>
-    Object.hasOwn(prefill, name) ? prefill[name] : runbook.params[name]?.default;
+    runbook.params[name]?.secret
+      ? undefined
+      : Object.hasOwn(prefill, name)
+        ? prefill[name]
+        : runbook.params[name]?.default;
   const untypable = names.length - usable.length;
   const cap = usable.length > room || untypable > 0 ? Math.max(room - 1, 0) : room;
   const needed = usable.filter((n) => initialValueOf(n) === undefined);

@@ -46,16 +46,18 @@ const RESERVED = new Set(['level', 'severity', 'env', 'hosts', 'reason']);
 
 const levelSchema = z.enum(['1', '2', '3'], { error: 'level must be 1, 2 or 3' }).transform(Number);
 
-/** Slack escapes &, < and > in command text and some clients send typographic quotes. */
-function normalise(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/[“”„]/g, '"')
-    .replace(/[‘’]/g, "'")
-    .trim();
+/** Slack escapes &, < and > in command text. */
+export function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
+
+/** Some clients send typographic quotes where the user meant quote marks. */
+function normalise(text: string): string {
+  return unescapeSlack(text).replace(/[“”„]/g, '"').replace(/[‘’]/g, "'").trim();
+}
+
+/** `note <id> <free text>`: the text is kept as typed, not split into words or unquoted. */
+const NOTE_RE = /^note(?:\s+(\S+)(?:\s+([\s\S]+))?)?$/i;
 
 /** Splits on whitespace; "double" or 'single' quotes keep spaces (key="a b" is one token). */
 export function tokenize(text: string): { ok: true; tokens: string[] } | { ok: false; message: string } {
@@ -87,6 +89,9 @@ export function tokenize(text: string): { ok: true; tokens: string[] } | { ok: f
 export function parseSlash(raw: string): SlashParse {
   if (raw.length > MAX_TEXT) return fail(`the command is longer than ${MAX_TEXT} characters`);
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(raw)) return fail('the command contains control characters');
+  // Before tokenizing: an apostrophe in a note ("it's the DB") is text, not an unclosed quote.
+  const note = NOTE_RE.exec(unescapeSlack(raw).trim());
+  if (note) return parseNote(note[1], note[2]);
   const split = tokenize(normalise(raw));
   if (!split.ok) return fail(split.message);
   const [first, ...rest] = split.tokens;
@@ -102,8 +107,6 @@ export function parseSlash(raw: string): SlashParse {
       return rest.length === 1 && INCIDENT.test(rest[0]!)
         ? ok({ kind: 'rca', incidentId: rest[0]! })
         : fail('usage: `/rollback rca INC-2026-0001`');
-    case 'note':
-      return parseNote(rest);
     case 'unblock':
       return rest.length === 2 && SERVICE.test(rest[0]!) && VERSION.test(rest[1]!)
         ? ok({ kind: 'unblock', service: rest[0]!, version: rest[1]! })
@@ -121,11 +124,9 @@ function parseHistory(rest: string[]): SlashParse {
   return fail('usage: `/rollback history [service]`');
 }
 
-function parseNote(rest: string[]): SlashParse {
-  const [id, ...words] = rest;
-  if (!id || !INCIDENT.test(id) || words.length === 0)
-    return fail('usage: `/rollback note INC-2026-0001 <text>`');
-  return ok({ kind: 'note', incidentId: id, text: words.join(' ') });
+function parseNote(id: string | undefined, text: string | undefined): SlashParse {
+  if (!id || !INCIDENT.test(id) || !text) return fail('usage: `/rollback note INC-2026-0001 <text>`');
+  return ok({ kind: 'note', incidentId: id, text });
 }
 
 function parseDrill(rest: string[]): SlashParse {

@@ -1,6 +1,4 @@
 /** Runs `local` argv steps and `run` scripts of `local: true` hosts on the bot's own machine. */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { failedResult, type StepResult } from '../domain/step-result.js';
 import type { CommandRunner, ExecRequest } from '../services/ports.js';
@@ -33,7 +31,6 @@ async function runLocal(req: ExecRequest, options: LocalRunnerOptions): Promise<
     if (!first) return failedResult('local step has an empty argv');
     [file, args] = [first, rest];
   }
-  mkdirSync(dirname(req.logFile), { recursive: true });
   const capture = createOutputCapture({ logFile: req.logFile, secrets: req.secrets });
   const started = Date.now();
   const child = execa(file, args, {

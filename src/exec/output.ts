@@ -1,5 +1,6 @@
 /** Output capture for one step: masks secrets, writes the full log to a file, keeps a bounded tail. */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createSecretMasker, type SecretMasker } from './mask.js';
 
@@ -43,6 +44,13 @@ export function createOutputCapture(opts: OutputCaptureOptions): OutputCapture {
     stderr: createSecretMasker(opts.secrets),
   };
   const tail = createTail(tailBytes);
+  // The run's log folder does not exist before its first step; without it every SSH step's full
+  // output was lost (the error only surfaced on a failed step, the tail hid it on a passing one).
+  try {
+    mkdirSync(dirname(opts.logFile), { recursive: true });
+  } catch {
+    // The write stream reports the problem as writeError below.
+  }
   const file = createWriteStream(opts.logFile, { flags: 'a', highWaterMark: FILE_HIGH_WATER_MARK });
   const drainListeners = new Set<() => void>();
   const paused = new Set<Readable>();

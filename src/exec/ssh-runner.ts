@@ -22,6 +22,12 @@ export interface SshRunnerOptions {
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * The remote login shell gets the command as one argv string, which Linux caps at 128 KiB
+ * (MAX_ARG_STRLEN, with its NUL). Past that the shell fails with E2BIG, and past sshd's 256 KiB
+ * packet limit sshd drops the whole connection: every step on it would look "outcome unknown".
+ */
+const MAX_REMOTE_COMMAND_BYTES = 128 * 1024 - 1;
 
 export function createSshRunner(opts: SshRunnerOptions): CommandRunner {
   const pool = createSshPool({
@@ -40,6 +46,13 @@ export function createSshRunner(opts: SshRunnerOptions): CommandRunner {
     if (req.host.local) return failedResult(`ssh runner cannot run steps on local host ${req.host.name}`);
     // sshd drops the whole connection (every channel on it) when a command contains NUL.
     if (req.target.script.includes('\0')) return failedResult('refusing a script that contains a NUL byte');
+    const command = remoteCommand(req.target.script, killGraceMs);
+    const bytes = Buffer.byteLength(command, 'utf8');
+    if (bytes > MAX_REMOTE_COMMAND_BYTES) {
+      return failedResult(
+        `refusing to send a ${bytes}-byte command to ${hostLabel(req.host)}: a remote shell takes at most ${MAX_REMOTE_COMMAND_BYTES} bytes; nothing was sent`,
+      );
+    }
     const startedAt = performance.now();
     const elapsed = (): number => Math.round(performance.now() - startedAt);
     const stop = stopController(req);
@@ -50,7 +63,7 @@ export function createSshRunner(opts: SshRunnerOptions): CommandRunner {
       try {
         return await execOnChannel({
           conn: slot.conn,
-          command: remoteCommand(req.target.script, killGraceMs),
+          command,
           logFile: req.logFile,
           secrets: req.secrets,
           stop: stop.signal,

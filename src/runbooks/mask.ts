@@ -4,16 +4,17 @@ import { shellQuote } from './quote.js';
 
 /**
  * Replaces every occurrence of each secret with SECRET_MASK. A secret containing `'` is shell-quoted
- * as `'it'\''s'`, which does not contain the raw value, so its rendered forms are masked too.
+ * as `'it'\''s'`, which does not contain the raw value, so its rendered forms are masked too, and
+ * each of those as it reads inside JSON text (a stored plan: `'it'\\''s'`).
  */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
   const forms = new Set<string>();
   for (const secret of secrets) {
     if (secret === '') continue;
-    forms.add(secret);
-    forms.add(shellQuote(secret));
-    forms.add(encodeURIComponent(secret));
-    forms.add(JSON.stringify(secret).slice(1, -1));
+    for (const form of [secret, shellQuote(secret), encodeURIComponent(secret)]) {
+      forms.add(form);
+      forms.add(JSON.stringify(form).slice(1, -1));
+    }
   }
   // Longest first, so a quoted form is replaced whole before its raw core.
   let masked = text;

@@ -5,6 +5,12 @@ import type { ExpectSpec, ProbeRef, Runbook, RunbookStep } from './schema.js';
 import { renderTemplate, type TemplateContext } from './template.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+/**
+ * Quoting for the SSH wrapper can grow a script up to 4× (every `'` becomes `'\''`), and the remote
+ * shell takes at most 128 KiB in one command: a longer script is refused here, before anything runs,
+ * rather than failing on the first host mid-run.
+ */
+const MAX_RUN_SCRIPT_BYTES = 32_000;
 
 export interface StepRenderInput {
   runbook: Runbook;
@@ -59,8 +65,15 @@ function renderTarget(
   render: Render,
 ): StepTarget | string {
   switch (step.kind) {
-    case 'run':
-      return { host, kind: 'run', script: render(step.run, 'shell') };
+    case 'run': {
+      const script = render(step.run, 'shell');
+      const bytes = Buffer.byteLength(script, 'utf8');
+      if (bytes > MAX_RUN_SCRIPT_BYTES) {
+        // Never echo the script: it may hold a secret value.
+        return `the script for ${host} is ${bytes} bytes once the values are filled in; at most ${MAX_RUN_SCRIPT_BYTES} bytes can be sent to a host`;
+      }
+      return { host, kind: 'run', script };
+    }
     case 'local':
       return { host, kind: 'local', argv: step.local.map((arg) => render(arg, 'argv')) };
     case 'check':

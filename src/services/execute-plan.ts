@@ -56,14 +56,19 @@ export async function executePlan(deps: EngineDeps, input: ExecuteInput): Promis
     plan.strategy,
   );
   let abortReason: string | undefined;
+  // Whether an abort kept a step from running; one that arrives after the last step stops nothing.
+  let skipped = false;
 
   for (const [batchIndex, batch] of batches.entries()) {
     if (signal.aborted || abortReason || failures.length > 0) {
-      return finish(failures, batches.slice(batchIndex).flat(), signal, abortReason);
+      return finish(failures, batches.slice(batchIndex).flat(), signal.aborted, abortReason);
     }
     const failedHosts = new Set<string>();
     for (const step of plan.steps) {
-      if (signal.aborted || abortReason) break;
+      if (signal.aborted || abortReason) {
+        skipped = true;
+        break;
+      }
       if (step.kind === 'confirm') {
         // Asked once per run, the first time any batch reaches it.
         if (confirmed.has(step.index)) continue;
@@ -97,16 +102,18 @@ export async function executePlan(deps: EngineDeps, input: ExecuteInput): Promis
       }
     }
   }
-  return finish(failures, [], signal, abortReason);
+  // Abort racing completion: if every step had already finished, the run is what they made it.
+  const stopped = signal.aborted && (skipped || failures.some((f) => f.result.canceled));
+  return finish(failures, [], stopped, abortReason);
 }
 
 function finish(
   failures: HostFailure[],
   notStarted: string[],
-  signal: AbortSignal,
+  aborted: boolean,
   abortReason: string | undefined,
 ): ExecuteOutcome {
-  if (signal.aborted || abortReason) {
+  if (aborted || abortReason) {
     return { status: 'aborted', failures, notStarted, abortReason: abortReason ?? 'aborted' };
   }
   return { status: failures.length > 0 ? 'failed' : 'succeeded', failures, notStarted };

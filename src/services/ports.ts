@@ -18,7 +18,7 @@ export interface ExecRequest {
   host: HostRef;
   target: RunTarget | LocalTarget;
   timeoutMs: number;
-  /** Where the full (masked) output is written; the directory exists. */
+  /** Where the full (masked) output is written; the runner creates the directory if it is missing. */
   logFile: string;
   /** Values to mask in every byte of output kept or written. */
   secrets: readonly string[];

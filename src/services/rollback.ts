@@ -1,6 +1,6 @@
 /** Use cases shared by Slack and the terminal: preview a plan, open a run under the lock, execute it. */
 import { join } from 'node:path';
-import type { Plan, RunRequest } from '../domain/plan.js';
+import { type Plan, type RunRequest, SECRET_MASK } from '../domain/plan.js';
 import type { Incident, Run } from '../domain/records.js';
 import { fail, type Result } from '../domain/result.js';
 import { outcomeOf } from '../domain/step-result.js';
@@ -125,9 +125,12 @@ export function createRollbackService(deps: RollbackDeps) {
     runId: string,
     ctx: { actor: string; signal: AbortSignal; observer: RunObserver; resumeFrom?: string },
   ): Promise<Result<{ outcome: ExecuteOutcome; run: Run }>> {
-    const plan = livePlans.get(runId);
+    const plan = livePlans.get(runId) ?? rebuild(runId);
     if (!plan)
-      return fail('not_found', `Run ${runId} has no plan in memory (the bot restarted?): request it again.`);
+      return fail(
+        'not_found',
+        `Run ${runId} has no plan in this process (the bot restarted?): request it again.`,
+      );
     const started = deps.store.transitionRun(runId, ['approved'], 'running', {
       type: 'run.started',
       actor: ctx.actor,
@@ -197,6 +200,40 @@ export function createRollbackService(deps: RollbackDeps) {
     return { ok: true, outcome, run };
   }
 
+  /**
+   * A run opened by another process on the same database (two bots behind one Slack app) has its
+   * plan only in that process's memory. Rendered again here from the runbook and the stored
+   * params, it is the approved plan only if the hash matches; secret values are never stored, so
+   * a plan that used one cannot be rebuilt and stays with the process that opened it.
+   */
+  function rebuild(runId: string): Plan | undefined {
+    const run = deps.store.getRun(runId);
+    const runbook = run && deps.catalog.get(run.service);
+    if (!run || !runbook) return undefined;
+    const params = JSON.parse(run.paramsJson) as Record<string, string>;
+    if (Object.values(params).includes(SECRET_MASK)) return undefined;
+    const stored = JSON.parse(run.planJson) as Pick<Plan, 'hosts'>;
+    const rendered = renderPlan(runbook, {
+      env: run.env,
+      level: run.level,
+      params,
+      hosts: stored.hosts.map((h) => h.name),
+      runId,
+      incidentId: run.incidentId,
+    });
+    if (!rendered.ok || rendered.plan.hash !== run.planHash || rendered.plan.secrets.length > 0)
+      return undefined;
+    return rendered.plan;
+  }
+
+  /** True when this process can execute the run: it holds the plan, or can rebuild it exactly. */
+  const canExecute = (runId: string): boolean => {
+    if (livePlans.has(runId)) return true;
+    const plan = rebuild(runId);
+    if (plan) livePlans.set(runId, plan);
+    return plan !== undefined;
+  };
+
   /** The in-memory plan of a run that has not finished (with secrets: never store or show it). */
   const livePlan = (runId: string): Plan | undefined => livePlans.get(runId);
 
@@ -205,7 +242,7 @@ export function createRollbackService(deps: RollbackDeps) {
     livePlans.delete(runId);
   };
 
-  return { preview, open, execute, livePlan, discard };
+  return { preview, open, execute, canExecute, livePlan, discard };
 }
 
 export type RollbackService = ReturnType<typeof createRollbackService>;

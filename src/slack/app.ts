@@ -1,4 +1,7 @@
-/** The Bolt app: Socket Mode when an app token is set, otherwise HTTP with signature checks. */
+/**
+ * The Bolt app: Socket Mode when an app token is set, otherwise HTTP behind the request guard
+ * (signature, timestamp window, replay, size, shape; see http-guard.ts).
+ */
 import type { ServerResponse } from 'node:http';
 import { App, type CustomRoute, LogLevel } from '@slack/bolt';
 import { register as registerApproval } from '../../commands/approval.js';
@@ -8,6 +11,7 @@ import { register as registerRunControls } from '../../commands/run-controls.js'
 import { register as registerSlash } from '../../commands/slash.js';
 import { register as registerThreadReplies } from '../../commands/thread-replies.js';
 import type { Config } from '../config.js';
+import { createGuardedReceiver } from './guarded-receiver.js';
 
 export interface HttpRoutes {
   blocked(service: string): string[];
@@ -45,7 +49,6 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
   const common = {
     token: slack.botToken,
     logLevel: LogLevel.WARN,
-    customRoutes,
     clientOptions: {
       slackApiUrl: slack.apiUrl,
       // 429s honour Retry-After; 5xx back off. Bounded, so a long outage surfaces in the logs.
@@ -57,9 +60,17 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
         ...common,
         appToken: slack.appToken,
         socketMode: true,
+        customRoutes,
         installerOptions: { port: config.port },
       })
-    : new App({ ...common, signingSecret: slack.signingSecret ?? '', port: config.port });
+    : new App({
+        ...common,
+        receiver: createGuardedReceiver({
+          signingSecret: slack.signingSecret ?? '',
+          customRoutes,
+          logger: deps.logger,
+        }),
+      });
   timeAcks(app, routes.slackAcked);
   registerSlash(app, deps);
   registerModal(app, deps);

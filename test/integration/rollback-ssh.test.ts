@@ -57,7 +57,7 @@ levels:
       - name: Verify version
         check: health
         expect: { json: { version: "{{version}}" } }
-        timeout: 15s
+        timeout: 6s
 `;
 }
 

@@ -214,7 +214,10 @@ describe('approvals over HTTP', () => {
     expect(store(h).stepResults(req.runId)).toHaveLength(4);
     expect(store(h).runsOfIncident(req.incidentId)).toHaveLength(1);
     expect(store(h).approversOf(req.runId)).toHaveLength(1);
-    // One progress message in the thread, not one per start.
+    // One progress message in the thread, not one per start (delivered by the outbox, so wait for it).
+    await waitFor('the final progress message', () =>
+      h.slack.thread(CHANNEL, req.root.ts).some((m) => hasButton(m, ids.RESOLVED)),
+    );
     const thread = h.slack.thread(CHANNEL, req.root.ts);
     expect(thread.filter((m) => hasButton(m, ids.RESOLVED))).toHaveLength(1);
   });
@@ -268,7 +271,12 @@ describe('approvals over HTTP', () => {
         },
       },
     };
-    const responses = await Promise.all([h.driver.interaction(payload), h.driver.interaction(payload)]);
+    // Two deliveries of the same view: each its own request (a byte-identical replay is refused at
+    // the HTTP edge, see test/adversarial/slack-requests.test.ts).
+    const responses = await Promise.all([
+      h.driver.interaction({ ...payload, trigger_id: h.slack.issueTriggerId('U0ALICE') }),
+      h.driver.interaction({ ...payload, trigger_id: h.slack.issueTriggerId('U0ALICE') }),
+    ]);
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
     // Neither answer is a field error: the duplicate is acknowledged and closes the modal.
     for (const r of responses) expect(r.body).not.toContain('errors');

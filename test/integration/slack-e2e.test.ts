@@ -147,7 +147,7 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
     // A reply in the thread joins the timeline as context for the RCA; one elsewhere does not.
     const reply = {
       user: 'U0BOB',
-      text: 'DB failover finished at 14:02',
+      text: 'DB failover at 14:02, p99 &gt; 2s &amp; falling',
       channel: root.channel,
       thread_ts: root.ts,
     };
@@ -159,7 +159,9 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
       h.server.flow.context.store.timeline(incidentId!).some((e) => e.type === 'note.added'),
     );
     const notes = h.server.flow.context.store.timeline(incidentId!).filter((e) => e.type === 'note.added');
-    expect(notes.map((n) => [n.actor, n.data?.text])).toEqual([['U0BOB', 'DB failover finished at 14:02']]);
+    expect(notes.map((n) => [n.actor, n.data?.text])).toEqual([
+      ['U0BOB', 'DB failover at 14:02, p99 > 2s & falling'],
+    ]);
 
     // Prometheus series after the run.
     const metrics = await (await fetch(`http://127.0.0.1:${h.port}/metrics`)).text();

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config.js';
+import { configSecrets, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { formatRunbookErrors, loadRunbooks } from '../../src/runbooks/load.js';
 import { type Server, startServer } from '../../src/serve.js';
@@ -126,23 +126,37 @@ export async function startHarness(opts: {
   healthUrl?: string;
   /** Where the shop runbook's steps write the release files (default: in the test user's home). */
   releaseDir?: string;
+  /** More runbooks beside shop.yml: file name → YAML. */
+  runbooks?: Record<string, string>;
+  /** Slack credentials (default: the BOT_TOKEN, APP_TOKEN and SIGNING_SECRET constants). */
+  credentials?: { botToken: string; appToken: string; signingSecret: string };
+  /** Extra or overriding environment variables for the bot's config. */
+  env?: NodeJS.ProcessEnv;
+  /** Where the bot logs, built as `rollbot serve` builds it (LOG_LEVEL, config secrets masked); default silent. */
+  logTo?: NodeJS.WritableStream;
 }): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'rollbot-e2e-'));
   const runbooks = join(dir, 'runbooks');
   mkdirSync(runbooks);
   const releaseDir = opts.releaseDir ?? `${opts.sshd.home}/e2e-${process.pid}-${opts.mode}`;
   writeFileSync(join(runbooks, 'shop.yml'), shopRunbook(opts.sshd, releaseDir, opts.healthUrl));
-  const slack = await startFakeSlack({
+  for (const [file, yaml] of Object.entries(opts.runbooks ?? {})) writeFileSync(join(runbooks, file), yaml);
+  const creds = opts.credentials ?? {
     botToken: BOT_TOKEN,
     appToken: APP_TOKEN,
     signingSecret: SIGNING_SECRET,
+  };
+  const slack = await startFakeSlack({
+    botToken: creds.botToken,
+    appToken: creds.appToken,
+    signingSecret: creds.signingSecret,
     channels: ['#engineering-incidents', '#ops'],
     users: USERS,
     usergroups: { S0LEADS: ['U0CAROL'] },
   });
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
-    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_BOT_TOKEN: creds.botToken,
     SLACK_API_URL: slack.apiUrl,
     PORT: String(port),
     ROLLBOT_RUNBOOKS: runbooks,
@@ -150,20 +164,29 @@ export async function startHarness(opts: {
     ROLLBOT_SSH_KEY: opts.sshd.userKeyFile,
     ROLLBOT_KNOWN_HOSTS: opts.sshd.knownHostsFile,
     LOG_LEVEL: 'silent',
-    ...(opts.mode === 'socket' ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
+    ...(opts.mode === 'socket'
+      ? { SLACK_APP_TOKEN: creds.appToken }
+      : { SLACK_SIGNING_SECRET: creds.signingSecret }),
+    ...opts.env,
   };
   const check = loadRunbooks(runbooks);
   if (check.errors.length > 0) throw new Error(formatRunbookErrors(check.errors));
   const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(loaded.message);
   const server = await startServer(loaded.config, {
-    logger: createLogger({ level: 'silent' }),
+    logger: opts.logTo
+      ? createLogger({
+          level: loaded.config.logLevel,
+          secrets: configSecrets(loaded.config),
+          destination: opts.logTo,
+        })
+      : createLogger({ level: 'silent' }),
     ...(opts.clock ? { clock: opts.clock } : {}),
     tickMs: opts.tickMs ?? 50,
   });
   if (opts.mode === 'socket') await slack.socket.waitForConnection(10_000);
   const driver = createSlackDriver({
-    signingSecret: SIGNING_SECRET,
+    signingSecret: creds.signingSecret,
     url: `http://127.0.0.1:${port}/slack/events`,
     slack,
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -63,10 +63,21 @@ describe('createOutputCapture', () => {
   });
 
   it('reports a log file it cannot write but still returns the tail', async () => {
-    const capture = createOutputCapture({ logFile: join(dir, 'missing-dir', 'x.log'), secrets: [] });
+    // A missing folder is created; a path under a regular file cannot be.
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    const capture = createOutputCapture({ logFile: join(dir, 'not-a-dir', 'x.log'), secrets: [] });
     capture.write('stdout', Buffer.from('still here\n'));
     const result = await capture.finish();
     expect(result.tail).toBe('still here\n');
-    expect(result.writeError).toContain('ENOENT');
+    expect(result.writeError).toContain('ENOTDIR');
+  });
+
+  it('creates the log folder when it is missing', async () => {
+    const logFile = join(dir, 'run-1', 'nested', 'x.log');
+    const capture = createOutputCapture({ logFile, secrets: [] });
+    capture.write('stdout', Buffer.from('kept\n'));
+    const result = await capture.finish();
+    expect(result.writeError).toBeUndefined();
+    expect(readFileSync(logFile, 'utf8')).toBe('kept\n');
   });
 });

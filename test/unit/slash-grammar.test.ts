@@ -14,6 +14,10 @@ describe('/rollback grammar', () => {
       'note INC-2026-0007 db failover at 14:02',
       { kind: 'note', incidentId: 'INC-2026-0007', text: 'db failover at 14:02' },
     ],
+    [
+      `NOTE INC-2026-0007 it's "the  DB" &lt;again&gt; ’here’`,
+      { kind: 'note', incidentId: 'INC-2026-0007', text: `it's "the  DB" <again> ’here’` },
+    ],
     ['unblock mimo v2.4.0', { kind: 'unblock', service: 'mimo', version: 'v2.4.0' }],
     ['drill mimo level=2', { kind: 'drill', service: 'mimo', level: 2, env: 'staging', params: {} }],
     ['mimo', { kind: 'request', service: 'mimo', params: {} }],

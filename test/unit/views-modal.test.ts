@@ -103,6 +103,10 @@ describe('request modal', () => {
     expect(token.element).toMatchObject({ type: 'plain_text_input', action_id: ids.PARAM_ACTION });
     expect(token.hint?.text).toMatch(/masked everywhere/);
     expect(token.hint?.text).toContain('Deploy API token');
+    // A secret typed in the slash text is never sent back to Slack as a prefilled value.
+    const typed = modal(ledger, { level: 2, params: { token: 'tok_typed_in_slash_text' } });
+    expect((block(typed, 'param:token') as InputBlock).element).not.toHaveProperty('initial_value');
+    expect(JSON.stringify(typed)).not.toContain('tok_typed_in_slash_text');
     const revision = block(view, 'param:revision') as InputBlock;
     expect(revision.hint?.text).toContain('\\d+');
     expect(revision.element).not.toHaveProperty('initial_value');

@@ -46,7 +46,7 @@ export function createSlackFlow(deps: FlowDeps, confirmations: ReturnType<typeof
     rca: (input: { user: string; incidentId: string }) => postRca(ctx, input),
     unblock: (input: { user: string; service: string; version: string }) => unblockVersion(ctx, input),
     confirm: confirmations.answer,
-    tick: () => tick(ctx),
+    tick: () => tick(ctx, start),
     recoverInterrupted: () => recoverInterrupted(ctx),
     /** Resolves when every run started by this process has finished (tests, graceful shutdown). */
     idle: async () => {

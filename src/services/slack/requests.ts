@@ -207,10 +207,17 @@ function expire(ctx: FlowContext, view: RunView): void {
   void ctx.notifier.ended(after, 'expired', 'No approval in time');
 }
 
-/** Called on a timer: expires stale requests and pings the runbook's escalation list once per entry. */
-export function tick(ctx: FlowContext): void {
+/**
+ * Called on a timer: expires stale requests, pings the runbook's escalation list once per entry,
+ * and starts runs this process opened that another process approved but could not execute.
+ */
+export function tick(ctx: FlowContext, start: (runId: string, actor: string) => void): void {
   const now = ctx.clock.now();
   for (const run of ctx.store.activeRuns()) {
+    if (run.state === 'approved' && ctx.rollback.livePlan(run.id) && !ctx.controllers.has(run.id)) {
+      start(run.id, ctx.store.approversOf(run.id).at(-1) ?? 'rollbot');
+      continue;
+    }
     if (run.state !== 'pending_approval') continue;
     const view = ctx.viewOf(run.id);
     if (!view) continue;

@@ -17,6 +17,12 @@ export const PROGRESS_INTERVAL_MS = 1500;
 export function startRun(ctx: FlowContext, runId: string, actor: string): Promise<void> {
   const view = ctx.viewOf(runId);
   if (!view) return Promise.resolve();
+  if (!ctx.rollback.canExecute(runId)) {
+    // Approved through another process sharing the database, which cannot rebuild this plan (it
+    // used a secret): the process that opened the run starts it on its next tick.
+    ctx.logger.info({ runId }, 'run approved here; the process that opened it will execute it');
+    return Promise.resolve();
+  }
   const controller = new AbortController();
   ctx.controllers.set(runId, controller);
   let phase: ProgressPhase = { kind: 'running' };
@@ -86,8 +92,11 @@ export async function abortRun(ctx: FlowContext, action: RunAction): Promise<Res
     runId: action.runId,
     data: { status: 'aborted' },
   });
-  if (!cancelled)
-    return fail('already_decided', `Run ${action.runId} is ${view.run.state}; there is nothing to abort.`);
+  if (!cancelled) {
+    // Read again: the run may have finished while the approvers were being looked up.
+    const state = ctx.store.getRun(action.runId)?.state ?? view.run.state;
+    return fail('already_decided', `Run ${action.runId} is ${state}; there is nothing to abort.`);
+  }
   ctx.rollback.discard(action.runId);
   void ctx.notifier.ended(ctx.viewOf(action.runId) ?? view, 'aborted', 'Aborted', action.user);
   return { ok: true, message: 'Aborted before anything ran.' };
