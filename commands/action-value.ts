@@ -47,8 +47,3 @@ function teamOf(click: z.infer<typeof clickSchema>): string {
   const teams = new Set([click.user.team_id, click.team?.id].filter((t): t is string => Boolean(t)));
   return [...teams].join('/');
 }
-
-/** Every button is ours to honour only from the workspace the bot serves. */
-export function fromOtherWorkspace(click: Click, ourTeam: string | undefined): boolean {
-  return ourTeam !== undefined && click.teamId !== ourTeam;
-}

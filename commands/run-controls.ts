@@ -1,27 +1,30 @@
 /** Abort, Retry step, Escalate, Resolved, and Continue/Cancel at a confirm step. */
 import type { App } from '@slack/bolt';
 import * as ids from '../views/ids.js';
-import { type Click, fromOtherWorkspace, parseClick } from './action-value.js';
+import { type Click, parseClick } from './action-value.js';
 import type { ListenerDeps } from './deps.js';
+
+/** Who clicked what, from which workspace: the service checks all three. */
+const actionOf = (c: Click) => ({ user: c.user, runId: c.value.runId, teamId: c.teamId });
 
 type Handler = (deps: ListenerDeps, click: Click) => Promise<{ ok: boolean; message?: string }>;
 
 const HANDLERS: Record<string, Handler> = {
-  [ids.ABORT]: (deps, c) => deps.flow.abort({ user: c.user, runId: c.value.runId }),
-  [ids.RESOLVED]: (deps, c) => deps.flow.resolve({ user: c.user, runId: c.value.runId }),
-  [ids.CONFIRM_CONTINUE]: (deps, c) => deps.flow.confirm({ user: c.user, runId: c.value.runId, ok: true }),
-  [ids.CONFIRM_CANCEL]: (deps, c) => deps.flow.confirm({ user: c.user, runId: c.value.runId, ok: false }),
+  [ids.ABORT]: (deps, c) => deps.flow.abort(actionOf(c)),
+  [ids.RESOLVED]: (deps, c) => deps.flow.resolve(actionOf(c)),
+  [ids.CONFIRM_CONTINUE]: (deps, c) => deps.flow.confirm({ ...actionOf(c), ok: true }),
+  [ids.CONFIRM_CANCEL]: (deps, c) => deps.flow.confirm({ ...actionOf(c), ok: false }),
   [ids.RETRY_STEP]: async (deps, c) => {
     const run = deps.flow.context.store.getRun(c.value.runId);
     if (!run) return { ok: false, message: 'This run no longer exists.' };
-    const r = await deps.flow.reopen({ user: c.user, runId: c.value.runId, level: run.level });
+    const r = await deps.flow.reopen({ ...actionOf(c), level: run.level });
     return r.ok
       ? { ok: true, message: `Retry requested as ${r.runId}; it needs approval like any request.` }
       : r;
   },
   [ids.ESCALATE]: async (deps, c) => {
     if (!c.value.level) return { ok: false, message: 'This button could not be read.' };
-    const r = await deps.flow.reopen({ user: c.user, runId: c.value.runId, level: c.value.level });
+    const r = await deps.flow.reopen({ ...actionOf(c), level: c.value.level });
     return r.ok
       ? {
           ok: true,
@@ -36,11 +39,9 @@ export function register(app: App, deps: ListenerDeps): void {
     app.action(actionId, async ({ ack, body, respond }) => {
       await ack();
       const click = parseClick(body);
-      const result = !click
-        ? { ok: false, message: 'This button could not be read.' }
-        : fromOtherWorkspace(click, deps.flow.context.teamId())
-          ? { ok: false, message: 'Buttons must be used from this workspace.' }
-          : await handle(deps, click);
+      const result = click
+        ? await handle(deps, click)
+        : { ok: false, message: 'This button could not be read.' };
       if (result.message)
         await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
     });

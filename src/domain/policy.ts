@@ -60,8 +60,16 @@ export function approvalExpiresAt(run: Run, ttlMs = APPROVAL_TTL_MS): number {
 }
 
 /** Abort, retry and escalate: the requester or an approver. */
-export function checkOperator(run: Run, user: string, approvers: Approvers): PolicyCheck {
-  if (user === run.requestedBy || approvers.members.has(user)) return { ok: true };
+export function checkOperator(
+  run: Run,
+  click: { user: string; teamId?: string },
+  ctx: { approvers: Approvers; teamId?: string },
+): PolicyCheck {
+  if (click.teamId !== undefined && ctx.teamId !== undefined && click.teamId !== ctx.teamId) {
+    return refuse('not_authorized', 'Buttons must be used from this workspace.');
+  }
+  const { user } = click;
+  if (user === run.requestedBy || ctx.approvers.members.has(user)) return { ok: true };
   return refuse('not_authorized', `Only the requester or an approver of ${run.service} can do that.`);
 }
 

@@ -542,6 +542,12 @@ describe('edited modal submissions and button values', () => {
     (abort.user as Json).team_id = 'T0OTHER';
     (abort.team as Json).id = 'T0OTHER';
     expect(await replyTo(abort, 'U0ALICE')).toContain('this workspace');
+    const operate = timelineOf(second).filter(
+      (e) => e.type === 'approval.refused' && e.data?.action === 'operate',
+    );
+    expect(operate.map((e) => [e.actor, e.data?.code, e.data?.teamId])).toEqual([
+      ['U0ALICE', 'not_authorized', 'T0OTHER'],
+    ]);
     expect(runOf(second.runId).state).toBe('pending_approval');
     expect(store().approversOf(second.runId)).toEqual([]);
   });

@@ -73,6 +73,8 @@ export function startRun(ctx: FlowContext, runId: string, actor: string): Promis
 export interface RunAction {
   user: string;
   runId: string;
+  /** The clicking user's workspace; a click from another one is refused (and on the timeline). */
+  teamId?: string;
 }
 
 /** Abort: signals the running steps (TERM, then KILL), or cancels a request still waiting. */
@@ -236,13 +238,18 @@ async function operatorCheck(ctx: FlowContext, action: RunAction): Promise<Resul
   if (!view) return fail('not_found', 'This run no longer exists.');
   const runbook = ctx.runbookOf(view.run.service);
   const members = await ctx.directory.members(runbook?.approvers ?? []);
-  const check = checkOperator(view.run, action.user, { members });
+  const teamId = ctx.teamId();
+  const check = checkOperator(
+    view.run,
+    { user: action.user, ...(action.teamId ? { teamId: action.teamId } : {}) },
+    { approvers: { members }, ...(teamId ? { teamId } : {}) },
+  );
   if (!check.ok) {
     ctx.store.appendTimeline({
       type: 'approval.refused',
       actor: action.user,
       runId: action.runId,
-      data: { code: check.code, action: 'operate' },
+      data: { code: check.code, action: 'operate', ...(action.teamId ? { teamId: action.teamId } : {}) },
     });
     return fail(check.code, check.message);
   }
