@@ -3,7 +3,6 @@ import { userInfo } from 'node:os';
 import { type Config, loadConfig, slackProblems } from '../config.js';
 import { buildApp } from '../main.js';
 import { formatRunbookErrors } from '../runbooks/load.js';
-import { startServer } from '../serve.js';
 import { parse, USAGE, UsageError } from './args.js';
 import {
   auditCommand,
@@ -74,6 +73,8 @@ async function serveCommand(config: Config, term: { err: NodeJS.WritableStream }
     term.err.write(`Invalid configuration:\n${problems.join('\n')}\n`);
     return 2;
   }
+  // Loaded only here: the Slack stack is not needed by the other commands (start-up time).
+  const { startServer } = await import('../serve.js');
   const server = await startServer(config);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
