@@ -5,9 +5,10 @@ import {
   click,
   type Harness,
   hasButton,
+  requestRollback,
   startHarness,
-  submitModal,
   waitFor,
+  waitForButton,
 } from '../support/rollbot-harness.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
 
@@ -30,21 +31,13 @@ describe('Slack outage during a run', () => {
   it(
     'the run finishes, the timeline is complete, and afterwards every message is delivered once, in order',
     async () => {
-      await h.slash('U0ALICE', 'shop level=2 severity=major');
-      await waitFor('the modal', () => h.slack.views.size > 0);
-      await submitModal(h, 'U0ALICE', {
-        service: 'shop',
+      const { root, incidentId } = await requestRollback(h, 'U0ALICE', {
+        level: 2,
         severity: 'major',
-        level: '2',
         reason: 'checkout errors',
-        'param:version': 'v1.4.2',
+        params: { version: 'v1.4.2' },
       });
-      const root = await waitFor('the incident root', () =>
-        h.slack.messages(CHANNEL).find((m) => !m.thread_ts && m.text.includes('INCIDENT')),
-      );
-      const approval = await waitFor('the approval', () =>
-        h.slack.thread(CHANNEL, root.ts).find((m) => hasButton(m, ids.APPROVE)),
-      );
+      const approval = await waitForButton(h, root, ids.APPROVE);
 
       // Slack's Web API goes down (500s, then 429s) just as the approval arrives.
       const outageStart = Date.now();
@@ -52,7 +45,6 @@ describe('Slack outage during a run', () => {
       h.slack.failFor(OUTAGE_MS, '*', { status: 429, retryAfter: 1 });
       await click(h, 'U0BOB', approval, ids.APPROVE);
       const store = h.server.flow.context.store;
-      const incidentId = /INC-\d{4}-\d{4}/.exec(root.text)![0];
       const run = store.runsOfIncident(incidentId)[0]!;
       await waitFor(
         'the run to finish without Slack',

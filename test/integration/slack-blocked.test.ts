@@ -6,10 +6,10 @@ import * as ids from '../../views/ids.js';
 import {
   click,
   type Harness,
-  hasButton,
+  requestRollback,
   startHarness,
-  submitModal,
   waitFor,
+  waitForButton,
 } from '../support/rollbot-harness.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
 
@@ -54,25 +54,15 @@ const blocked = async () =>
 
 describe('blocked versions', () => {
   it('a resolved rollback blocks the version the hosts ran before it; an approver can unblock it', async () => {
-    await h.slash('U0ALICE', 'shop level=2 severity=critical');
-    await waitFor('the modal', () => h.slack.views.size > 0);
-    await submitModal(h, 'U0ALICE', {
-      service: 'shop',
+    const { root, incidentId } = await requestRollback(h, 'U0ALICE', {
+      level: 2,
       severity: 'critical',
-      level: '2',
       reason: 'v9.9.9 corrupts carts',
-      'param:version': 'v1.2.0',
+      params: { version: 'v1.2.0' },
     });
-    const root = await waitFor('the incident root', () =>
-      h.slack.messages('#engineering-incidents').find((m) => !m.thread_ts && m.text.includes('INCIDENT')),
-    );
-    const approval = await waitFor('the approval', () =>
-      h.slack.thread('#engineering-incidents', root.ts).find((m) => hasButton(m, ids.APPROVE)),
-    );
+    const approval = await waitForButton(h, root, ids.APPROVE);
     await click(h, 'U0BOB', approval, ids.APPROVE);
-    const done = await waitFor('success', () =>
-      h.slack.thread('#engineering-incidents', root.ts).find((m) => hasButton(m, ids.RESOLVED)),
-    );
+    const done = await waitForButton(h, root, ids.RESOLVED);
     expect(await blocked()).toEqual([]);
     await click(h, 'U0ALICE', done, ids.RESOLVED);
     await waitFor('the block', async () => (await blocked()).length > 0);
@@ -86,7 +76,6 @@ describe('blocked versions', () => {
     expect(await blocked()).toEqual(['v9.9.9']);
     await h.slash('U0BOB', 'unblock shop v9.9.9');
     await waitFor('the unblock', async () => (await blocked()).length === 0);
-    const incidentId = /INC-\d{4}-\d{4}/.exec(root.text)![0];
     const types = h.server.flow.context.store.timeline(incidentId).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['run.observed', 'version.blocked', 'version.unblocked']));
   });

@@ -3,10 +3,10 @@ import * as ids from '../../views/ids.js';
 import {
   click,
   type Harness,
-  hasButton,
+  requestRollback,
   startHarness,
-  submitModal,
   waitFor,
+  waitForButton,
 } from '../support/rollbot-harness.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
 
@@ -25,27 +25,18 @@ afterAll(async () => {
 
 describe('RCA draft in Slack', () => {
   it('is uploaded into the thread on resolution and on /rollback rca, and never contains a secret param', async () => {
-    await h.slash('U0ALICE', 'shop level=1 severity=critical');
-    await waitFor('the modal', () => h.slack.views.size > 0);
-    await submitModal(h, 'U0ALICE', {
-      service: 'shop',
-      severity: 'critical',
-      level: '1',
-      reason: 'flag service meltdown',
-      'param:token': SECRET,
-    });
     // Critical level 1 needs no approval: it runs at once.
-    const root = await waitFor('the incident root', () =>
-      h.slack.messages('#engineering-incidents').find((m) => !m.thread_ts && m.text.includes('INCIDENT')),
-    );
-    const done = await waitFor('success', () =>
-      h.slack.thread('#engineering-incidents', root.ts).find((m) => hasButton(m, ids.RESOLVED)),
-    );
+    const { root, incidentId } = await requestRollback(h, 'U0ALICE', {
+      level: 1,
+      severity: 'critical',
+      reason: 'flag service meltdown',
+      params: { token: SECRET },
+    });
+    const done = await waitForButton(h, root, ids.RESOLVED);
     await click(h, 'U0ALICE', done, ids.RESOLVED);
     const file = await waitFor('the RCA upload', () =>
       [...h.slack.files.values()].find((f) => f.filename.startsWith('RCA-')),
     );
-    const incidentId = /INC-\d{4}-\d{4}/.exec(root.text)![0];
     expect(file.filename).toBe(`RCA-${incidentId}.md`);
     expect(file.thread_ts).toBe(root.ts);
     const markdown = Buffer.from(file.bytes).toString('utf8');

@@ -281,3 +281,49 @@ export function findButtonValue(blocks: unknown, actionId: string): string | und
 export function hasButton(message: StoredMessage | undefined, actionId: string): boolean {
   return message !== undefined && findButtonValue(message.blocks, actionId) !== undefined;
 }
+
+export const INCIDENT_CHANNEL = '#engineering-incidents';
+
+/**
+ * Types `/rollback shop level=N severity=S` as `user`, fills and submits the form with `reason`
+ * and `params`, and returns the new incident's thread root.
+ */
+export async function requestRollback(
+  h: Harness,
+  user: string,
+  request: { level: number; severity: string; reason: string; params?: Record<string, string> },
+): Promise<{ root: StoredMessage; incidentId: string }> {
+  const isRoot = (m: StoredMessage) => !m.thread_ts && /INCIDENT|DRILL/.test(m.text);
+  const rootsBefore = new Set(
+    h.slack
+      .messages(INCIDENT_CHANNEL)
+      .filter(isRoot)
+      .map((m) => m.ts),
+  );
+  const viewsBefore = h.slack.views.size;
+  await h.slash(user, `shop level=${request.level} severity=${request.severity}`);
+  await waitFor('the modal', () => h.slack.views.size > viewsBefore);
+  const params = Object.fromEntries(Object.entries(request.params ?? {}).map(([k, v]) => [`param:${k}`, v]));
+  await submitModal(h, user, {
+    service: 'shop',
+    severity: request.severity,
+    level: String(request.level),
+    reason: request.reason,
+    ...params,
+  });
+  const root = await waitFor('the incident root', () =>
+    h.slack.messages(INCIDENT_CHANNEL).find((m) => isRoot(m) && !rootsBefore.has(m.ts)),
+  );
+  const incidentId = /(INC|DRL)-\d{4}-\d{4}/.exec(root.text)?.[0];
+  if (!incidentId) throw new Error(`no incident id in ${root.text}`);
+  return { root, incidentId };
+}
+
+/** The first message in the incident's thread that carries this button. */
+export function waitForButton(h: Harness, root: StoredMessage, actionId: string, timeoutMs?: number) {
+  return waitFor(
+    `a message with ${actionId}`,
+    () => h.slack.thread(INCIDENT_CHANNEL, root.ts).find((m) => hasButton(m, actionId)),
+    timeoutMs,
+  );
+}
