@@ -20,6 +20,8 @@ interface TimelineDbRow {
 export interface TimelineRepo {
   /** Appends in its own transaction, or as part of the caller's when one is open. */
   appendTimeline(event: TimelineEvent): StoredTimelineEvent;
+  /** Whether a run has an event of this type (e.g. an abort asked for on another bot process). */
+  runHasEvent(runId: string, type: TimelineEvent['type']): boolean;
   timeline(incidentId: string): StoredTimelineEvent[];
   verifyTimeline(incidentId?: string): VerifyResult;
 }
@@ -76,8 +78,12 @@ export function timelineRepo(db: Db, clock: Clock): TimelineRepo {
     return verifyChain(rows, counted, lastSeq.get() ?? 0);
   });
 
+  const hasEvent = db
+    .prepare<[string, string], number>('SELECT EXISTS (SELECT 1 FROM timeline WHERE run_id = ? AND type = ?)')
+    .pluck();
   return {
     appendTimeline: (event) => append.immediate(event),
+    runHasEvent: (runId, type) => hasEvent.get(runId, type) === 1,
     timeline: (incidentId) => ofIncident.all(incidentId, incidentId).map((r) => toEvent(toChainRow(r))),
     verifyTimeline: (incidentId) => verify.deferred(incidentId),
   };

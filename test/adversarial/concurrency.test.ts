@@ -105,6 +105,11 @@ beforeAll(async () => {
     "params:\n  token: { description: API token, pattern: '^[A-Za-z0-9_-]{8,64}$', secret: true }\n",
   );
   write(
+    'slowpoke',
+    `      - name: Start\n        run: mkdir -p ${markers} && echo started >> ${markers}/slowpoke\n      - name: Long wait\n        run: sleep 30\n`,
+    1,
+  );
+  write(
     'twin',
     `      - name: Record\n        run: mkdir -p ${markers} && echo ran >> ${markers}/twin-{{host.name}}\n      - name: Verify\n        run: test -s ${markers}/twin-{{host.name}}\n`,
   );
@@ -351,6 +356,30 @@ describe('two processes receive approvals for the same run at once', () => {
     expect(types.filter((t) => t === 'step.started')).toHaveLength(4);
     expect(types.filter((t) => t === 'run.finished')).toHaveLength(1);
     expect(['twin-twin-1', 'twin-twin-2'].map(markerLines)).toEqual(before.map((n) => n + 1));
+  });
+});
+
+describe('Abort clicked on the process that is not running the run', () => {
+  it('stops the steps on the process that is', async () => {
+    const { root, approval, runId } = await request(botA(), 'slowpoke');
+    await clickAs(botA(), 'U0BOB', approval, ids.APPROVE);
+    await waitFor(
+      'the long step to start',
+      () => markerLines('slowpoke') > 0 && runOf(runId).state === 'running',
+    );
+    const progress = await waitFor('the Abort button', () =>
+      slack.thread(CHANNEL, root.ts).find((m) => hasButton(m, ids.ABORT)),
+    );
+    await waitFor('the long step', () =>
+      eventsOf(runId).some((e) => e.type === 'step.started' && e.data?.step === 1),
+    );
+    const clicked = Date.now();
+    expect((await clickAs(botB(), 'U0ALICE', progress, ids.ABORT)).status).toBe(200);
+    await waitFor(`run ${runId} to end`, () => isDone(runId), 15_000);
+    expect(Date.now() - clicked).toBeLessThan(10_000);
+    expect(runOf(runId).state).toBe('aborted');
+    const finished = eventsOf(runId).filter((e) => e.type === 'step.finished' && e.data?.step === 1);
+    expect(finished.map((e) => e.data?.outcome)).toEqual(['canceled']);
   });
 });
 

@@ -23,6 +23,7 @@ export interface FlowStore extends RunStore {
   resolveIncident(id: string, by: string): boolean;
   interruptStaleRuns(actor?: string): Run[];
   claimRequestKey(key: string): boolean;
+  runHasEvent(runId: string, type: StoredTimelineEvent['type']): boolean;
   blockVersion(service: string, version: string, by: string, incidentId: string | null): boolean;
   unblockVersion(service: string, version: string, by: string): boolean;
   timeline(incidentId: string): StoredTimelineEvent[];

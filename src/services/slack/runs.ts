@@ -13,6 +13,8 @@ import { createThrottle } from './throttle.js';
 
 /** Slack allows roughly one chat.update per second per message; stay under it and coalesce. */
 export const PROGRESS_INTERVAL_MS = 1500;
+/** How often a running run looks for an abort asked for on another process. */
+const ABORT_POLL_MS = 500;
 
 export function startRun(ctx: FlowContext, runId: string, actor: string): Promise<void> {
   const view = ctx.viewOf(runId);
@@ -25,6 +27,11 @@ export function startRun(ctx: FlowContext, runId: string, actor: string): Promis
   }
   const controller = new AbortController();
   ctx.controllers.set(runId, controller);
+  // An Abort clicked on another bot process sharing the database arrives through the timeline.
+  const watch = setInterval(() => {
+    if (!controller.signal.aborted && ctx.store.runHasEvent(runId, 'run.abort_requested')) controller.abort();
+  }, ABORT_POLL_MS);
+  watch.unref();
   let phase: ProgressPhase = { kind: 'running' };
   const throttle = createThrottle(() => ctx.notifier.progress(view, phase), PROGRESS_INTERVAL_MS);
   const observer: RunObserver = {
@@ -46,6 +53,7 @@ export function startRun(ctx: FlowContext, runId: string, actor: string): Promis
   return ctx.rollback
     .execute(runId, { actor, signal: controller.signal, observer, ...(resumeFrom ? { resumeFrom } : {}) })
     .then(async (result) => {
+      clearInterval(watch);
       ctx.controllers.delete(runId);
       if (!result.ok) {
         ctx.logger.error({ runId, code: result.code }, result.message);
@@ -65,6 +73,7 @@ export function startRun(ctx: FlowContext, runId: string, actor: string): Promis
       }
     })
     .catch((err: unknown) => {
+      clearInterval(watch);
       ctx.controllers.delete(runId);
       ctx.logger.error({ err, runId }, 'run crashed');
     });
@@ -87,6 +96,16 @@ export async function abortRun(ctx: FlowContext, action: RunAction): Promise<Res
     ctx.store.appendTimeline({ type: 'run.abort_requested', actor: action.user, runId: action.runId });
     controller.abort();
     return { ok: true, message: 'Aborting: the running steps are being stopped.' };
+  }
+  if (ctx.store.getRun(action.runId)?.state === 'running') {
+    // Running on another bot process: it sees the request on the timeline and stops its steps.
+    ctx.store.appendTimeline({
+      type: 'run.abort_requested',
+      actor: action.user,
+      runId: action.runId,
+      data: { via: 'another process' },
+    });
+    return { ok: true, message: 'Aborting: the bot process running it is stopping the steps.' };
   }
   const cancelled = ctx.store.transitionRun(action.runId, ['pending_approval', 'approved'], 'aborted', {
     type: 'run.finished',
