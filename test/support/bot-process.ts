@@ -36,7 +36,7 @@ class PortTaken extends Error {}
 async function spawnOnce(env: NodeJS.ProcessEnv, logFile: string, port: number): Promise<BotProcess> {
   const log = createWriteStream(logFile, { flags: 'a' });
   const child: ChildProcess = spawn('node', ['bin/rollbot.js', 'serve'], {
-    env: { ...env, PORT: String(port), ROLLBOT_FROM_SOURCE: '1' },
+    env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log, { end: false });
@@ -85,7 +85,7 @@ async function spawnOnce(env: NodeJS.ProcessEnv, logFile: string, port: number):
 export async function rollbotCli(args: string[], env: NodeJS.ProcessEnv) {
   try {
     const { stdout, stderr } = await exec('node', ['bin/rollbot.js', ...args], {
-      env: { ...env, ROLLBOT_FROM_SOURCE: '1' },
+      env,
       timeout: 30_000,
     });
     return { code: 0, stdout, stderr };

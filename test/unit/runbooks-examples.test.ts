@@ -63,7 +63,7 @@ describe('runbooks/', () => {
   });
 
   it('passes `rollbot validate` with the default runbook folder', () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ROLLBOT_FROM_SOURCE: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.ROLLBOT_RUNBOOKS;
     const result = spawnSync(process.execPath, ['bin/rollbot.js', 'validate'], {
       cwd: ROOT,
