@@ -14,7 +14,7 @@ import { createLogger } from '../../src/logger.js';
 import { type Server, startServer } from '../../src/serve.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import * as ids from '../../views/ids.js';
-import { type BotProcess, spawnBot } from '../support/bot-process.js';
+import { type BotProcess, botEnv, spawnBot } from '../support/bot-process.js';
 import {
   blockAction,
   createSlackDriver,
@@ -120,18 +120,7 @@ beforeAll(async () => {
     users: [...USERS, ...REQUESTERS.map((id) => ({ id, name: id.toLowerCase() }))],
     usergroups: { S0LEADS: ['U0CAROL'] },
   });
-  env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),
-    ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
-    ROLLBOT_SSH_KEY: sshd.userKeyFile,
-    ROLLBOT_KNOWN_HOSTS: sshd.knownHostsFile,
-    LOG_LEVEL: 'info',
-  };
+  env = botEnv({ apiUrl: slack.apiUrl, dir, sshd });
   // Sequentially: each process migrates the shared database on start.
   for (const name of ['a', 'b']) {
     const proc = await spawnBot(env, join(dir, `bot-${name}.log`));

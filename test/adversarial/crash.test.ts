@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredTimelineEvent } from '../../src/domain/timeline.js';
 import * as ids from '../../views/ids.js';
-import { type BotProcess, rollbotCli, spawnBot } from '../support/bot-process.js';
+import { type BotProcess, botEnv, rollbotCli, spawnBot } from '../support/bot-process.js';
 import {
   blockAction,
   createSlackDriver,
@@ -96,18 +96,7 @@ describe('the bot is SIGKILLed mid-step', () => {
       channels: [CHANNEL, '#ops'],
       users: USERS,
     });
-    env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),
-      ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
-      ROLLBOT_SSH_KEY: sshd.userKeyFile,
-      ROLLBOT_KNOWN_HOSTS: sshd.knownHostsFile,
-      LOG_LEVEL: 'info',
-    };
+    env = botEnv({ apiUrl: slack.apiUrl, dir, sshd });
   });
   afterAll(async () => {
     for (const bot of bots) await bot.kill9();

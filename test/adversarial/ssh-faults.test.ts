@@ -9,13 +9,9 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepResult } from '../../src/domain/step-result.js';
-import { createHealthProbe } from '../../src/exec/health.js';
-import { createLocalRunner } from '../../src/exec/local-runner.js';
 import { createSshRunner } from '../../src/exec/ssh-runner.js';
-import { parseRunbookText } from '../../src/runbooks/load.js';
-import { abortableSleep } from '../../src/services/health-steps.js';
-import { createRollbackService } from '../../src/services/rollback.js';
 import { createStore, type Store } from '../../src/store/store.js';
+import { rollbackServiceFor } from '../support/engine.js';
 import { runRequest, sshHost } from '../support/exec-request.js';
 import { runAsTestUser, sh, sleep, waitForProcessGone } from '../support/host-user.js';
 import { newKeyPair, type SshdHandle, startSshd } from '../support/sshd.js';
@@ -124,30 +120,13 @@ afterAll(async () => {
 });
 
 function service() {
-  const parsed = parseRunbookText(runbookYaml(), 'fleet.yml');
-  if (!parsed.runbook) throw new Error(JSON.stringify(parsed.errors));
-  const runbook = parsed.runbook;
-  const clock = { now: () => Date.now() };
   const ssh = createSshRunner({
     privateKey: readFileSync(fleet.userKeyFile),
     knownHostsFile: knownHosts,
     connectTimeoutMs: 5000,
     killGraceMs: 500,
   });
-  const rollback = createRollbackService({
-    store,
-    catalog: { get: (s) => (s === 'fleet' ? runbook : undefined), names: () => ['fleet'] },
-    engine: {
-      ssh,
-      local: createLocalRunner(),
-      confirmer: { confirm: async () => ({ ok: false, by: 'nobody' }) },
-      probe: createHealthProbe(),
-      clock,
-      sleep: abortableSleep,
-    },
-    clock,
-    logRoot: join(work, 'logs'),
-  });
+  const rollback = rollbackServiceFor({ yaml: runbookYaml(), store, ssh, workDir: work });
   return { rollback, ssh };
 }
 

@@ -2,14 +2,10 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealthProbe } from '../../src/exec/health.js';
-import { createLocalRunner } from '../../src/exec/local-runner.js';
 import { createSshRunner } from '../../src/exec/ssh-runner.js';
-import { parseRunbookText } from '../../src/runbooks/load.js';
 import type { RunObserver } from '../../src/services/execute-plan.js';
-import { abortableSleep } from '../../src/services/health-steps.js';
-import { createRollbackService } from '../../src/services/rollback.js';
 import { createStore, type Store } from '../../src/store/store.js';
+import { rollbackServiceFor } from '../support/engine.js';
 import { runAsTestUser, sh } from '../support/host-user.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
 
@@ -102,56 +98,31 @@ afterAll(async () => {
 });
 
 function service() {
-  const parsed = parseRunbookText(runbookYaml(sshd.port), 'fixture.yml');
-  if (!parsed.runbook) throw new Error(JSON.stringify(parsed.errors));
-  const runbook = parsed.runbook;
-  const clock = { now: () => Date.now() };
   const ssh = createSshRunner({
     privateKey: readFileSync(sshd.userKeyFile),
     knownHostsFile: sshd.knownHostsFile,
   });
-  const rollback = createRollbackService({
-    store,
-    catalog: { get: (s) => (s === 'fixture' ? runbook : undefined), names: () => ['fixture'] },
-    engine: {
-      ssh,
-      local: createLocalRunner(),
-      confirmer: { confirm: async () => ({ ok: false, by: 'nobody' }) },
-      probe: createHealthProbe(),
-      clock,
-      sleep: abortableSleep,
-    },
-    clock,
-    logRoot: join(work, 'logs'),
-  });
+  const rollback = rollbackServiceFor({ yaml: runbookYaml(sshd.port), store, ssh, workDir: work });
   return { rollback, ssh };
+}
+
+/** Opens a pre-approved level-2 run of the fixture and executes it to the end. */
+async function rollBack(severity: 'critical' | 'major', reason: string, params: Record<string, string>) {
+  const { rollback, ssh } = service();
+  const request = { service: 'fixture', env: 'production', level: 2, severity, reason, params, drill: false };
+  const opened = rollback.open({ ...request, requestedBy: 'U0ONCALL' }, { preApprovedBy: 'U0LEAD' });
+  if (!opened.ok) throw new Error(opened.message);
+  const signal = new AbortController().signal;
+  const result = await rollback.execute(opened.run.id, { actor: 'U0LEAD', signal, observer: quiet });
+  await ssh.close();
+  if (!result.ok) throw new Error(result.message);
+  return { opened, result };
 }
 
 describe('level-2 rollback over real SSH on 3 hosts', () => {
   it('takes every host from the broken release to the good one, canary first, verified by health', async () => {
     for (const host of HOSTS) expect((await health(host.address)).code).toBe(503);
-    const { rollback, ssh } = service();
-    const opened = rollback.open(
-      {
-        service: 'fixture',
-        env: 'production',
-        level: 2,
-        severity: 'critical',
-        reason: 'v9.9.9 returns 503 on /health',
-        requestedBy: 'U0ONCALL',
-        params: {},
-        drill: false,
-      },
-      { preApprovedBy: 'U0LEAD' },
-    );
-    if (!opened.ok) throw new Error(opened.message);
-    const result = await rollback.execute(opened.run.id, {
-      actor: 'U0LEAD',
-      signal: new AbortController().signal,
-      observer: quiet,
-    });
-    await ssh.close();
-    if (!result.ok) throw new Error(result.message);
+    const { opened, result } = await rollBack('critical', 'v9.9.9 returns 503 on /health', {});
     expect(result.outcome.failures).toEqual([]);
     expect(result.run.state).toBe('succeeded');
     for (const host of HOSTS) expect(await health(host.address)).toEqual({ code: 200, version: 'v1.0.0' });
@@ -168,28 +139,9 @@ describe('level-2 rollback over real SSH on 3 hosts', () => {
   });
 
   it('stops at a failed canary and leaves the other hosts untouched', async () => {
-    const { rollback, ssh } = service();
-    const opened = rollback.open(
-      {
-        service: 'fixture',
-        env: 'production',
-        level: 2,
-        severity: 'major',
-        reason: 'try a release that does not exist',
-        requestedBy: 'U0ONCALL',
-        params: { version: 'v9.9.9' },
-        drill: false,
-      },
-      { preApprovedBy: 'U0LEAD' },
-    );
-    if (!opened.ok) throw new Error(opened.message);
-    const result = await rollback.execute(opened.run.id, {
-      actor: 'U0LEAD',
-      signal: new AbortController().signal,
-      observer: quiet,
+    const { opened, result } = await rollBack('major', 'try a release that does not exist', {
+      version: 'v9.9.9',
     });
-    await ssh.close();
-    if (!result.ok) throw new Error(result.message);
     expect(result.run.state).toBe('failed');
     expect(result.outcome.failures.map((f) => [f.host, f.step.name])).toEqual([['web-1', 'Verify version']]);
     expect(result.outcome.notStarted).toEqual(['web-2', 'web-3']);

@@ -1,8 +1,10 @@
 /** `rollbot serve` as a real child process (HTTP mode) and the `rollbot` CLI, for crash and restart tests. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, waitFor } from './rollbot-harness.js';
+import { BOT_TOKEN, freePort, SIGNING_SECRET, waitFor } from './rollbot-harness.js';
+import type { SshdHandle } from './sshd.js';
 
 const exec = promisify(execFile);
 
@@ -15,6 +17,22 @@ export interface BotProcess {
   kill9(): Promise<void>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** The environment of a bot process in HTTP mode against a fake Slack, a work dir and an sshd. */
+export function botEnv(opts: { apiUrl: string; dir: string; sshd: SshdHandle }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: opts.apiUrl,
+    ROLLBOT_DB: join(opts.dir, 'data', 'rollbot.db'),
+    ROLLBOT_RUNBOOKS: join(opts.dir, 'runbooks'),
+    ROLLBOT_SSH_KEY: opts.sshd.userKeyFile,
+    ROLLBOT_KNOWN_HOSTS: opts.sshd.knownHostsFile,
+    LOG_LEVEL: 'info',
+  };
 }
 
 /**
