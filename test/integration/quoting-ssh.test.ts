@@ -47,7 +47,8 @@ levels:
   return parsed.runbook;
 }
 
-// Shell metacharacters, quotes and Unicode, biased towards the dangerous ones.
+// Shell metacharacters, quotes and Unicode, biased towards the dangerous ones. Values the runbook's
+// `.*` refuses (line terminators: JS's `.` does not match U+2028/U+2029) are left out.
 const hostile = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc
@@ -70,7 +71,7 @@ describe('param values over real SSH', () => {
     const book = runbook(sshd.port);
     await fc.assert(
       fc.asyncProperty(
-        hostile.filter((v) => !/[\0\n\r]|\p{Surrogate}/u.test(v)),
+        hostile.filter((v) => !/[\0\n\r\u2028\u2029]|\p{Surrogate}/u.test(v)),
         async (value) => {
           const rendered = renderPlan(book, {
             env: 'production',
