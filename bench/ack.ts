@@ -9,7 +9,7 @@
  * still in flight, as it would on a busy bot; the bare app does no such work.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { formatRunbookErrors, loadRunbooks } from '../src/runbooks/load.js';
@@ -117,15 +117,34 @@ async function batch(target: Target, channel: string, count: number, record: boo
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, count) }, worker));
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc; NaN where there is no /proc. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat(5); the split above starts at field 3.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+/** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** BENCH_PROFILE=<dir> writes V8 CPU profiles of each app process (one per thread) under <dir>/<app>/ (open in Chrome DevTools). */
+function profileArgs(which: string): string[] {
+  const dir = process.env.BENCH_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, which)}`] : [];
+}
+
 function spawnApp(which: string, apiUrl: string, runbooks: string, db: string) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join('bench', 'ack-app.ts'), which, apiUrl, runbooks, db],
+    [...profileArgs(which), '--import', 'tsx', join('bench', 'ack-app.ts'), which, apiUrl, runbooks, db],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  return new Promise<{ port: number; stop: () => Promise<void> }>((resolve, reject) => {
+  return new Promise<{ port: number; pid: number; stop: () => Promise<void> }>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -133,6 +152,7 @@ function spawnApp(which: string, apiUrl: string, runbooks: string, db: string) {
       if (ready) {
         resolve({
           port: Number(ready[1]),
+          pid: child.pid ?? 0,
           stop: () =>
             new Promise<void>((done) => {
               child.once('exit', () => done());
@@ -195,6 +215,7 @@ async function main() {
     await batch(rb, channel, WARMUP, false);
 
     const opensBefore = slack.callsTo('views.open').length;
+    const cpuBefore = { rollbot: cpuMs(rollbotApp.pid), bare: cpuMs(bareApp.pid) };
     let remaining = REQUESTS;
     for (let round = 0; remaining > 0; round++) {
       const n = Math.min(BATCH, remaining);
@@ -206,6 +227,10 @@ async function main() {
     await new Promise((r) => setTimeout(r, 200));
     const opens = slack.callsTo('views.open').slice(opensBefore);
     const opened = opens.filter((c) => c.ok).length;
+    const cpuPerRequest = {
+      rollbot: (cpuMs(rollbotApp.pid) - cpuBefore.rollbot) / REQUESTS,
+      bare: (cpuMs(bareApp.pid) - cpuBefore.bare) / REQUESTS,
+    };
 
     const r = stats(rb.samples);
     const b = stats(bb.samples);
@@ -226,6 +251,8 @@ async function main() {
         '',
         `rollbot p99 / bare p99   ${ratio.toFixed(2)}×  (target ≤ ${TARGET}×: ${ratio <= TARGET ? 'met' : 'NOT met'})`,
         `rollbot p50 / bare p50   ${(r.p50 / b.p50).toFixed(2)}×`,
+        `CPU per request          rollbot ${cpuPerRequest.rollbot.toFixed(2)} ms, bare ${cpuPerRequest.bare.toFixed(2)} ms ` +
+          `(${(cpuPerRequest.rollbot / cpuPerRequest.bare).toFixed(2)}×; the app process, ack and all work after it)`,
       ].join('\n'),
     );
   } finally {

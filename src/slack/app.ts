@@ -1,6 +1,6 @@
 /**
- * The Bolt app: Socket Mode when an app token is set, otherwise HTTP behind the request guard
- * (signature, timestamp window, replay, size, shape; see http-guard.ts).
+ * The Bolt app: Socket Mode when an app token is set, otherwise HTTP through rollbot's receiver and
+ * its request guard (signature, timestamp window, replay, size, shape; see guarded-receiver.ts).
  */
 import type { ServerResponse } from 'node:http';
 import { App, type CustomRoute, LogLevel } from '@slack/bolt';
@@ -49,6 +49,8 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
   const common = {
     token: slack.botToken,
     logLevel: LogLevel.WARN,
+    // No listener reads context.conversation; Bolt's in-memory store would cost every request a lookup.
+    convoStore: false as const,
     clientOptions: {
       slackApiUrl: slack.apiUrl,
       // 429s honour Retry-After; 5xx back off. Bounded, so a long outage surfaces in the logs.

@@ -1,9 +1,8 @@
 /**
- * The outer shape of a signed body, checked before Bolt sees it. Bolt crashes on `null`, waits 3 s
- * and answers 404 on arrays or unknown shapes, and 500s on a view_submission without a view; a
- * request that is not one of the shapes rollbot serves gets a 400 at once instead.
+ * The outer shape of a signed body, checked and parsed once before Bolt's app sees it. Bolt crashes
+ * on `null`, waits 3 s and answers 404 on arrays or unknown shapes, and 500s on a view_submission
+ * without a view; a request that is not one of the shapes rollbot serves gets a 400 at once instead.
  */
-import { parse as parseQuery } from 'node:querystring';
 import { z } from 'zod';
 
 /** Slack's payloads nest about a dozen levels (rich text in blocks in a view); far more is hostile. */
@@ -37,25 +36,39 @@ const eventBody = z.discriminatedUnion('type', [
 
 export type BodyKind = 'form' | 'json';
 
-/** Undefined when the body is one of the shapes rollbot serves, else why it is not. */
-export function envelopeProblem(kind: BodyKind, text: string): string | undefined {
-  if (kind === 'json') return jsonProblem(text, eventBody);
-  const form = parseQuery(text);
-  // Bolt parses with querystring too: a repeated key becomes an array it does not expect.
-  if (Object.values(form).some((v) => typeof v !== 'string')) return 'repeated form field';
-  if (form.payload !== undefined) return jsonProblem(String(form.payload), interactive);
-  return slashCommand.safeParse(form).success ? undefined : 'not a slash command or an interaction';
+/** A form body, parsed once: the slash command's fields, or `payload` holding an interaction's JSON. */
+export type FormBody = Record<string, string | string[] | undefined>;
+
+/** The body as Bolt's receivers hand it to the app, or why it is not a request rollbot serves. */
+export type Envelope = { ok: true; body: Record<string, unknown> } | { ok: false; problem: string };
+
+/** A signed JSON body (Events API): checked and parsed in one go. */
+export function jsonEnvelope(text: string): Envelope {
+  return parseJson(text, eventBody);
 }
 
-function jsonProblem(text: string, schema: z.ZodType): string | undefined {
-  if (jsonDepth(text) > MAX_JSON_DEPTH) return 'nested too deeply';
+/** A signed form body: a slash command as is, an interaction as its parsed `payload`. */
+export function formEnvelope(form: FormBody): Envelope {
+  // Slack never repeats a key; querystring would make it an array no listener expects.
+  if (Object.values(form).some((v) => typeof v !== 'string'))
+    return { ok: false, problem: 'repeated form field' };
+  if (form.payload !== undefined) return parseJson(String(form.payload), interactive);
+  return slashCommand.safeParse(form).success
+    ? { ok: true, body: form }
+    : { ok: false, problem: 'not a slash command or an interaction' };
+}
+
+function parseJson(text: string, schema: z.ZodType): Envelope {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) return { ok: false, problem: 'nested too deeply' };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return 'malformed JSON';
+    return { ok: false, problem: 'malformed JSON' };
   }
-  return schema.safeParse(value).success ? undefined : 'not a request shape rollbot serves';
+  return schema.safeParse(value).success
+    ? { ok: true, body: value as Record<string, unknown> }
+    : { ok: false, problem: 'not a request shape rollbot serves' };
 }
 
 /** How deep brackets nest in JSON text, outside strings: one pass, no recursion. */

@@ -1,63 +1,100 @@
 /**
- * Bolt's HTTPReceiver behind our own server: every POST to /slack/events passes the request guard
- * first (see http-guard.ts) and reaches Bolt already buffered; other routes go straight to Bolt.
+ * rollbot's HTTP receiver for Bolt. Every POST to /slack/events passes the request guard (see
+ * http-guard.ts), which verifies, checks and parses the body once; the parsed body goes straight to
+ * the app with an ack that answers the HTTP request. GET /healthz and the other custom routes are
+ * matched here too. Bolt's own HTTPReceiver would read, verify and parse every body a second time.
+ *
+ * What it keeps from Bolt's HTTPReceiver: ack() answers 200 (empty, text, or JSON), a second ack()
+ * throws, a request no listener acknowledges within 3 s gets a 404 and an error in the log, an error
+ * before the ack is a 500, Slack's retry headers reach the listeners as `context.retryNum`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type App, type CustomRoute, HTTPReceiver, LogLevel, type Receiver } from '@slack/bolt';
+import { type App, type CustomRoute, type Receiver, ReceiverMultipleAckError } from '@slack/bolt';
 import type { Logger } from '../logger.js';
-import { createRequestGuard, MAX_BODY_BYTES } from './http-guard.js';
+import { createRequestGuard } from './http-guard.js';
 
 export const EVENTS_PATH = '/slack/events';
+/** Bolt's: Slack gives up on an unacknowledged request after 3 s. */
+const UNACKED_MS = 3001;
 
 export interface GuardedReceiverOptions {
   signingSecret: string;
   customRoutes: CustomRoute[];
   logger: Logger;
   now?: () => number;
+  /** How long a request may wait for its ack (tests shorten it); Slack's limit is 3 s. */
+  unackedMs?: number;
 }
 
 export function createGuardedReceiver(options: GuardedReceiverOptions): Receiver {
-  const bolt = new HTTPReceiver({
-    signingSecret: options.signingSecret,
-    endpoints: [EVENTS_PATH],
-    customRoutes: options.customRoutes,
-    logLevel: LogLevel.WARN,
-    bodyLimit: MAX_BODY_BYTES,
-    // The guard has verified the signature (and more) before Bolt sees the request; every POST to
-    // the events path goes through it, so Bolt checking again would only repeat the work.
-    signatureVerification: false,
-  });
   const guard = createRequestGuard({
     signingSecret: options.signingSecret,
     ...(options.now ? { now: options.now } : {}),
   });
-  const log = options.logger.child({ module: 'http-guard' });
+  const log = options.logger.child({ module: 'http-receiver' });
+  const routes = options.customRoutes.map(compileRoute);
+  let app: App | undefined;
   let server: Server | undefined;
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== EVENTS_PATH || req.method !== 'POST') return route(bolt, req, res);
+  const handleEvent = async (req: IncomingMessage, res: ServerResponse) => {
     const verdict = await guard(req);
     if (!verdict.ok) {
       log.warn({ status: verdict.status, reason: verdict.reason }, 'refused a Slack request');
       // Unread body left behind (too large): close rather than drain it.
       if (!req.readableEnded) res.setHeader('connection', 'close');
-      res.writeHead(verdict.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: verdict.reason }));
-      return;
+      return send(res, verdict.status, { error: verdict.reason });
     }
-    if ('sslCheck' in verdict) {
-      res.writeHead(200);
-      res.end();
-      return;
+    if ('sslCheck' in verdict) return send(res, 200);
+    const { body } = verdict;
+    if (body.type === 'url_verification') return send(res, 200, { challenge: body.challenge });
+    if (!app) return send(res, 503, { error: 'not ready' });
+
+    let acked = false;
+    const unacked = setTimeout(() => {
+      if (acked) return;
+      log.error({ type: body.type ?? body.command }, 'a Slack request was not acknowledged within 3 s');
+      if (!res.headersSent) send(res, 404);
+    }, options.unackedMs ?? UNACKED_MS);
+    const ack = async (response?: unknown) => {
+      if (acked) throw new ReceiverMultipleAckError();
+      acked = true;
+      clearTimeout(unacked);
+      if (!res.headersSent) sendAck(res, response);
+    };
+    try {
+      await app.processEvent({
+        body,
+        ack,
+        retryNum: retryHeader(req.headers['x-slack-retry-num']),
+        retryReason: stringHeader(req.headers['x-slack-retry-reason']),
+      });
+    } catch (err) {
+      clearTimeout(unacked);
+      if (res.headersSent) {
+        log.error({ err }, 'a Slack listener failed after its ack');
+        return;
+      }
+      acked = true;
+      log.error({ err }, 'a Slack listener failed before its ack');
+      send(res, 500);
     }
-    // Bolt's bufferIncomingMessage takes a request that already carries rawBody as read.
-    Object.assign(req, { rawBody: verdict.rawBody });
-    route(bolt, req, res);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (path === EVENTS_PATH && method === 'POST') return handleEvent(req, res);
+    for (const route of routes) {
+      const params = route.match(path, method);
+      if (params) return route.handler(Object.assign(req, { params }), res);
+    }
+    send(res, 404);
   };
 
   return {
-    init: (app: App) => bolt.init(app),
+    init: (boltApp: App) => {
+      app = boltApp;
+    },
     start: (port: number) =>
       new Promise<Server>((resolve, reject) => {
         const srv = createServer((req, res) => {
@@ -86,12 +123,71 @@ export function createGuardedReceiver(options: GuardedReceiverOptions): Receiver
   };
 }
 
-/** Bolt's routing (events, custom routes); an unknown path throws, which is a 404. */
-function route(bolt: HTTPReceiver, req: IncomingMessage, res: ServerResponse): void {
-  try {
-    bolt.requestListener(req, res);
-  } catch {
-    res.writeHead(404);
+/** What ack() sends, as Bolt does: nothing, a string as is, anything else as JSON. */
+function sendAck(res: ServerResponse, response: unknown): void {
+  if (!response) {
+    res.writeHead(200);
     res.end();
+  } else if (typeof response === 'string') {
+    res.writeHead(200);
+    res.end(response);
+  } else send(res, 200, response);
+}
+
+function send(res: ServerResponse, status: number, body?: unknown): void {
+  if (body === undefined) {
+    res.writeHead(status);
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function retryHeader(value: string | string[] | undefined): number | undefined {
+  const n = Number.parseInt(stringHeader(value) ?? '', 10);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+function stringHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+interface CompiledRoute {
+  /** The route's params when path and method match it, else undefined. */
+  match(path: string, method: string): Record<string, string> | undefined;
+  handler: CustomRoute['handler'];
+}
+
+/** `/blocked/:service` style paths: literal segments, and `:name` segments matching one segment. */
+function compileRoute(route: CustomRoute): CompiledRoute {
+  const methods = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => m.toUpperCase());
+  const segments = route.path.split('/');
+  return {
+    handler: route.handler,
+    match(path, method) {
+      if (!methods.includes(method)) return undefined;
+      const parts = path.split('/');
+      if (parts.length !== segments.length) return undefined;
+      const params: Record<string, string> = {};
+      for (const [i, segment] of segments.entries()) {
+        const part = parts[i] ?? '';
+        if (segment.startsWith(':')) {
+          if (part === '') return undefined;
+          const decoded = decodeSegment(part);
+          if (decoded === undefined) return undefined;
+          params[segment.slice(1)] = decoded;
+        } else if (segment !== part) return undefined;
+      }
+      return params;
+    },
+  };
+}
+
+function decodeSegment(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
   }
 }

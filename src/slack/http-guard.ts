@@ -1,11 +1,11 @@
 /**
- * The checks a request passes before Bolt sees it: size, content type, signature, timestamp in
+ * The checks a request passes before Bolt's app sees it: size, content type, signature, timestamp in
  * both directions (Bolt only refuses old ones), replay, and the envelope's shape.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import { type BodyKind, envelopeProblem } from './envelope.js';
+import { type BodyKind, type FormBody, formEnvelope, jsonEnvelope } from './envelope.js';
 import { createReplayCache } from './replay-cache.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -14,7 +14,8 @@ export const TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
 const REPLAY_CAPACITY = 10_000;
 
 export type GuardVerdict =
-  | { ok: true; rawBody: Buffer }
+  /** Signed, fresh, first seen, and one of the shapes rollbot serves: parsed as Bolt would parse it. */
+  | { ok: true; body: Record<string, unknown> }
   /** Slack's unsigned reachability probe: answer 200, hand nothing to Bolt. */
   | { ok: true; sslCheck: true }
   | { ok: false; status: number; reason: string };
@@ -37,10 +38,11 @@ export function createRequestGuard(options: GuardOptions): (req: IncomingMessage
     const rawBody = await readBody(req, limit);
     if (!rawBody) return refuse(413, 'body too large');
     const text = rawBody.toString('utf8');
+    const form = kind === 'form' ? (parseQuery(text) as FormBody) : undefined;
     const signature = req.headers['x-slack-signature'];
     const stamp = req.headers['x-slack-request-timestamp'];
     // Slack sends ssl_check unsigned; it runs nothing, and a smuggled payload fails isSslCheck.
-    if (kind === 'form' && isSslCheck(text)) return { ok: true, sslCheck: true };
+    if (form && isSslCheck(form)) return { ok: true, sslCheck: true };
     if (typeof signature !== 'string' || typeof stamp !== 'string' || !/^\d{1,12}$/.test(stamp))
       return refuse(401, 'missing signature headers');
     const stampMs = Number(stamp) * 1000;
@@ -51,9 +53,8 @@ export function createRequestGuard(options: GuardOptions): (req: IncomingMessage
     const replay = replays.claim(signature, stampMs, at);
     if (replay === 'replayed') return refuse(401, 'replayed request');
     if (replay === 'full') return refuse(503, 'too many requests in the replay window');
-    const problem = envelopeProblem(kind, text);
-    if (problem) return refuse(400, problem);
-    return { ok: true, rawBody };
+    const envelope = form ? formEnvelope(form) : jsonEnvelope(text);
+    return envelope.ok ? envelope : refuse(400, envelope.problem);
   };
 }
 
@@ -65,8 +66,7 @@ function bodyKind(contentType: string | undefined): BodyKind | undefined {
   return undefined;
 }
 
-function isSslCheck(text: string): boolean {
-  const form = parseQuery(text);
+function isSslCheck(form: FormBody): boolean {
   return form.ssl_check === '1' && Object.keys(form).every((k) => k === 'ssl_check' || k === 'token');
 }
 
