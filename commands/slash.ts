@@ -72,6 +72,9 @@ export function register(app: App, deps: ListenerDeps): void {
           return;
         }
         await ack();
+        // Requests already waiting on the socket get their acks before this one's form is built:
+        // Slack's 3 s limit is on the ack; the trigger leaves ample time for the form.
+        await new Promise((r) => setImmediate(r));
         const view = requestModal({
           services: deps.catalog.names(),
           runbook: cmd.kind === 'request' ? deps.catalog.get(cmd.service) : undefined,

@@ -9,18 +9,24 @@ const SEVERITIES =
 const EXAMPLE = 'Example: `/rollback mimo level=2 severity=critical reason="errors 8% since 14:02"`';
 
 /** The usage lines, escaped: `<service>` must reach Slack as text, not as a link. */
-function usage(): string {
-  return escapeMrkdwn(SLASH_USAGE);
+const USAGE = escapeMrkdwn(SLASH_USAGE);
+
+let help: EphemeralContent | undefined;
+
+/** The same message every time: built once. */
+export function helpText(): EphemeralContent {
+  help ??= buildHelp();
+  return help;
 }
 
-export function helpText(): EphemeralContent {
+function buildHelp(): EphemeralContent {
   return {
     response_type: 'ephemeral',
     text: escapeMrkdwn(
       'How to use /rollback: /rollback <service> [level=1|2|3] …; the message lists every command',
     ),
     blocks: [
-      section(`*Roll back a service from Slack*\n${usage()}`),
+      section(`*Roll back a service from Slack*\n${USAGE}`),
       section(`${LEVELS}\n${SEVERITIES}\n${EXAMPLE}`),
     ],
   };
@@ -32,6 +38,6 @@ export function errorWithUsage(message: string): EphemeralContent {
   return {
     response_type: 'ephemeral',
     text: fallback(`⚠️ ${safe}`),
-    blocks: [section(`⚠️ ${safe}\nNothing was run.`), section(`*Usage*\n${usage()}`)],
+    blocks: [section(`⚠️ ${safe}\nNothing was run.`), section(`*Usage*\n${USAGE}`)],
   };
 }

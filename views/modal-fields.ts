@@ -51,7 +51,15 @@ export function envInput(envNames: readonly string[], selected: string): InputBl
   };
 }
 
+let criteria: KnownBlock | undefined;
+
+/** The seeds' severity criteria: the same text in every form, built once. */
 export function severityCriteria(): KnownBlock {
+  criteria ??= buildSeverityCriteria();
+  return criteria;
+}
+
+function buildSeverityCriteria(): KnownBlock {
   const parts = SEVERITIES.map((s) => {
     const info = SEVERITY_INFO[s];
     const items = info.criteria.map((c) => `• ${c}`).join('\n');

@@ -96,7 +96,15 @@ function runbookBlocks(runbook: Runbook, prefill: ModalPrefill): KnownBlock[] {
 }
 
 /** The params a level's steps use, in the order the runbook declares them. */
-export function levelParams(runbook: Runbook, level: RunbookLevel): string[] {
-  const used = referencedParams(runbook, level.steps);
-  return Object.keys(runbook.params).filter((name) => used.has(name));
+/** Loaded runbooks never change (a reload builds new objects), so each level's answer is kept. */
+const paramsOfLevel = new WeakMap<RunbookLevel, readonly string[]>();
+
+export function levelParams(runbook: Runbook, level: RunbookLevel): readonly string[] {
+  let names = paramsOfLevel.get(level);
+  if (!names) {
+    const used = referencedParams(runbook, level.steps);
+    names = Object.keys(runbook.params).filter((name) => used.has(name));
+    paramsOfLevel.set(level, names);
+  }
+  return names;
 }
