@@ -47,3 +47,18 @@ function teamOf(click: z.infer<typeof clickSchema>): string {
   const teams = new Set([click.user.team_id, click.team?.id].filter((t): t is string => Boolean(t)));
   return [...teams].join('/');
 }
+
+/**
+ * One Bolt listener for a set of action ids. Bolt runs every listener's middleware chain on every
+ * request that arrives, so a listener per set costs each request less than a listener per id.
+ */
+export function anyActionOf(ids: readonly string[]): RegExp {
+  return new RegExp(`^(?:${ids.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+}
+
+/** The id of the (first) action in a block_actions payload. */
+export function actionIdOf(body: unknown): string | undefined {
+  const actions = (body as { actions?: { action_id?: unknown }[] }).actions;
+  const id = Array.isArray(actions) ? actions[0]?.action_id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}

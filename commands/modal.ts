@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isSeverity } from '../src/domain/severity.js';
 import * as ids from '../views/ids.js';
 import { modalErrors, REASON_MAX, requestModal } from '../views/modal.js';
+import { anyActionOf } from './action-value.js';
 import type { ListenerDeps } from './deps.js';
 import { decodeMetadata, hostsBlockOf, prefillFromState, stateValuesSchema } from './modal-state.js';
 
@@ -19,31 +20,29 @@ const viewSchema = z
 const RERENDER_ACTIONS = [ids.SERVICE_SELECT, ids.ENV_SELECT, ids.LEVEL_RADIO];
 
 export function register(app: App, deps: ListenerDeps): void {
-  for (const actionId of RERENDER_ACTIONS) {
-    app.action(actionId, async ({ ack, body, client }) => {
-      await ack();
-      const parsed = viewSchema.safeParse((body as { view?: unknown }).view);
-      if (!parsed.success) return;
-      const view = parsed.data;
-      const prefill = prefillFromState(view.state.values);
-      const runbook = prefill.service ? deps.catalog.get(prefill.service) : undefined;
-      try {
-        await client.views.update({
-          view_id: view.id,
-          ...(view.hash ? { hash: view.hash } : {}),
-          view: requestModal({
-            services: deps.catalog.names(),
-            runbook,
-            prefill,
-            privateMetadata: view.private_metadata ?? '',
-          }),
-        });
-      } catch (err) {
-        // hash_conflict: the user changed something else meanwhile; their next change re-renders.
-        deps.logger.warn({ err }, 'views.update failed');
-      }
-    });
-  }
+  app.action(anyActionOf(RERENDER_ACTIONS), async ({ ack, body, client }) => {
+    await ack();
+    const parsed = viewSchema.safeParse((body as { view?: unknown }).view);
+    if (!parsed.success) return;
+    const view = parsed.data;
+    const prefill = prefillFromState(view.state.values);
+    const runbook = prefill.service ? deps.catalog.get(prefill.service) : undefined;
+    try {
+      await client.views.update({
+        view_id: view.id,
+        ...(view.hash ? { hash: view.hash } : {}),
+        view: requestModal({
+          services: deps.catalog.names(),
+          runbook,
+          prefill,
+          privateMetadata: view.private_metadata ?? '',
+        }),
+      });
+    } catch (err) {
+      // hash_conflict: the user changed something else meanwhile; their next change re-renders.
+      deps.logger.warn({ err }, 'views.update failed');
+    }
+  });
 
   app.view(ids.REQUEST_MODAL, async ({ ack, body, view: rawView }) => {
     const parsed = viewSchema.safeParse(rawView);

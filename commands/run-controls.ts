@@ -1,7 +1,7 @@
 /** Abort, Retry step, Escalate, Resolved, and Continue/Cancel at a confirm step. */
 import type { App } from '@slack/bolt';
 import * as ids from '../views/ids.js';
-import { type Click, parseClick } from './action-value.js';
+import { actionIdOf, anyActionOf, type Click, parseClick } from './action-value.js';
 import type { ListenerDeps } from './deps.js';
 
 /** Who clicked what, from which workspace: the service checks all three. */
@@ -35,17 +35,15 @@ const HANDLERS: Record<string, Handler> = {
 };
 
 export function register(app: App, deps: ListenerDeps): void {
-  for (const [actionId, handle] of Object.entries(HANDLERS)) {
-    app.action(actionId, async ({ ack, body, respond }) => {
-      await ack();
-      const click = parseClick(body);
-      const result = click
-        ? await handle(deps, click)
-        : { ok: false, message: 'This button could not be read.' };
-      if (result.message)
-        await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
-    });
-  }
+  app.action(anyActionOf(Object.keys(HANDLERS)), async ({ ack, body, respond }) => {
+    await ack();
+    const handle = HANDLERS[actionIdOf(body) ?? ''];
+    const click = parseClick(body);
+    const result =
+      handle && click ? await handle(deps, click) : { ok: false, message: 'This button could not be read.' };
+    if (result.message)
+      await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
+  });
 }
 
 export const RUN_CONTROL_ACTIONS = Object.keys(HANDLERS);

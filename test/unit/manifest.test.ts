@@ -14,13 +14,13 @@ import * as ids from '../../views/ids.js';
 function registrations() {
   const seen = {
     commands: [] as string[],
-    actions: [] as string[],
+    actions: [] as (string | RegExp)[],
     views: [] as string[],
     events: [] as string[],
   };
   const app = new App({ token: 'xoxb-unused', signingSecret: 'unused', tokenVerificationEnabled: false });
   app.command = ((name: string) => seen.commands.push(name)) as never;
-  app.action = ((id: string) => seen.actions.push(id)) as never;
+  app.action = ((id: string | RegExp) => seen.actions.push(id)) as never;
   app.view = ((id: string) => seen.views.push(id)) as never;
   app.event = ((name: string) => seen.events.push(name)) as never;
   const deps = {} as ListenerDeps;
@@ -50,13 +50,25 @@ describe('manifest.yml', () => {
       expect(seen.events).toContain('message');
   });
 
-  it('has a listener for every button and modal the views can show', () => {
+  it('has exactly one listener for every button and modal the views can show, and none for anything else', () => {
+    /** How many registered action listeners a click on `id` reaches (Bolt: exact string or RegExp). */
+    const listeners = (id: string) =>
+      seen.actions.filter((c) => (typeof c === 'string' ? c === id : c.test(id))).length;
     const buttons = [ids.APPROVE, ids.DENY, ids.ABORT, ids.RETRY_STEP, ids.ESCALATE, ids.RESOLVED];
-    for (const id of [...buttons, ids.CONFIRM_CONTINUE, ids.CONFIRM_CANCEL])
-      expect(seen.actions).toContain(id);
-    for (const id of [ids.SERVICE_SELECT, ids.ENV_SELECT, ids.LEVEL_RADIO])
-      expect(seen.actions).toContain(id);
-    expect(seen.views).toContain(ids.REQUEST_MODAL);
+    const selects = [ids.SERVICE_SELECT, ids.ENV_SELECT, ids.LEVEL_RADIO];
+    for (const id of [...buttons, ids.CONFIRM_CONTINUE, ids.CONFIRM_CANCEL, ...selects])
+      expect(listeners(id), id).toBe(1);
+    for (const id of [
+      'approved',
+      'xabort',
+      'abort ',
+      ids.SEVERITY_RADIO,
+      ids.HOSTS_SELECT,
+      ids.PARAM_ACTION,
+      '',
+    ])
+      expect(listeners(id), id).toBe(0);
+    expect(seen.views).toEqual([ids.REQUEST_MODAL]);
   });
 
   it('is ready for Socket Mode with interactivity and only the scopes the bot uses', () => {
