@@ -1,0 +1,80 @@
+/**
+ * The ack benchmark's load generator, in a process of its own: it signs and sends slash
+ * commands and times each HTTP answer, while the fake Slack (answering rollbot's views.open calls)
+ * runs in the benchmark's main process. In production Slack is elsewhere; here its work must not
+ * hold up the event loop that times the acks. Trigger ids and response urls are issued by the fake
+ * in the main process just before each batch and travel with it (over the IPC channel).
+ */
+import { createSlackDriver } from '../test/support/fake-slack/index.js';
+
+export interface DriverSetup {
+  signingSecret: string;
+  teamId: string;
+  appId: string;
+  concurrency: number;
+  /** App name → its /slack/events URL. */
+  urls: Record<string, string>;
+}
+
+export interface BatchRequest {
+  text: string;
+  user_id: string;
+  channel_id: string;
+  trigger_id: string;
+  response_url: string;
+}
+
+export interface BatchJob {
+  /** Sent once, first. */
+  setup?: DriverSetup;
+  target: string;
+  requests: BatchRequest[];
+}
+
+export interface BatchResult {
+  /** Milliseconds from sending each request to its complete HTTP answer. */
+  samples: number[];
+  /** When each request went out (epoch ms), by trigger id. */
+  sentAt: Record<string, number>;
+  error?: string;
+}
+
+let concurrency = 1;
+const drivers = new Map<string, ReturnType<typeof createSlackDriver>>();
+
+function configure(setup: DriverSetup): void {
+  concurrency = setup.concurrency;
+  for (const [name, url] of Object.entries(setup.urls)) {
+    const slack = { teamId: setup.teamId, appId: setup.appId };
+    drivers.set(name, createSlackDriver({ signingSecret: setup.signingSecret, url, slack }));
+  }
+}
+
+async function run(job: BatchJob): Promise<BatchResult> {
+  if (job.setup) configure(job.setup);
+  const driver = drivers.get(job.target);
+  if (!driver) throw new Error(`no app called ${job.target}`);
+  const samples: number[] = [];
+  const sentAt: Record<string, number> = {};
+  let next = 0;
+  const worker = async () => {
+    while (next < job.requests.length) {
+      const request = job.requests[next++]!;
+      sentAt[request.trigger_id] = Date.now();
+      const res = await driver.slashCommand(request);
+      if (res.status !== 200) throw new Error(`${job.target}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+      samples.push(res.ms);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, job.requests.length) }, worker));
+  return { samples, sentAt };
+}
+
+process.on('message', (job: BatchJob) => {
+  run(job).then(
+    (result) => process.send?.(result),
+    (err: unknown) => process.send?.({ samples: [], sentAt: {}, error: String(err) } satisfies BatchResult),
+  );
+});
+// The benchmark closes the channel when it is done.
+process.on('disconnect', () => process.exit(0));
