@@ -95,10 +95,10 @@ function runbookBlocks(runbook: Runbook, prefill: ModalPrefill): KnownBlock[] {
   return [...fixed, ...params, ...tail];
 }
 
-/** The params a level's steps use, in the order the runbook declares them. */
 /** Loaded runbooks never change (a reload builds new objects), so each level's answer is kept. */
 const paramsOfLevel = new WeakMap<RunbookLevel, readonly string[]>();
 
+/** The params a level's steps use, in the order the runbook declares them. */
 export function levelParams(runbook: Runbook, level: RunbookLevel): readonly string[] {
   let names = paramsOfLevel.get(level);
   if (!names) {
