@@ -23,7 +23,13 @@ interface TargetBase {
 /** `run`: a shell script executed with sh on the host (over SSH, or locally for local hosts). */
 export interface RunTarget extends TargetBase {
   kind: 'run';
+  /** Secret params appear here as `"$ROLLBOT_SECRET_…"`, never as their values. */
   script: string;
+  /**
+   * The secret values the script reads, by variable name. The runner hands them over on stdin
+   * (SSH) or in the environment (local host), never on a command line; masked wherever stored.
+   */
+  env?: Record<string, string>;
 }
 /** `local`: an argv executed on the bot's machine without a shell. */
 export interface LocalTarget extends TargetBase {

@@ -35,7 +35,13 @@ async function runLocal(req: ExecRequest, options: LocalRunnerOptions): Promise<
   const started = Date.now();
   const child = execa(file, args, {
     cwd: options.cwd ?? process.cwd(),
-    env: { ...options.env, ROLLBOT_RUN_ID: req.runId, ROLLBOT_HOST: req.host.name },
+    // Secret values reach a `run` script in its environment, never on its command line.
+    env: {
+      ...options.env,
+      ...(target.kind === 'run' ? target.env : {}),
+      ROLLBOT_RUN_ID: req.runId,
+      ROLLBOT_HOST: req.host.name,
+    },
     extendEnv: false,
     stdin: 'ignore',
     buffer: false,

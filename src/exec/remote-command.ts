@@ -16,8 +16,14 @@ export function shellQuote(value: string): string {
  * client sends later over SSH can only reach the wrapper. In the normal case the wrapper exits with
  * the script's own status. Our stdin is never closed, since OpenSSH ignores signals after EOF.
  */
-function wrapperScript(graceSeconds: number): string {
+function wrapperScript(graceSeconds: number, secretVars: readonly string[]): string {
   return [
+    // Secret values come first on stdin, one line each (they cannot contain a newline), and reach
+    // the script through its environment: never on a command line that `ps` shows.
+    ...secretVars.flatMap((name) => [
+      `IFS= read -r ${name} || { echo 'rollbot: the secret values did not arrive' >&2; exit 125; }`,
+      `export ${name}`,
+    ]),
     'rollbot_stop() {',
     "  trap '' TERM INT HUP",
     '  kill -TERM 0 2>/dev/null',
@@ -33,8 +39,28 @@ function wrapperScript(graceSeconds: number): string {
   ].join('\n');
 }
 
-/** The full command line for the remote login shell. The script must not contain NUL. */
-export function remoteCommand(script: string, killGraceMs: number): string {
+const VARIABLE_RE = /^[A-Z_][A-Z0-9_]*$/;
+
+/**
+ * The full command line for the remote login shell. The script must not contain NUL. With
+ * `secretVars`, the wrapper first reads that many lines from stdin into those variables
+ * (secretInput writes them).
+ */
+export function remoteCommand(
+  script: string,
+  killGraceMs: number,
+  secretVars: readonly string[] = [],
+): string {
+  const bad = secretVars.find((name) => !VARIABLE_RE.test(name));
+  if (bad !== undefined) throw new Error(`not a shell variable name: ${JSON.stringify(bad)}`);
   const graceSeconds = Math.max(1, Math.ceil(killGraceMs / 1000));
-  return `exec /bin/sh -c ${shellQuote(wrapperScript(graceSeconds))} rollbot-step ${shellQuote(script)}`;
+  const wrapper = wrapperScript(graceSeconds, secretVars);
+  return `exec /bin/sh -c ${shellQuote(wrapper)} rollbot-step ${shellQuote(script)}`;
+}
+
+/** What goes to the wrapper's stdin for remoteCommand(…, Object.keys(env)): one value per line. */
+export function secretInput(env: Readonly<Record<string, string>>): string {
+  return Object.values(env)
+    .map((value) => `${value}\n`)
+    .join('');
 }

@@ -9,6 +9,8 @@ export type StopReason = 'timeout' | 'abort';
 export interface ChannelExecRequest {
   conn: PooledConnection;
   command: string;
+  /** Written to the command's stdin once it starts (secret values); stdin is never closed. */
+  stdin?: string;
   logFile: string;
   secrets: readonly string[];
   /** Aborted with a StopReason when the step must be stopped (timeout or abort). */
@@ -37,6 +39,7 @@ export function execOnChannel(req: ChannelExecRequest): Promise<StepResult> {
       try {
         conn.client.exec(req.command, (err, channel) => {
           if (!err) {
+            if (req.stdin) channel.write(req.stdin);
             watchChannel(req, channel, elapsed).then(resolve);
           } else if (!conn.isAlive()) {
             // The link died while the exec request was in flight: the command may have started.

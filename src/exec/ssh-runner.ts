@@ -1,7 +1,7 @@
 /** CommandRunner over SSH (ssh2): pooled, host-key-verified connections, bounded channels, stoppable steps. */
 import { failedResult, type StepResult } from '../domain/step-result.js';
 import type { CommandRunner, ExecRequest } from '../services/ports.js';
-import { remoteCommand } from './remote-command.js';
+import { remoteCommand, secretInput } from './remote-command.js';
 import { execOnChannel, type StopReason } from './ssh-exec.js';
 import { type ConnectOutcome, createSshPool, hostLabel, type PooledConnection } from './ssh-pool.js';
 
@@ -46,7 +46,10 @@ export function createSshRunner(opts: SshRunnerOptions): CommandRunner {
     if (req.host.local) return failedResult(`ssh runner cannot run steps on local host ${req.host.name}`);
     // sshd drops the whole connection (every channel on it) when a command contains NUL.
     if (req.target.script.includes('\0')) return failedResult('refusing a script that contains a NUL byte');
-    const command = remoteCommand(req.target.script, killGraceMs);
+    const env = req.target.env ?? {};
+    if (Object.values(env).some((v) => /[\0\r\n]/.test(v)))
+      return failedResult('refusing a secret value that contains a NUL byte or a line break');
+    const command = remoteCommand(req.target.script, killGraceMs, Object.keys(env));
     const bytes = Buffer.byteLength(command, 'utf8');
     if (bytes > MAX_REMOTE_COMMAND_BYTES) {
       return failedResult(
@@ -64,6 +67,7 @@ export function createSshRunner(opts: SshRunnerOptions): CommandRunner {
         return await execOnChannel({
           conn: slot.conn,
           command,
+          stdin: secretInput(env),
           logFile: req.logFile,
           secrets: req.secrets,
           stop: stop.signal,

@@ -1,6 +1,7 @@
 /** Renders a level's steps into per-host targets, encoding each value for shell, argv, URL or text. */
 import type { HealthExpect, HostRef, PlannedStep, StepTarget } from '../domain/plan.js';
 import { fail, type Result } from '../domain/result.js';
+import { findPlaceholders } from './placeholders.js';
 import type { ExpectSpec, ProbeRef, Runbook, RunbookStep } from './schema.js';
 import { renderTemplate, type TemplateContext } from './template.js';
 
@@ -19,6 +20,29 @@ export interface StepRenderInput {
   hosts: readonly HostRef[];
   /** Params and run-wide built-ins (run.id, service, ...); host.* is added per host. */
   values: Readonly<Record<string, string>>;
+  /**
+   * Secret params by name → the environment variable a `run` script reads them from (see
+   * secretVariables). Without it, values are quoted into the script like any other.
+   */
+  secretVars?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The variable each secret param reaches a `run` script in: `api-token` → `ROLLBOT_SECRET_API_TOKEN`,
+ * suffixed `_2`, `_3`… when two names would collide. The runner sends the values on stdin (SSH) or in
+ * the environment (local host), so they never stand on a command line that `ps` shows.
+ */
+export function secretVariables(names: readonly string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  const taken = new Set<string>();
+  for (const name of names) {
+    const base = `ROLLBOT_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+    let candidate = base;
+    for (let n = 2; taken.has(candidate); n++) candidate = `${base}_${n}`;
+    taken.add(candidate);
+    vars[name] = candidate;
+  }
+  return vars;
 }
 
 export function renderSteps(input: StepRenderInput): Result<{ steps: PlannedStep[] }> {
@@ -26,7 +50,7 @@ export function renderSteps(input: StepRenderInput): Result<{ steps: PlannedStep
   const steps = input.steps.map((step, index): PlannedStep => {
     const hosts = step.hosts ? input.hosts.filter((h) => step.hosts!.includes(h.name)) : [...input.hosts];
     const render = (text: string, values: Readonly<Record<string, string>>, context: TemplateContext) => {
-      const rendered = renderTemplate(text, values, context);
+      const rendered = renderTemplate(text, values, context, input.secretVars);
       if (rendered.ok) return rendered.text;
       problems.push(`step ${index + 1} (${step.name}): ${rendered.message}`);
       return '';
@@ -48,7 +72,7 @@ export function renderSteps(input: StepRenderInput): Result<{ steps: PlannedStep
         render(text, values, context),
       );
       if (typeof target === 'string') problems.push(`step ${index + 1} (${step.name}): ${target}`);
-      else planned.targets.push(target);
+      else planned.targets.push(withSecretEnv(target, step, values, input.secretVars));
     }
     return planned;
   });
@@ -57,6 +81,22 @@ export function renderSteps(input: StepRenderInput): Result<{ steps: PlannedStep
 }
 
 type Render = (text: string, context: TemplateContext) => string;
+
+/** A `run` target that reads secrets from variables carries their values, for the runner only. */
+function withSecretEnv(
+  target: StepTarget,
+  step: RunbookStep,
+  values: Readonly<Record<string, string>>,
+  secretVars: Readonly<Record<string, string>> | undefined,
+): StepTarget {
+  if (target.kind !== 'run' || step.kind !== 'run' || !secretVars) return target;
+  const env: Record<string, string> = {};
+  for (const { name } of findPlaceholders(step.run)) {
+    const variable = Object.hasOwn(secretVars, name) ? secretVars[name] : undefined;
+    if (variable !== undefined && Object.hasOwn(values, name)) env[variable] = values[name]!;
+  }
+  return Object.keys(env).length > 0 ? { ...target, env } : target;
+}
 
 function renderTarget(
   runbook: Runbook,

@@ -4,7 +4,7 @@ import { fail, type Result } from '../domain/result.js';
 import type { Severity } from '../domain/severity.js';
 import { planHash } from './plan-hash.js';
 import { resolveParams } from './plan-params.js';
-import { renderSteps } from './plan-steps.js';
+import { renderSteps, secretVariables } from './plan-steps.js';
 import { getLevel, levelNumbers, type Runbook } from './schema.js';
 
 export { maskSecrets } from './mask.js';
@@ -47,7 +47,8 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: P
     level: String(input.level),
   };
   const base = { runbook, steps: level.steps, hosts: selected.hosts };
-  const real = renderSteps({ ...base, values: { ...params.values, ...builtins } });
+  const secretVars = secretVariables(Object.keys(runbook.params).filter((n) => runbook.params[n]!.secret));
+  const real = renderSteps({ ...base, values: { ...params.values, ...builtins }, secretVars });
   if (!real.ok) return real;
   // Rendered again with secrets masked: the form people approve and the hash covers.
   const shown = renderSteps({ ...base, values: { ...params.display, ...builtins } });

@@ -18,10 +18,17 @@ const ENCODERS: Record<TemplateContext, (value: string) => string> = {
   text: (value) => value,
 };
 
+/**
+ * `refs` (shell context only): names whose value the script reads from an environment variable
+ * instead of the command line, e.g. `token` → `ROLLBOT_SECRET_TOKEN` renders `"$ROLLBOT_SECRET_TOKEN"`.
+ * Placeholders only stand where a plain shell word may (quoted ones are refused when the runbook
+ * loads), so the double-quoted expansion is the same single word the quoted value would be.
+ */
 export function renderTemplate(
   template: string,
   values: Readonly<Record<string, string>>,
   context: TemplateContext,
+  refs: Readonly<Record<string, string>> = {},
 ): Result<{ text: string }> {
   const problems: string[] = [];
   for (const { name } of findPlaceholders(template)) {
@@ -36,7 +43,11 @@ export function renderTemplate(
   }
   if (problems.length > 0) return fail('invalid_input', [...new Set(problems)].join('; '));
   const encode = ENCODERS[context];
-  return { ok: true, text: replacePlaceholders(template, (name) => encode(ownValue(values, name)!)) };
+  const fill = (name: string): string => {
+    const ref = context === 'shell' ? ownValue(refs, name) : undefined;
+    return ref === undefined ? encode(ownValue(values, name)!) : `"$${ref}"`;
+  };
+  return { ok: true, text: replacePlaceholders(template, fill) };
 }
 
 /** Own properties only, so `{{constructor}}` never finds Object.prototype's. */

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { remoteCommand, secretInput } from '../../src/exec/remote-command.js';
 import { parseRunbookText } from '../../src/runbooks/load.js';
 import { renderPlan } from '../../src/runbooks/plan.js';
+import { secretVariables } from '../../src/runbooks/plan-steps.js';
 import type { Runbook } from '../../src/runbooks/schema.js';
 
 // `[\s\S]*` accepts anything; NUL and newlines are refused by rendering itself.
@@ -25,9 +27,16 @@ levels:
       - run: printf '%s\\0' x{{value}}y {{value}}
 `;
 
-const loaded = parseRunbookText(RUNBOOK, 'echo.yml');
-if (!loaded.runbook) throw new Error(JSON.stringify(loaded.errors));
-const runbook: Runbook = loaded.runbook;
+function load(text: string): Runbook {
+  const loaded = parseRunbookText(text, 'echo.yml');
+  if (!loaded.runbook) throw new Error(JSON.stringify(loaded.errors));
+  return loaded.runbook;
+}
+const runbook = load(RUNBOOK);
+/** The same steps with a secret param: the script reads it from a variable the runner sets. */
+const secretRunbook = load(
+  RUNBOOK.replace("value: { pattern: '[\\s\\S]*' }", "value: { pattern: '[\\s\\S]*', secret: true }"),
+);
 const cwd = mkdtempSync(join(tmpdir(), 'rollbot-canary-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 // An unquoted `*` would expand to this name.
@@ -42,8 +51,8 @@ const shellValue = fc
   .filter((s) => !/[\0\n\r]/.test(s));
 
 /** Renders the plan for `value` and runs each step's script with /bin/sh in the canary folder. */
-function runSteps(value: string): string[][] {
-  const rendered = renderPlan(runbook, {
+function runSteps(value: string, from: Runbook = runbook): string[][] {
+  const rendered = renderPlan(from, {
     env: 'local',
     level: 1,
     params: { value },
@@ -54,7 +63,8 @@ function runSteps(value: string): string[][] {
   return rendered.plan.steps.map((step) => {
     const target = step.targets[0];
     if (target?.kind !== 'run') throw new Error('expected a run target');
-    const out = execFileSync('/bin/sh', ['-c', target.script], { cwd }).toString('utf8');
+    const env = { PATH: process.env.PATH, ...target.env };
+    const out = execFileSync('/bin/sh', ['-c', target.script], { cwd, env }).toString('utf8');
     return out.split('\0').slice(0, -1);
   });
 }
@@ -64,6 +74,7 @@ describe('values substituted into run steps', () => {
     fc.assert(
       fc.property(shellValue, (value) => {
         expect(runSteps(value)).toEqual([[value], [`x${value}y`, value]]);
+        expect(runSteps(value, secretRunbook)).toEqual([[value], [`x${value}y`, value]]);
       }),
       { numRuns: 200 },
     );
@@ -82,6 +93,7 @@ describe('values substituted into run steps', () => {
     '*',
   ])('never run the payload %j', (payload) => {
     expect(runSteps(payload)).toEqual([[payload], [`x${payload}y`, payload]]);
+    expect(runSteps(payload, secretRunbook)).toEqual([[payload], [`x${payload}y`, payload]]);
     expect(existsSync(join(cwd, 'CANARY'))).toBe(false);
   });
 
@@ -94,5 +106,52 @@ describe('values substituted into run steps', () => {
       incidentId: 'I1',
     });
     expect(rendered).toMatchObject({ ok: false, code: 'invalid_input' });
+  });
+});
+
+describe('secret values', () => {
+  it('stay out of the script: it reads them from a variable the runner sets', () => {
+    const rendered = renderPlan(secretRunbook, {
+      env: 'local',
+      level: 1,
+      params: { value: 'hunter2' },
+      runId: 'R1',
+      incidentId: 'I1',
+    });
+    if (!rendered.ok) throw new Error(rendered.message);
+    expect(rendered.plan.steps.map((s) => s.targets[0])).toEqual([
+      {
+        host: 'here',
+        kind: 'run',
+        script: `printf '%s\\0' "$ROLLBOT_SECRET_VALUE"`,
+        env: { ROLLBOT_SECRET_VALUE: 'hunter2' },
+      },
+      {
+        host: 'here',
+        kind: 'run',
+        script: `printf '%s\\0' x"$ROLLBOT_SECRET_VALUE"y "$ROLLBOT_SECRET_VALUE"`,
+        env: { ROLLBOT_SECRET_VALUE: 'hunter2' },
+      },
+    ]);
+  });
+
+  it('get one variable per param, even when two names upper-case alike', () => {
+    expect(secretVariables(['token', 'db-pass', 'db_pass', 'DB-PASS', 'x.y'])).toEqual({
+      token: 'ROLLBOT_SECRET_TOKEN',
+      'db-pass': 'ROLLBOT_SECRET_DB_PASS',
+      db_pass: 'ROLLBOT_SECRET_DB_PASS_2',
+      'DB-PASS': 'ROLLBOT_SECRET_DB_PASS_3',
+      'x.y': 'ROLLBOT_SECRET_X_Y',
+    });
+  });
+
+  it('are read by the SSH wrapper from stdin, and a variable name is never anything but a name', () => {
+    const command = remoteCommand('echo "$ROLLBOT_SECRET_A"', 3000, ['ROLLBOT_SECRET_A']);
+    const out = execFileSync('/bin/sh', ['-c', command], {
+      input: secretInput({ ROLLBOT_SECRET_A: "it's $x" }),
+    });
+    expect(out.toString()).toBe("it's $x\n");
+    expect(() => remoteCommand('true', 3000, ['A; touch CANARY'])).toThrow(/not a shell variable name/);
+    expect(() => remoteCommand('true', 3000, ['lower'])).toThrow(/not a shell variable name/);
   });
 });

@@ -129,12 +129,16 @@ describe('renderPlan', () => {
     const p = ledgerPlan();
     expect(p.secrets).toEqual([TOKEN]);
     expect(p.params.token).toBe(SECRET_MASK);
-    expect(p.steps[1]?.targets[0]).toMatchObject({
-      script: `curl -fsS -u deploy:${TOKEN} -d run=RUN-7 https://deploy.example/api`,
+    // The script reads the secret from a variable; the value travels beside it, for the runner only.
+    expect(p.steps[1]?.targets[0]).toEqual({
+      host: 'ledger-a',
+      kind: 'run',
+      script: 'curl -fsS -u deploy:"$ROLLBOT_SECRET_TOKEN" -d run=RUN-7 https://deploy.example/api',
+      env: { ROLLBOT_SECRET_TOKEN: TOKEN },
     });
     const text = planToText(p);
     expect(text).not.toContain(TOKEN);
-    expect(text).toContain(`-u deploy:${SECRET_MASK} -d run=RUN-7`);
+    expect(text).toContain('-u deploy:"$ROLLBOT_SECRET_TOKEN" -d run=RUN-7');
     expect(text.endsWith(`Plan hash: ${p.hash}`)).toBe(true);
     const other = ledgerPlan({ params: { token: 'another-token-42' } });
     expect(other.hash).toBe(p.hash);
@@ -147,7 +151,10 @@ describe('renderPlan', () => {
     step.name = 'Notify with {{token}}';
     const p = plan(edited, { params: { revision: '1', token: TOKEN } });
     expect(p.steps[1]?.name).toBe(`Notify with ${SECRET_MASK}`);
-    expect(p.steps[1]?.targets[0]).toMatchObject({ script: expect.stringContaining(TOKEN) });
+    expect(p.steps[1]?.targets[0]).toMatchObject({
+      script: expect.not.stringContaining(TOKEN),
+      env: { ROLLBOT_SECRET_TOKEN: TOKEN },
+    });
   });
 
   it('masks a secret even in its quoted form', () => {
@@ -155,10 +162,14 @@ describe('renderPlan', () => {
     const edited: Runbook = structuredClone(ledger);
     edited.params.token = { pattern: '.+', secret: true };
     const p = plan(edited, { params: { revision: '1', token: tricky } });
-    expect(p.steps[1]?.targets[0]).toMatchObject({ script: expect.stringContaining(`'p'\\''ss w0rd!x'`) });
-    const text = planToText(p);
+    expect(p.steps[1]?.targets[0]).toMatchObject({ env: { ROLLBOT_SECRET_TOKEN: tricky } });
+    const text = planToText(JSON.parse(JSON.stringify(p)));
     expect(text).not.toContain('ss w0rd');
-    expect(text).toContain(`-u deploy:${SECRET_MASK} -d`);
+    expect(text).toContain('-u deploy:"$ROLLBOT_SECRET_TOKEN" -d');
+    // A secret in a step name is quoted nowhere but still masked, quoted form included.
+    const named: Runbook = structuredClone(edited);
+    named.levels[2]!.steps[1]!.name = 'Notify as {{token}}';
+    expect(planToText(plan(named, { params: { revision: '1', token: tricky } }))).not.toContain('ss w0rd');
   });
 
   it('lists every param problem in one message', () => {
