@@ -11,25 +11,20 @@ const EXAMPLE = 'Example: `/rollback mimo level=2 severity=critical reason="erro
 /** The usage lines, escaped: `<service>` must reach Slack as text, not as a link. */
 const USAGE = escapeMrkdwn(SLASH_USAGE);
 
-let help: EphemeralContent | undefined;
+const HELP: EphemeralContent = {
+  response_type: 'ephemeral',
+  text: escapeMrkdwn(
+    'How to use /rollback: /rollback <service> [level=1|2|3] …; the message lists every command',
+  ),
+  blocks: [
+    section(`*Roll back a service from Slack*\n${USAGE}`),
+    section(`${LEVELS}\n${SEVERITIES}\n${EXAMPLE}`),
+  ],
+};
 
 /** The same message every time: built once. */
 export function helpText(): EphemeralContent {
-  help ??= buildHelp();
-  return help;
-}
-
-function buildHelp(): EphemeralContent {
-  return {
-    response_type: 'ephemeral',
-    text: escapeMrkdwn(
-      'How to use /rollback: /rollback <service> [level=1|2|3] …; the message lists every command',
-    ),
-    blocks: [
-      section(`*Roll back a service from Slack*\n${USAGE}`),
-      section(`${LEVELS}\n${SEVERITIES}\n${EXAMPLE}`),
-    ],
-  };
+  return HELP;
 }
 
 /** A calm, specific error for bad command input, followed by the usage. `message` is escaped here. */

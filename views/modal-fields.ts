@@ -51,12 +51,9 @@ export function envInput(envNames: readonly string[], selected: string): InputBl
   };
 }
 
-let criteria: KnownBlock | undefined;
-
 /** The seeds' severity criteria: the same text in every form, built once. */
 export function severityCriteria(): KnownBlock {
-  criteria ??= buildSeverityCriteria();
-  return criteria;
+  return SEVERITY_CRITERIA;
 }
 
 function buildSeverityCriteria(): KnownBlock {
@@ -67,6 +64,8 @@ function buildSeverityCriteria(): KnownBlock {
   });
   return { type: 'section', block_id: ids.SEVERITY_CRITERIA_BLOCK, text: md(parts.join('\n\n')) };
 }
+
+const SEVERITY_CRITERIA = buildSeverityCriteria();
 
 export function severityInput(selected: Severity | undefined): InputBlock {
   const options = SEVERITIES.map((s) =>

@@ -1,7 +1,7 @@
 /**
  * views.open over a plain keep-alive HTTP(S) request. A trigger_id is valid for 3 s and only once,
  * so WebClient's retries cannot help here, and its per-call overhead (as fetch's) competes with the
- * acks still in flight: this call follows a third of all slash commands.
+ * acks still in flight.
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';

@@ -166,7 +166,7 @@ describe('renderPlan', () => {
     const text = planToText(JSON.parse(JSON.stringify(p)));
     expect(text).not.toContain('ss w0rd');
     expect(text).toContain('-u deploy:"$ROLLBOT_SECRET_TOKEN" -d');
-    // A secret in a step name is quoted nowhere but still masked, quoted form included.
+    // In a step name the secret is masked too.
     const named: Runbook = structuredClone(edited);
     named.levels[2]!.steps[1]!.name = 'Notify as {{token}}';
     expect(planToText(plan(named, { params: { revision: '1', token: tricky } }))).not.toContain('ss w0rd');
