@@ -1,6 +1,6 @@
 /** The plan message: every step's exact command per host, hosts, strategy, params, hash; collapsed when long. */
 import type { KnownBlock } from '@slack/types';
-import type { Plan, PlannedStep, StepTarget } from '../src/domain/plan.js';
+import { type Plan, type PlannedStep, type StepTarget, strategyText } from '../src/domain/plan.js';
 import { shellQuote } from '../src/runbooks/quote.js';
 import { context, fallback, fieldsSection, header, type MessageContent, section } from './blocks.js';
 import { humanDuration, levelLabel, plural } from './format.js';
@@ -48,12 +48,6 @@ export function shortHash(hash: string): string {
 /** What a person types to see the whole plan in a terminal. */
 export function planCommand(plan: Pick<Plan, 'service' | 'level' | 'env'>): string {
   return `rollbot plan ${plan.service} --level ${plan.level} --env ${plan.env}`;
-}
-
-export function strategyText(plan: Pick<Plan, 'strategy' | 'hosts'>): string {
-  const { canary, parallel } = plan.strategy;
-  if (plan.hosts.length <= 1) return 'single host';
-  return canary > 0 ? `canary ${canary}, then ${parallel} at a time` : `${parallel} at a time`;
 }
 
 function summaryFields(plan: Plan): string[] {

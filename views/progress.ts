@@ -1,7 +1,7 @@
 /** The live progress message (edited in place): header, per-step × per-host grid, and the phase's outcome and buttons. */
 import type { Button, KnownBlock } from '@slack/types';
 import type { ProgressPhase } from '../src/domain/display.js';
-import type { Plan } from '../src/domain/plan.js';
+import { type Plan, strategyText } from '../src/domain/plan.js';
 import type { Run, StepRow } from '../src/domain/records.js';
 import {
   actions,
@@ -25,7 +25,6 @@ import {
 import { MESSAGE_BLOCKS_MAX } from './limits.js';
 import { escapeFit, escapeMrkdwn, inlineCode, mention } from './mrkdwn.js';
 import { packLines } from './pack.js';
-import { strategyText } from './plan.js';
 import { escalateButton, failureBlocks } from './progress-failure.js';
 import { cellsOf, stepLine } from './progress-grid.js';
 

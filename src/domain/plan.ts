@@ -102,3 +102,10 @@ export interface RunRequest {
   hosts?: string[];
   drill: boolean;
 }
+
+/** How the hosts are batched, in words: "canary 1, then 5 at a time", "10 at a time", "single host". */
+export function strategyText(plan: Pick<Plan, 'strategy' | 'hosts'>): string {
+  const { canary, parallel } = plan.strategy;
+  if (plan.hosts.length <= 1) return 'single host';
+  return canary > 0 ? `canary ${canary}, then ${parallel} at a time` : `${parallel} at a time`;
+}

@@ -1,6 +1,6 @@
 /** A plan as terminal text: every step, every host, the exact command, secrets masked, then the hash. */
 import { formatDuration } from '../domain/duration.js';
-import type { Plan, PlannedStep, StepTarget } from '../domain/plan.js';
+import { type Plan, type PlannedStep, type StepTarget, strategyText } from '../domain/plan.js';
 import { maskSecrets } from './mask.js';
 import { shellQuote } from './quote.js';
 
@@ -12,7 +12,7 @@ export function planToText(plan: Plan): string {
   const lines = [
     `Plan: ${plan.service} · ${plan.env} · level ${plan.level} ${plan.levelName} (target ${formatDuration(plan.targetMs)})`,
     `Hosts: ${hosts.join(', ')}`,
-    `Strategy: canary ${plan.strategy.canary}, then ${plan.strategy.parallel} at a time`,
+    `Strategy: ${strategyText(plan)}`,
     `Params: ${params.length > 0 ? params.join(', ') : '(none)'}`,
     '',
     ...plan.steps.flatMap(stepLines),

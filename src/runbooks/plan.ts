@@ -55,7 +55,8 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: P
   if (!shown.ok) return shown;
 
   const hosts = selected.hosts;
-  const strategy = { ...env.strategy };
+  // A level may run differently from the environment's default (a database restore: no canary).
+  const strategy = { ...env.strategy, ...level.strategy };
   const plan: Plan = {
     service: runbook.service,
     env: input.env,

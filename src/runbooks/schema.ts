@@ -130,6 +130,14 @@ const levelSchema = z.strictObject({
   name: z.string().min(1),
   target: durationMs,
   approvals: approvalsSchema,
+  /** Overrides the environment's strategy for this level, key by key (e.g. `{ canary: 0 }`). */
+  strategy: z
+    .strictObject({
+      canary: z.number().int().min(0).optional(),
+      parallel: z.number().int().min(1).optional(),
+    })
+    .refine((s) => s.canary !== undefined || s.parallel !== undefined, 'set canary, parallel or both')
+    .optional(),
   steps: z.array(stepSchema).min(1, 'a level needs at least one step'),
 });
 

@@ -107,6 +107,17 @@ describe('renderPlan', () => {
     expect(l.steps[0]?.targets).toEqual([]);
   });
 
+  it("takes a level's strategy over the environment's, key by key, and the hash covers it", () => {
+    const edited: Runbook = structuredClone(mimo);
+    edited.levels[2]!.strategy = { canary: 0 };
+    const p = plan(edited);
+    expect(p.strategy).toEqual({ canary: 0, parallel: 5 });
+    expect(p.hash).not.toBe(plan(mimo).hash);
+    edited.levels[2]!.strategy = { parallel: 1 };
+    expect(plan(edited).strategy).toEqual({ canary: 1, parallel: 1 });
+    expect(plan(edited, { level: 1 }).strategy).toEqual({ canary: 1, parallel: 5 });
+  });
+
   it('gives a stable hash that changes with any param, host, command or level', () => {
     const hash = plan(mimo).hash;
     expect(plan(mimo).hash).toBe(hash);

@@ -116,6 +116,21 @@ describe('runbook schema', () => {
     ],
     ['level 4', ['  1:\n', '  4:\n'], '9:3 levels.4: Unknown key "4"'],
     [
+      'empty level strategy',
+      ['    approvals: 1\n', '    approvals: 1\n    strategy: {}\n'],
+      '13:5 levels.1.strategy: set canary, parallel or both',
+    ],
+    [
+      'level strategy with a typo',
+      ['    approvals: 1\n', '    approvals: 1\n    strategy: { canray: 0 }\n'],
+      '13:17 levels.1.strategy.canray: Unknown key "canray"',
+    ],
+    [
+      'level strategy with no parallelism',
+      ['    approvals: 1\n', '    approvals: 1\n    strategy: { parallel: 0 }\n'],
+      '13:27 levels.1.strategy.parallel: Too small',
+    ],
+    [
       'param named like a built-in',
       ['  version:', '  service: { enum: [a] }\n  version:'],
       '7:3 params.service: "service" is a built-in name',

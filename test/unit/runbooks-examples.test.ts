@@ -77,6 +77,24 @@ describe('runbooks/', () => {
   });
 });
 
+describe('node-app', () => {
+  it('keeps the canary for levels 1 and 2 and moves all hosts together for the database restore', () => {
+    const strategyOf = (level: number) => {
+      const rendered = renderPlan(
+        runbookOf('node-app.yml'),
+        planInput('production', level, SAMPLES['node-app']!),
+      );
+      if (!rendered.ok) throw new Error(rendered.message);
+      return rendered.plan.strategy;
+    };
+    expect([1, 2, 3].map(strategyOf)).toEqual([
+      { canary: 1, parallel: 10 },
+      { canary: 1, parallel: 10 },
+      { canary: 0, parallel: 10 },
+    ]);
+  });
+});
+
 describe.each(EXAMPLES)('example %s', (file) => {
   it('opens with the editor schema comment', () => {
     const text = readFileSync(join(DIR, file), 'utf8');
