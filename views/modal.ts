@@ -2,6 +2,7 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import type { Severity } from '../src/domain/severity.js';
 import { referencedParams } from '../src/runbooks/plan-params.js';
+import { stepsFor } from '../src/runbooks/plan-steps.js';
 import type { Runbook, RunbookLevel } from '../src/runbooks/schema.js';
 import { context, plain, section } from './blocks.js';
 import * as ids from './ids.js';
@@ -91,20 +92,29 @@ function runbookBlocks(runbook: Runbook, prefill: ModalPrefill): KnownBlock[] {
   const params =
     level === undefined
       ? [context('Pick a level to see the parameters it needs.')]
-      : paramInputs(runbook, levelParams(runbook, level), prefill.params, room);
+      : paramInputs(runbook, levelParams(runbook, level, env), prefill.params, room);
   return [...fixed, ...params, ...tail];
 }
 
-/** Loaded runbooks never change (a reload builds new objects), so each level's answer is kept. */
-const paramsOfLevel = new WeakMap<RunbookLevel, readonly string[]>();
+/** Loaded runbooks never change (a reload builds new objects), so each answer is kept. */
+const paramsOfLevel = new WeakMap<RunbookLevel, Map<string, readonly string[]>>();
 
-/** The params a level's steps use, in the order the runbook declares them. */
-export function levelParams(runbook: Runbook, level: RunbookLevel): readonly string[] {
-  let names = paramsOfLevel.get(level);
+/**
+ * The params a level's steps use on an environment's hosts, in the order the runbook declares
+ * them: a step limited to hosts the environment lacks asks for nothing (see stepsFor).
+ */
+export function levelParams(runbook: Runbook, level: RunbookLevel, env: string): readonly string[] {
+  let byEnv = paramsOfLevel.get(level);
+  if (!byEnv) {
+    byEnv = new Map();
+    paramsOfLevel.set(level, byEnv);
+  }
+  let names = byEnv.get(env);
   if (!names) {
-    const used = referencedParams(runbook, level.steps);
+    const hosts = (runbook.environments[env]?.hosts ?? []).map((h) => h.name);
+    const used = referencedParams(runbook, stepsFor(level.steps, hosts));
     names = Object.keys(runbook.params).filter((name) => used.has(name));
-    paramsOfLevel.set(level, names);
+    byEnv.set(env, names);
   }
   return names;
 }

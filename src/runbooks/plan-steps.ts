@@ -45,6 +45,17 @@ export function secretVariables(names: readonly string[]): Record<string, string
   return vars;
 }
 
+/**
+ * The steps of a level that do something on these hosts: a step limited to `hosts` none of which
+ * is selected (another environment's database host, say) is left out of the plan, and so are the
+ * params only it uses. Confirm steps ask once per run, so they always stay.
+ */
+export function stepsFor(steps: readonly RunbookStep[], hostNames: readonly string[]): RunbookStep[] {
+  return steps.filter(
+    (step) => step.kind === 'confirm' || !step.hosts || step.hosts.some((h) => hostNames.includes(h)),
+  );
+}
+
 export function renderSteps(input: StepRenderInput): Result<{ steps: PlannedStep[] }> {
   const problems: string[] = [];
   const steps = input.steps.map((step, index): PlannedStep => {

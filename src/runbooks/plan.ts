@@ -4,7 +4,7 @@ import { fail, type Result } from '../domain/result.js';
 import type { Severity } from '../domain/severity.js';
 import { planHash } from './plan-hash.js';
 import { resolveParams } from './plan-params.js';
-import { renderSteps, secretVariables } from './plan-steps.js';
+import { renderSteps, secretVariables, stepsFor } from './plan-steps.js';
 import { getLevel, levelNumbers, type Runbook } from './schema.js';
 
 export { maskSecrets } from './mask.js';
@@ -37,7 +37,15 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: P
   const selected = selectHosts(env.hosts, input.hosts);
   if (!selected.ok) return selected;
 
-  const params = resolveParams(runbook, input.level, level.steps, input.params);
+  const steps = stepsFor(
+    level.steps,
+    selected.hosts.map((h) => h.name),
+  );
+  if (steps.every((step) => step.kind === 'confirm')) {
+    const where = input.hosts ? `the selected hosts of ${input.env}` : input.env;
+    return fail('invalid_input', `level ${input.level} has no step that runs on ${where}`);
+  }
+  const params = resolveParams(runbook, input.level, steps, input.params);
   if (!params.ok) return params;
   const builtins = {
     'run.id': input.runId,
@@ -46,7 +54,7 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: P
     env: input.env,
     level: String(input.level),
   };
-  const base = { runbook, steps: level.steps, hosts: selected.hosts };
+  const base = { runbook, steps, hosts: selected.hosts };
   const secretVars = secretVariables(Object.keys(runbook.params).filter((n) => runbook.params[n]!.secret));
   const real = renderSteps({ ...base, values: { ...params.values, ...builtins }, secretVars });
   if (!real.ok) return real;

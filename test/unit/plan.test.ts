@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SECRET_MASK } from '../../src/domain/plan.js';
-import { loadRunbookFile } from '../../src/runbooks/load.js';
+import { loadRunbookFile, parseRunbookText } from '../../src/runbooks/load.js';
 import { approvalsRequired, type PlanInput, planToText, renderPlan } from '../../src/runbooks/plan.js';
 import type { Runbook } from '../../src/runbooks/schema.js';
 
@@ -27,6 +27,81 @@ function plan(runbook: Runbook, input: Partial<PlanInput> = {}) {
 }
 const ledgerPlan = (input: Partial<PlanInput> = {}) =>
   plan(ledger, { ...input, params: { revision: '41', token: TOKEN, ...input.params } });
+
+/** Production has a database host with its own restore step; staging has no such host. */
+const SHOP = `service: shop
+approvers: [U0LEAD]
+environments:
+  production:
+    hosts: [{ name: app-1, address: 10.0.0.1 }, { name: db-1, address: 10.0.0.9 }]
+  staging:
+    hosts: [{ name: app-stg, address: 10.0.1.1 }]
+params:
+  version: { pattern: '^v\\d+$', default: v1 }
+  dump: { pattern: '^[a-z0-9.-]+$' }
+levels:
+  3:
+    name: Full restore
+    target: 45m
+    approvals: 1
+    steps:
+      - confirm: Restore {{version}}?
+      - name: Check out {{version}}
+        run: git checkout {{version}}
+      - name: Restore {{dump}}
+        hosts: [db-1]
+        run: pg_restore {{dump}}
+      - name: Restart
+        run: systemctl restart shop
+  2:
+    name: Database only
+    target: 15m
+    approvals: 1
+    steps:
+      - { name: Vacuum, hosts: [db-1], run: vacuumdb --all }
+`;
+const shopLoaded = parseRunbookText(SHOP, 'shop.yml');
+if (!shopLoaded.runbook) throw new Error(JSON.stringify(shopLoaded.errors));
+const shop = shopLoaded.runbook;
+
+describe('steps limited to hosts', () => {
+  it('are left out where none of their hosts is selected, and so are the params only they use', () => {
+    const staging = plan(shop, { env: 'staging', level: 3 });
+    expect(staging.steps.map((s) => [s.index, s.name, s.targets.map((t) => t.host)])).toEqual([
+      [0, 'Confirm', []],
+      [1, 'Check out v1', ['app-stg']],
+      [2, 'Restart', ['app-stg']],
+    ]);
+    const someHosts = plan(shop, { level: 3, hosts: ['app-1'] });
+    expect(someHosts.steps.map((s) => s.name)).toEqual(['Confirm', 'Check out v1', 'Restart']);
+  });
+
+  it('still need their params where they run', () => {
+    expect(renderPlan(shop, { ...base, level: 3 })).toMatchObject({
+      ok: false,
+      message: 'param dump is required for level 3',
+    });
+    const production = plan(shop, { level: 3, params: { dump: 'shop.dump' } });
+    expect(production.steps.map((s) => [s.name, s.targets.map((t) => t.host)])).toEqual([
+      ['Confirm', []],
+      ['Check out v1', ['app-1', 'db-1']],
+      ['Restore shop.dump', ['db-1']],
+      ['Restart', ['app-1', 'db-1']],
+    ]);
+  });
+
+  it('refuse a level that has nothing to run on the selected hosts', () => {
+    expect(renderPlan(shop, { ...base, env: 'staging' })).toEqual({
+      ok: false,
+      code: 'invalid_input',
+      message: 'level 2 has no step that runs on staging',
+    });
+    expect(renderPlan(shop, { ...base, hosts: ['app-1'] })).toMatchObject({
+      ok: false,
+      message: 'level 2 has no step that runs on the selected hosts of production',
+    });
+  });
+});
 
 describe('renderPlan', () => {
   it('renders the exact per-host commands of mimo level 2', () => {
@@ -104,7 +179,13 @@ describe('renderPlan', () => {
     expect(p.steps.every((s) => s.targets.every((t) => t.host === 'mimo-2'))).toBe(true);
     const l = ledgerPlan({ hosts: ['ledger-c', 'ledger-b'] });
     expect(l.hosts.map((h) => h.name)).toEqual(['ledger-b', 'ledger-c']);
-    expect(l.steps[0]?.targets).toEqual([]);
+    // The kubectl step is limited to ledger-a: with neither selected it is not in the plan at all.
+    expect(l.steps.map((s) => s.name)).toEqual([
+      'Notify deploy API',
+      'Health check',
+      'Monitor health for 2m',
+    ]);
+    expect(l.steps.map((s) => s.index)).toEqual([0, 1, 2]);
   });
 
   it("takes a level's strategy over the environment's, key by key, and the hash covers it", () => {

@@ -62,6 +62,14 @@ describe('request modal', () => {
     expect(paramIds(modal(ledger, { level: 2 }))).toEqual(['param:revision', 'param:region', 'param:token']);
   });
 
+  it('leaves out the params of steps limited to hosts the chosen environment lacks', () => {
+    const edited: Runbook = structuredClone(ledger);
+    const drain = edited.levels[1]!.steps[0]!;
+    drain.hosts = ['ledger-a']; // `reason` is used by this production-only step alone
+    expect(paramIds(modal(edited, { level: 1, env: 'production' }))).toEqual(['param:reason']);
+    expect(paramIds(modal(edited, { level: 1, env: 'staging' }))).toEqual([]);
+  });
+
   it('shows no params until a level is chosen, and the level radio re-renders the modal', () => {
     const view = modal(mimo);
     expect(paramIds(view)).toEqual([]);
