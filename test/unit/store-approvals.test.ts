@@ -1,22 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, type Store } from '../../src/store/store.js';
+import { describe, expect, it } from 'vitest';
+import { useTempStores } from '../support/temp-store.js';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempStore = useTempStores();
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'rollbot-store-'));
-  dirs.push(dir);
   const clock = { t: Date.UTC(2026, 2, 14, 9, 30), now: () => clock.t };
-  const store = createStore({ file: join(dir, 'rollbot.db'), clock });
-  stores.push(store);
+  const { store } = tempStore(clock);
   const result = store.openRun({
     incident: {
       kind: 'incident',

@@ -1,26 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/domain/run-state.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import { useTempStores } from '../support/temp-store.js';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempStore = useTempStores();
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0);
 const MIN = 60_000;
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'rollbot-store-'));
-  dirs.push(dir);
   const clock = { t: T0, now: () => clock.t };
-  const store = createStore({ file: join(dir, 'rollbot.db'), clock });
-  stores.push(store);
+  const { store } = tempStore(clock);
 
   /** Opens a run at `at`, starts it `wait` later, ends it in `end` after `took` (if it ends). */
   const seed = (

@@ -1,26 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase, schemaVersion } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { createStore, type Store } from '../../src/store/store.js';
 import type { NewIncident } from '../../src/store/types.js';
+import { useTempStores } from '../support/temp-store.js';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempStore = useTempStores();
 
 function setup(start = Date.UTC(2026, 2, 14, 9, 30)) {
-  const dir = mkdtempSync(join(tmpdir(), 'rollbot-store-'));
-  dirs.push(dir);
   const clock = { t: start, now: () => clock.t };
-  const file = join(dir, 'nested', 'rollbot.db');
-  const store = createStore({ file, clock });
-  stores.push(store);
+  const { store, file } = tempStore(clock, join('nested', 'rollbot.db'));
   return { store, clock, file };
 }
 

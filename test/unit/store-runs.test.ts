@@ -1,33 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { failedResult, type StepResult } from '../../src/domain/step-result.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import type { NewIncident, OpenRunInput } from '../../src/store/types.js';
+import { useTempStores } from '../support/temp-store.js';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempStore = useTempStores();
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'rollbot-store-'));
-  dirs.push(dir);
   const clock = { t: Date.UTC(2026, 2, 14, 9, 30), now: () => clock.t };
-  const file = join(dir, 'rollbot.db');
-  const store = createStore({ file, clock });
-  stores.push(store);
-  /** A later process on the same file (what a restart looks like). */
-  const restart = () => {
-    const next = createStore({ file, clock });
-    stores.push(next);
-    return next;
-  };
+  const { store, file, reopen: restart } = tempStore(clock);
   const raw = (sql: string, ...params: unknown[]) => {
     const db = new Database(file);
     try {

@@ -1,26 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { canonicalJson, rowHash } from '../../src/store/chain.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import { useTempStores } from '../support/temp-store.js';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempStore = useTempStores();
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'rollbot-store-'));
-  dirs.push(dir);
   const clock = { t: Date.UTC(2026, 2, 14, 9, 30), now: () => clock.t++ };
-  const file = join(dir, 'rollbot.db');
-  const store = createStore({ file, clock });
-  stores.push(store);
+  const { store, file } = tempStore(clock);
   const incident = store.createIncident({
     kind: 'incident',
     service: 'mimo',
