@@ -25,8 +25,6 @@ export interface BatchRequest {
 }
 
 export interface BatchJob {
-  /** Sent once, first. */
-  setup?: DriverSetup;
   target: string;
   requests: BatchRequest[];
 }
@@ -39,19 +37,16 @@ export interface BatchResult {
   error?: string;
 }
 
-let concurrency = 1;
-const drivers = new Map<string, ReturnType<typeof createSlackDriver>>();
-
-function configure(setup: DriverSetup): void {
-  concurrency = setup.concurrency;
-  for (const [name, url] of Object.entries(setup.urls)) {
+/** The benchmark passes the setup as the one argument, in JSON. */
+const setup = JSON.parse(process.argv[2] ?? '{}') as DriverSetup;
+const drivers = new Map(
+  Object.entries(setup.urls).map(([name, url]) => {
     const slack = { teamId: setup.teamId, appId: setup.appId };
-    drivers.set(name, createSlackDriver({ signingSecret: setup.signingSecret, url, slack }));
-  }
-}
+    return [name, createSlackDriver({ signingSecret: setup.signingSecret, url, slack })];
+  }),
+);
 
 async function run(job: BatchJob): Promise<BatchResult> {
-  if (job.setup) configure(job.setup);
   const driver = drivers.get(job.target);
   if (!driver) throw new Error(`no app called ${job.target}`);
   const samples: number[] = [];
@@ -66,7 +61,7 @@ async function run(job: BatchJob): Promise<BatchResult> {
       samples.push(res.ms);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, job.requests.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(setup.concurrency, job.requests.length) }, worker));
   return { samples, sentAt };
 }
 

@@ -83,7 +83,6 @@ function percentile(sorted: number[], p: number): number {
 interface Stats {
   n: number;
   p50: number;
-  p90: number;
   p99: number;
   max: number;
 }
@@ -93,7 +92,6 @@ function stats(samples: number[]): Stats {
   return {
     n: sorted.length,
     p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
     p99: percentile(sorted, 99),
     max: sorted.at(-1) ?? Number.NaN,
   };
@@ -106,7 +104,7 @@ interface Target {
 }
 
 interface Driver {
-  /** Sends `count` slash commands to `target`, CONCURRENCY in flight, from the driver thread. */
+  /** Sends `count` slash commands to `target`, CONCURRENCY in flight, from the driver process. */
   batch(target: Target, count: number): Promise<BatchResult>;
   stop(): Promise<void>;
 }
@@ -119,10 +117,11 @@ function startDriver(slack: FakeSlack, channel: string, urls: Record<string, str
     concurrency: CONCURRENCY,
     urls,
   };
-  const child = fork(join('bench', 'ack-driver.ts'), [], { execArgv: ['--import', 'tsx'] });
+  const child = fork(join('bench', 'ack-driver.ts'), [JSON.stringify(setup)], {
+    execArgv: ['--import', 'tsx'],
+  });
   let failed: ((err: Error) => void) | undefined;
   child.once('exit', (code) => failed?.(new Error(`the driver exited with ${code}`)));
-  let first = true;
   return {
     batch(target, count) {
       // Issued here, where the fake Slack lives, just before use: trigger ids expire after 3 s.
@@ -138,9 +137,7 @@ function startDriver(slack: FakeSlack, channel: string, urls: Record<string, str
         child.once('message', (result: BatchResult) =>
           result.error ? reject(new Error(result.error)) : resolve(result),
         );
-        const job: BatchJob = { target: target.name, requests, ...(first ? { setup } : {}) };
-        first = false;
-        child.send(job);
+        child.send({ target: target.name, requests } satisfies BatchJob);
       });
     },
     stop: () =>
@@ -235,7 +232,7 @@ async function main() {
 
     const results: RoundResult[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      const samples = { rollbot: [] as number[], bare: [] as number[] };
+      const samples: Record<string, number[]> = { rollbot: [], bare: [] };
       const sentAt: Record<string, number> = {};
       const opensBefore = slack.callsTo('views.open').length;
       const cpuBefore = { rollbot: cpuMs(rollbotApp.pid), bare: cpuMs(bareApp.pid) };
@@ -245,7 +242,7 @@ async function main() {
         const order = (b + i) % 2 === 0 ? [rb, bb] : [bb, rb];
         for (const target of order) {
           const result = await driver.batch(target, n);
-          samples[target === rb ? 'rollbot' : 'bare'].push(...result.samples);
+          samples[target.name]!.push(...result.samples);
           Object.assign(sentAt, result.sentAt);
         }
         remaining -= n;
@@ -254,8 +251,8 @@ async function main() {
       await new Promise((r) => setTimeout(r, 200));
       const opens = slack.callsTo('views.open').slice(opensBefore);
       results.push({
-        rollbot: stats(samples.rollbot),
-        bare: stats(samples.bare),
+        rollbot: stats(samples.rollbot!),
+        bare: stats(samples.bare!),
         cpu: {
           rollbot: (cpuMs(rollbotApp.pid) - cpuBefore.rollbot) / REQUESTS,
           bare: (cpuMs(bareApp.pid) - cpuBefore.bare) / REQUESTS,
