@@ -6,7 +6,7 @@
  * App on loopback, signed requests, no Slack API calls (authorize is local).
  */
 import { Writable } from 'node:stream';
-import { App, type Receiver } from '@slack/bolt';
+import { App, LogLevel, type Receiver } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createGuardedReceiver } from '../../src/slack/guarded-receiver.js';
@@ -45,8 +45,19 @@ beforeAll(async () => {
       },
     ],
   });
+  const quiet = () => {};
   const app = new App({
     receiver,
+    // The failing listeners below are on purpose: keep Bolt's own error lines out of the test output.
+    logger: {
+      debug: quiet,
+      info: quiet,
+      warn: quiet,
+      error: quiet,
+      setLevel: quiet,
+      getLevel: () => LogLevel.ERROR,
+      setName: quiet,
+    },
     authorize: async () => ({ botToken: 'xoxb-test', botId: 'B0TEST', botUserId: 'U0BOT' }),
     convoStore: false,
   });
