@@ -1,6 +1,6 @@
 /** The unprivileged test user that sshd logs in as, and helpers to inspect the "host" as that user. */
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -52,14 +52,30 @@ export async function ensureTestUser(): Promise<{ user: string; home: string; ui
       continue;
     }
     const fields = passwd.stdout.trim().split(':');
-    return {
+    const account = {
       user: TEST_USER,
       home: fields[5] ?? `/home/${TEST_USER}`,
       uid: Number(fields[2]),
       gid: Number(fields[3]),
     };
+    await ownHome(account);
+    return account;
   }
   throw new Error(`could not create or unlock the test user ${TEST_USER}`);
+}
+
+/**
+ * A home left behind by an earlier, raced useradd can belong to a uid that no longer exists;
+ * sshd refuses keys under a home the user does not own, so give it back.
+ */
+async function ownHome(account: { home: string; uid: number; gid: number }): Promise<void> {
+  const owner = await stat(account.home).catch(() => undefined);
+  if (!owner) {
+    await mkdir(account.home, { recursive: true, mode: 0o755 });
+  } else if (owner.uid === account.uid && owner.gid === account.gid) {
+    return;
+  }
+  await sh('chown', ['-R', `${account.uid}:${account.gid}`, account.home]);
 }
 
 export function sleep(ms: number): Promise<void> {
