@@ -1,5 +1,8 @@
 /** A rendered plan: the exact per-host work a run will do, and the hash approvals bind to. */
+import type { SecretRef } from './secrets.js';
 import type { Severity } from './severity.js';
+
+export { SECRET_MASK } from './secrets.js';
 
 export interface HostRef {
   name: string;
@@ -25,9 +28,11 @@ export interface RunTarget extends TargetBase {
   kind: 'run';
   /** Secret params appear here as `"$ROLLBOT_SECRET_…"`, never as their values. */
   script: string;
+  /** The `ROLLBOT_SECRET_…` variables the script reads (names only; values are read at execution). */
+  secretVars?: string[];
   /**
-   * The secret values the script reads, by variable name. The runner hands them over on stdin
-   * (SSH) or in the environment (local host), never on a command line; masked wherever stored.
+   * Filled in only in the executing process, from the plan's secret refs: the runner hands the
+   * values over on stdin (SSH) or in the environment (local host), never on a command line.
    */
   env?: Record<string, string>;
 }
@@ -82,14 +87,13 @@ export interface Plan {
   strategy: Strategy;
   /** Parameter values with secret ones replaced by SECRET_MASK. */
   params: Record<string, string>;
+  /** Secret values stand as markers (domain/secrets.ts) or `"$ROLLBOT_SECRET_…"`, never as values. */
   steps: PlannedStep[];
-  /** sha256 over the display form of the plan (secrets masked). */
+  /** sha256 over the display form of the plan and its secret references (never a secret's value). */
   hash: string;
-  /** Raw secret values used in this plan; never persisted, used only to mask output. */
-  secrets: string[];
+  /** Where each secret param used by the plan is read at execution. */
+  secrets: SecretRef[];
 }
-
-export const SECRET_MASK = '••••••';
 
 export interface RunRequest {
   service: string;

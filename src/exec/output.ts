@@ -2,7 +2,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createSecretMasker, type SecretMasker } from './mask.js';
+import { createSecretMasker, type SecretMasker } from '../domain/mask.js';
 
 export type OutputSource = 'stdout' | 'stderr';
 

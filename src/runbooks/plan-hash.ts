@@ -1,6 +1,7 @@
 /** The plan hash approvals bind to: sha256 over canonical JSON of the plan's display form. */
 import { createHash } from 'node:crypto';
 import type { HostRef, PlannedStep, Strategy } from '../domain/plan.js';
+import type { SecretRef } from '../domain/secrets.js';
 
 export interface HashedPlanForm {
   service: string;
@@ -10,8 +11,10 @@ export interface HashedPlanForm {
   strategy: Strategy;
   /** Display values: secrets are SECRET_MASK, so the hash never depends on them. */
   params: Record<string, string>;
-  /** Steps rendered with the display values. */
+  /** Steps in display form: secret markers masked. */
   steps: PlannedStep[];
+  /** Where each secret is read: a changed source is a changed plan. */
+  secrets: SecretRef[];
 }
 
 export function planHash(form: HashedPlanForm): string {

@@ -1,18 +1,28 @@
 /** Checks the params given for a plan against the runbook: names, patterns, enums, required, refused bytes. */
-import { SECRET_MASK } from '../domain/plan.js';
 import { fail, type Result } from '../domain/result.js';
+import { SECRET_MASK, type SecretRef, secretVariables } from '../domain/secrets.js';
 import { findPlaceholders, isBuiltin } from './placeholders.js';
 import { paramAccepts } from './primitives.js';
 import { refusedCharacter } from './quote.js';
 import type { Runbook, RunbookParam, RunbookStep } from './schema.js';
 
 export interface ResolvedParams {
-  /** Given values plus defaults: what templates receive. */
+  /** Given values plus defaults of the params that are not secret: what templates receive. */
   values: Record<string, string>;
-  /** The same with secret values replaced by SECRET_MASK: what people and the hash see. */
+  /** Every used param, secret ones as SECRET_MASK: what people and the hash see. */
   display: Record<string, string>;
-  /** Raw values of secret params, for masking. */
-  secrets: string[];
+  /** Where each secret param the steps use is read at execution. */
+  secrets: SecretRef[];
+  /** Secret values typed at the terminal (`--set`): held by that process only, never stored. */
+  typed: Record<string, string>;
+}
+
+export interface ParamOptions {
+  /**
+   * Whether a secret may be given as a value (the terminal's break-glass `--set`). Slack never
+   * takes one: it would travel through Slack's servers.
+   */
+  typedSecrets: boolean;
 }
 
 export function resolveParams(
@@ -20,6 +30,7 @@ export function resolveParams(
   level: number,
   steps: readonly RunbookStep[],
   given: Readonly<Record<string, string>>,
+  options: ParamOptions = { typedSecrets: false },
 ): Result<ResolvedParams> {
   const problems: string[] = [];
   const declared = Object.keys(runbook.params);
@@ -30,10 +41,23 @@ export function resolveParams(
   }
   const values: Record<string, string> = {};
   const display: Record<string, string> = {};
-  const secrets: string[] = [];
+  const secrets: SecretRef[] = [];
+  const typed: Record<string, string> = {};
   const required = referencedParams(runbook, steps);
+  const variables = secretVariables(Object.keys(runbook.params).filter((n) => runbook.params[n]!.secret));
   for (const [name, param] of Object.entries(runbook.params)) {
     const value = Object.hasOwn(given, name) ? given[name] : param.default;
+    if (param.secret) {
+      if (!required.has(name)) continue;
+      const ref = secretRef(name, param, value, options, variables[name]!);
+      if (typeof ref === 'string') problems.push(ref);
+      else {
+        secrets.push(ref);
+        display[name] = SECRET_MASK;
+        if (ref.from === 'typed') typed[name] = value!;
+      }
+      continue;
+    }
     if (value === undefined) {
       if (required.has(name)) problems.push(`param ${name} is required for level ${level}`);
       continue;
@@ -41,11 +65,35 @@ export function resolveParams(
     const problem = valueProblem(name, param, value);
     if (problem) problems.push(problem);
     values[name] = value;
-    display[name] = param.secret ? SECRET_MASK : value;
-    if (param.secret && value !== '') secrets.push(value);
+    display[name] = value;
   }
   if (problems.length > 0) return fail('invalid_input', problems.join('; '));
-  return { ok: true, values, display, secrets };
+  return { ok: true, values, display, secrets, typed };
+}
+
+/** A secret is read from its `from` at execution, or was typed at the terminal; never from Slack. */
+function secretRef(
+  name: string,
+  param: RunbookParam,
+  value: string | undefined,
+  options: ParamOptions,
+  variable: string,
+): SecretRef | string {
+  if (value !== undefined) {
+    if (!options.typedSecrets) {
+      return param.from
+        ? `param ${name} is a secret read from ${param.from}; it cannot be given here`
+        : `param ${name} is a secret; it cannot be given here (only the terminal's --set may type one)`;
+    }
+    return valueProblem(name, param, value) ?? { param: name, from: 'typed', variable };
+  }
+  if (param.from) return { param: name, from: param.from, variable };
+  return `secret param ${name} has no from: give it with --set at the terminal, or add from: to the runbook`;
+}
+
+/** A secret's value read at execution must pass the same checks a typed value does. */
+export function secretValueProblem(name: string, param: RunbookParam, value: string): string | undefined {
+  return valueProblem(name, param, value);
 }
 
 function valueProblem(name: string, param: RunbookParam, value: string): string | undefined {

@@ -20,29 +20,8 @@ export interface StepRenderInput {
   hosts: readonly HostRef[];
   /** Params and run-wide built-ins (run.id, service, ...); host.* is added per host. */
   values: Readonly<Record<string, string>>;
-  /**
-   * Secret params by name → the environment variable a `run` script reads them from (see
-   * secretVariables). Without it, values are quoted into the script like any other.
-   */
-  secretVars?: Readonly<Record<string, string>>;
-}
-
-/**
- * The variable each secret param reaches a `run` script in: `api-token` → `ROLLBOT_SECRET_API_TOKEN`,
- * suffixed `_2`, `_3`… when two names would collide. The runner sends the values on stdin (SSH) or in
- * the environment (local host), so they never stand on a command line that `ps` shows.
- */
-export function secretVariables(names: readonly string[]): Record<string, string> {
-  const vars: Record<string, string> = {};
-  const taken = new Set<string>();
-  for (const name of names) {
-    const base = `ROLLBOT_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-    let candidate = base;
-    for (let n = 2; taken.has(candidate); n++) candidate = `${base}_${n}`;
-    taken.add(candidate);
-    vars[name] = candidate;
-  }
-  return vars;
+  /** Secret params by name → the environment variable a `run` script reads each from. */
+  secretVars: Readonly<Record<string, string>>;
 }
 
 /**
@@ -70,20 +49,20 @@ export function renderSteps(input: StepRenderInput): Result<{ steps: PlannedStep
     const stepValues = { ...input.values, ...hostListValues(hosts) };
     const planned: PlannedStep = {
       index,
-      name: render(step.name, stepValues, 'text'),
+      name: render(step.name, stepValues, 'display'),
       kind: step.kind,
       timeoutMs: step.timeout,
       continueOnError: step.continueOnError,
       targets: [],
     };
-    if (step.kind === 'confirm') return { ...planned, confirm: render(step.confirm, stepValues, 'text') };
+    if (step.kind === 'confirm') return { ...planned, confirm: render(step.confirm, stepValues, 'display') };
     for (const host of hosts) {
       const values = { ...input.values, ...hostValues(host) };
       const target = renderTarget(input.runbook, step, host.name, (text, context) =>
         render(text, values, context),
       );
       if (typeof target === 'string') problems.push(`step ${index + 1} (${step.name}): ${target}`);
-      else planned.targets.push(withSecretEnv(target, step, values, input.secretVars));
+      else planned.targets.push(withSecretVars(target, step, input.secretVars));
     }
     return planned;
   });
@@ -93,20 +72,17 @@ export function renderSteps(input: StepRenderInput): Result<{ steps: PlannedStep
 
 type Render = (text: string, context: TemplateContext) => string;
 
-/** A `run` target that reads secrets from variables carries their values, for the runner only. */
-function withSecretEnv(
+/** A `run` target names the secret variables its script reads; the executing process fills them. */
+function withSecretVars(
   target: StepTarget,
   step: RunbookStep,
-  values: Readonly<Record<string, string>>,
-  secretVars: Readonly<Record<string, string>> | undefined,
+  secretVars: Readonly<Record<string, string>>,
 ): StepTarget {
-  if (target.kind !== 'run' || step.kind !== 'run' || !secretVars) return target;
-  const env: Record<string, string> = {};
-  for (const { name } of findPlaceholders(step.run)) {
-    const variable = Object.hasOwn(secretVars, name) ? secretVars[name] : undefined;
-    if (variable !== undefined && Object.hasOwn(values, name)) env[variable] = values[name]!;
-  }
-  return Object.keys(env).length > 0 ? { ...target, env } : target;
+  if (target.kind !== 'run' || step.kind !== 'run') return target;
+  const used = findPlaceholders(step.run)
+    .map(({ name }) => (Object.hasOwn(secretVars, name) ? secretVars[name] : undefined))
+    .filter((v): v is string => v !== undefined);
+  return used.length > 0 ? { ...target, secretVars: [...new Set(used)] } : target;
 }
 
 function renderTarget(

@@ -1,7 +1,7 @@
 /** A plan as terminal text: every step, every host, the exact command, secrets masked, then the hash. */
 import { formatDuration } from '../domain/duration.js';
 import { type Plan, type PlannedStep, type StepTarget, strategyText } from '../domain/plan.js';
-import { maskSecrets } from './mask.js';
+import { maskMarkers } from '../domain/secrets.js';
 import { shellQuote } from './quote.js';
 
 export function planToText(plan: Plan): string {
@@ -14,12 +14,13 @@ export function planToText(plan: Plan): string {
     `Hosts: ${hosts.join(', ')}`,
     `Strategy: ${strategyText(plan)}`,
     `Params: ${params.length > 0 ? params.join(', ') : '(none)'}`,
+    ...plan.secrets.map((s) => `Secret: ${s.param} read from ${s.from === 'typed' ? 'the terminal (--set)' : s.from}`),
     '',
     ...plan.steps.flatMap(stepLines),
     '',
     `Plan hash: ${plan.hash}`,
   ];
-  return maskSecrets(lines.join('\n'), plan.secrets);
+  return maskMarkers(lines.join('\n'));
 }
 
 function stepLines(step: PlannedStep): string[] {

@@ -1,13 +1,13 @@
 /** Renders a runbook level for one environment into the exact per-host plan and its hash. */
-import type { HostRef, Plan } from '../domain/plan.js';
+import type { HostRef, Plan, PlannedStep } from '../domain/plan.js';
 import { fail, type Result } from '../domain/result.js';
-import type { Severity } from '../domain/severity.js';
+import { maskMarkers, secretVariables } from '../domain/secrets.js';
 import { planHash } from './plan-hash.js';
 import { resolveParams } from './plan-params.js';
-import { renderSteps, secretVariables, stepsFor } from './plan-steps.js';
+import { renderSteps, stepsFor } from './plan-steps.js';
 import { getLevel, levelNumbers, type Runbook } from './schema.js';
 
-export { maskSecrets } from './mask.js';
+export { approvalsNeeded } from './approvals.js';
 export { planToText } from './plan-text.js';
 
 export interface PlanInput {
@@ -18,9 +18,17 @@ export interface PlanInput {
   hosts?: string[];
   runId: string;
   incidentId: string;
+  /** The terminal's break-glass: secret params may be typed (`--set`). Never from Slack. */
+  typedSecrets?: boolean;
 }
 
-export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: Plan }> {
+export interface Rendered {
+  plan: Plan;
+  /** Secret values typed at the terminal, by param: for the process that was given them, never stored. */
+  typed: Record<string, string>;
+}
+
+export function renderPlan(runbook: Runbook, input: PlanInput): Result<Rendered> {
   const envs = Object.keys(runbook.environments);
   if (!Object.hasOwn(runbook.environments, input.env)) {
     return fail(
@@ -45,7 +53,9 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: P
     const where = input.hosts ? `the selected hosts of ${input.env}` : input.env;
     return fail('invalid_input', `level ${input.level} has no step that runs on ${where}`);
   }
-  const params = resolveParams(runbook, input.level, steps, input.params);
+  const params = resolveParams(runbook, input.level, steps, input.params, {
+    typedSecrets: input.typedSecrets ?? false,
+  });
   if (!params.ok) return params;
   const builtins = {
     'run.id': input.runId,
@@ -54,13 +64,15 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: P
     env: input.env,
     level: String(input.level),
   };
-  const base = { runbook, steps, hosts: selected.hosts };
   const secretVars = secretVariables(Object.keys(runbook.params).filter((n) => runbook.params[n]!.secret));
-  const real = renderSteps({ ...base, values: { ...params.values, ...builtins }, secretVars });
-  if (!real.ok) return real;
-  // Rendered again with secrets masked: the form people approve and the hash covers.
-  const shown = renderSteps({ ...base, values: { ...params.display, ...builtins } });
-  if (!shown.ok) return shown;
+  const rendered = renderSteps({
+    runbook,
+    steps,
+    hosts: selected.hosts,
+    values: { ...params.values, ...builtins },
+    secretVars,
+  });
+  if (!rendered.ok) return rendered;
 
   const hosts = selected.hosts;
   // A level may run differently from the environment's default (a database restore: no canary).
@@ -74,13 +86,7 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: P
     hosts,
     strategy,
     params: params.display,
-    // Names and questions are only ever shown (and stored), so they keep the masked form.
-    steps: real.steps.map((step, i) => {
-      const display = shown.steps[i]!;
-      return display.confirm === undefined
-        ? { ...step, name: display.name }
-        : { ...step, name: display.name, confirm: display.confirm };
-    }),
+    steps: rendered.steps,
     hash: planHash({
       service: runbook.service,
       env: input.env,
@@ -88,12 +94,19 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: P
       hosts,
       strategy,
       params: params.display,
-      steps: shown.steps,
+      steps: displaySteps(rendered.steps),
+      secrets: params.secrets,
     }),
     secrets: params.secrets,
   };
-  return { ok: true, plan };
+  return { ok: true, plan, typed: params.typed };
 }
+
+/** What people see and approve: every secret marker as the mask (the refs say where values come from). */
+export function displaySteps(steps: readonly PlannedStep[]): PlannedStep[] {
+  return JSON.parse(maskMarkers(JSON.stringify(steps))) as PlannedStep[];
+}
+
 
 function selectHosts(
   all: readonly HostRef[],
@@ -107,11 +120,4 @@ function selectHosts(
     return fail('unknown_host', `unknown host(s) ${unknown.join(', ')} (hosts: ${names.join(', ')})`);
   }
   return { ok: true, hosts: all.filter((h) => wanted.includes(h.name)).map((h) => ({ ...h })) };
-}
-
-/** Approvals a run of `level` at `severity` needs. Throws for a level the runbook lacks: render first. */
-export function approvalsRequired(runbook: Runbook, level: number, severity: Severity): number {
-  const approvals = getLevel(runbook, level)?.approvals;
-  if (approvals === undefined) throw new Error(`${runbook.service} has no level ${level}`);
-  return typeof approvals === 'number' ? approvals : approvals[severity];
 }

@@ -5,6 +5,7 @@ import {
   hasMalformedPlaceholder,
   isBuiltin,
 } from './placeholders.js';
+import { hasMarkerSyntax } from '../domain/secrets.js';
 import { editDistance } from './primitives.js';
 import { quotedPlaceholders } from './shell-context.js';
 
@@ -112,6 +113,10 @@ function needsApprovals(approvals: unknown): boolean {
 
 function templateIssues(text: string, path: IssuePath, declared: string[]): RefIssue[] {
   const issues: RefIssue[] = [];
+  if (hasMarkerSyntax(text)) {
+    // Plans mark where a secret's value goes with these brackets; a runbook cannot forge one.
+    issues.push({ path, message: 'the characters ⟦ and ⟧ are reserved for rollbot' });
+  }
   if (hasMalformedPlaceholder(text)) {
     issues.push({
       path,

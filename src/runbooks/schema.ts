@@ -1,6 +1,7 @@
 /** The runbook file format (DESIGN §3) as zod schemas; every object is strict so typos are errors. */
 import { z } from 'zod';
 import type { HostRef } from '../domain/plan.js';
+import { parseSecretSource } from '../domain/secrets.js';
 import {
   compilePattern,
   durationMs,
@@ -60,6 +61,8 @@ const environmentSchema = z
         parallel: z.number().int().min(1).default(10),
       })
       .default({ canary: 1, parallel: 10 }),
+    /** A rehearsal target: drills here need no approval (anywhere else they need a real run's). */
+    drill: z.boolean().default(false),
   })
   .superRefine((env, ctx) => {
     const seen = new Set<string>();
@@ -89,8 +92,26 @@ const paramSchema = z
     enum: z.array(z.string()).min(1).optional(),
     default: z.string({ error: expected('a string (quote values such as "1.10")') }).optional(),
     secret: z.boolean().default(false),
+    /** Where a secret's value is read at execution: `env:NAME` or `file:/absolute/path`. */
+    from: z
+      .string()
+      .refine((from) => {
+        const source = parseSecretSource(from);
+        return source !== undefined && source.kind !== 'typed';
+      }, 'expected env:NAME or file:/absolute/path')
+      .optional(),
   })
   .superRefine((param, ctx) => {
+    if (param.from !== undefined && !param.secret) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: 'from is for secret params: add secret: true' });
+    }
+    if (param.secret && param.default !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['default'],
+        message: 'a secret has no default in the runbook: name where it is read with from: env:NAME or file:/path',
+      });
+    }
     if (param.pattern === undefined && param.enum === undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -1,5 +1,6 @@
 /** Fills `{{ name }}` placeholders, encoding each value for where it lands: shell, argv, URL or text. */
 import { fail, type Result } from '../domain/result.js';
+import { SECRET_MASK, secretMarker } from '../domain/secrets.js';
 import { findPlaceholders, replacePlaceholders } from './placeholders.js';
 import { refusedCharacter, shellQuote } from './quote.js';
 
@@ -7,31 +8,35 @@ import { refusedCharacter, shellQuote } from './quote.js';
  * - `shell`: a `run` script; each value becomes exactly one shell word.
  * - `argv`: one element of a `local` argv; the value stays inside that element, no shell involved.
  * - `url`: a health URL; values are percent-encoded.
- * - `text`: names, confirm questions, expected JSON values; inserted as they are.
+ * - `text`: expected JSON values; inserted as they are.
+ * - `display`: step names and confirm questions, only ever shown; a secret shows as the mask.
  */
-export type TemplateContext = 'shell' | 'argv' | 'url' | 'text';
+export type TemplateContext = 'shell' | 'argv' | 'url' | 'text' | 'display';
 
 const ENCODERS: Record<TemplateContext, (value: string) => string> = {
   shell: shellQuote,
   argv: (value) => value,
   url: encodeURIComponent,
   text: (value) => value,
+  display: (value) => value,
 };
 
 /**
- * `refs` (shell context only): names whose value the script reads from an environment variable
- * instead of the command line, e.g. `token` → `ROLLBOT_SECRET_TOKEN` renders `"$ROLLBOT_SECRET_TOKEN"`.
- * Placeholders only stand where a plain shell word may (quoted ones are refused when the runbook
- * loads), so the double-quoted expansion is the same single word the quoted value would be.
+ * `secrets`: secret param names → the environment variable a script reads each from. A secret
+ * never has a value here: in a script it renders `"$ROLLBOT_SECRET_TOKEN"`, in a name the mask,
+ * anywhere else a marker the executing process fills in (domain/secrets.ts). Placeholders only
+ * stand where a plain shell word may (quoted ones are refused when the runbook loads), so the
+ * double-quoted expansion is the same single word the quoted value would be.
  */
 export function renderTemplate(
   template: string,
   values: Readonly<Record<string, string>>,
   context: TemplateContext,
-  refs: Readonly<Record<string, string>> = {},
+  secrets: Readonly<Record<string, string>> = {},
 ): Result<{ text: string }> {
   const problems: string[] = [];
   for (const { name } of findPlaceholders(template)) {
+    if (ownValue(secrets, name) !== undefined) continue;
     const value = ownValue(values, name);
     if (value === undefined) {
       problems.push(`no value for {{${name}}}`);
@@ -44,8 +49,10 @@ export function renderTemplate(
   if (problems.length > 0) return fail('invalid_input', [...new Set(problems)].join('; '));
   const encode = ENCODERS[context];
   const fill = (name: string): string => {
-    const ref = context === 'shell' ? ownValue(refs, name) : undefined;
-    return ref === undefined ? encode(ownValue(values, name)!) : `"$${ref}"`;
+    const variable = ownValue(secrets, name);
+    if (variable === undefined) return encode(ownValue(values, name)!);
+    if (context === 'shell') return `"$${variable}"`;
+    return context === 'display' ? SECRET_MASK : secretMarker(name);
   };
   return { ok: true, text: replacePlaceholders(template, fill) };
 }

@@ -2,7 +2,8 @@
 import type { z } from 'zod';
 import { editDistance } from './primitives.js';
 import { crossReferenceIssues, type IssuePath, type RefIssue } from './refs.js';
-import { type Runbook, runbookSchema } from './schema.js';
+import { referencedParams } from './plan-params.js';
+import { getLevel, levelNumbers, type Runbook, runbookSchema } from './schema.js';
 
 export interface RunbookIssue {
   path: IssuePath;
@@ -19,8 +20,30 @@ export function validateRunbook(raw: unknown): RunbookValidation {
     ...(parsed.success ? [] : parsed.error.issues.flatMap(fromZodIssue)),
     ...crossReferenceIssues(raw).map((i: RefIssue) => ({ ...i, atKey: i.atKey ?? false })),
   ];
+  if (parsed.success) issues.push(...secretSourceIssues(parsed.data));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
   return { ok: true, runbook: parsed.data };
+}
+
+/**
+ * Slack never asks for a secret value (it would pass through Slack's servers), so every secret a
+ * level uses must say where the bot reads it. The terminal's `--set` stays the break-glass path.
+ */
+function secretSourceIssues(runbook: Runbook): RunbookIssue[] {
+  const issues: RunbookIssue[] = [];
+  for (const [name, param] of Object.entries(runbook.params)) {
+    if (!param.secret || param.from !== undefined) continue;
+    const levels = levelNumbers(runbook).filter((n) =>
+      referencedParams(runbook, getLevel(runbook, n)!.steps).has(name),
+    );
+    if (levels.length === 0) continue;
+    issues.push({
+      path: ['params', name],
+      atKey: true,
+      message: `secret param ${name} is used by level ${levels.join(', ')} but has no from: Slack never asks for a secret; add from: env:NAME or file:/path`,
+    });
+  }
+  return issues;
 }
 
 function fromZodIssue(issue: z.core.$ZodIssue): RunbookIssue[] {

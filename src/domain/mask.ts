@@ -1,5 +1,11 @@
-/** Streaming secret masker over bytes: secrets split across chunks are still masked. */
-import { SECRET_MASK } from '../domain/plan.js';
+/**
+ * The one secret masker. Every step result, error, output tail, log line and timeline payload of a
+ * run crosses it before it is stored or shown. It masks each secret in every form templating or a
+ * program may have given it: raw, shell-quoted (`'it'\''s'`), URL-encoded, and each of those as it
+ * reads inside JSON text. Streaming over bytes, so a secret split across output chunks is masked too.
+ */
+import { shellQuote } from './quote.js';
+import { SECRET_MASK } from './secrets.js';
 
 const MASK_BYTES = Buffer.from(SECRET_MASK, 'utf8');
 
@@ -15,9 +21,22 @@ interface Match {
   length: number;
 }
 
+/** Every form in which a secret may appear in text rollbot handles. */
+export function secretForms(secrets: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret === '') continue;
+    for (const form of [secret, shellQuote(secret), encodeURIComponent(secret)]) {
+      forms.add(form);
+      forms.add(JSON.stringify(form).slice(1, -1));
+    }
+  }
+  return [...forms];
+}
+
 export function createSecretMasker(secrets: readonly string[]): SecretMasker {
-  // Longest first so that, at the same position, the longest secret wins.
-  const patterns = [...new Set(secrets.filter((s) => s.length > 0))]
+  // Longest first so that, at the same position, the longest form wins (a quoted form before its core).
+  const patterns = secretForms(secrets)
     .map((s) => Buffer.from(s, 'utf8'))
     .sort((a, b) => b.length - a.length);
   const maxLength = patterns[0]?.length ?? 0;
@@ -79,8 +98,20 @@ export function createSecretMasker(secrets: readonly string[]): SecretMasker {
   };
 }
 
-/** Masks a whole string at once (error messages, argv for display). */
+/** Masks a whole string at once (error messages, URLs, argv for display). */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
+  if (secrets.length === 0) return text;
   const masker = createSecretMasker(secrets);
   return Buffer.concat([masker.push(Buffer.from(text, 'utf8')), masker.flush()]).toString('utf8');
+}
+
+/** Every string inside a JSON-like value masked (a step result, a timeline payload). */
+export function maskDeep<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  if (typeof value === 'string') return maskSecrets(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, secrets)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, secrets)])) as T;
+  }
+  return value;
 }
