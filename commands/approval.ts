@@ -19,7 +19,7 @@ export function register(app: App, deps: ListenerDeps): void {
       });
       return;
     }
-    const result = await deps.flow.decide({
+    const result = await deps.services.decide({
       user: click.user,
       teamId: click.teamId,
       runId: click.value.runId,

@@ -1,21 +1,20 @@
-/** What the listeners get: the Slack flow and read-only queries. They never touch SSH or SQLite. */
-
-import type { HistoryRow, Incident, MttrRow, Run } from '../src/domain/records.js';
+/** What the listeners get: the use cases and read-only queries. They never touch SSH or the database. */
+import type { HistoryRow, MttrRow, Run } from '../src/domain/records.js';
 import type { Logger } from '../src/logger.js';
-import type { RunbookCatalog } from '../src/services/rollback.js';
-import type { SlackFlow } from '../src/services/slack/flow.js';
+import type { Services } from '../src/services/index.js';
+import type { RunbookCatalog } from '../src/services/plans.js';
+import type { ActiveRunSummary } from '../views/status.js';
 
 export interface ListenerDeps {
-  flow: SlackFlow;
+  services: Services;
   /** Opens a modal for a trigger_id (which Slack honours once, within 3 s). */
   openView(triggerId: string, view: object): Promise<void>;
   catalog: RunbookCatalog;
   logger: Logger;
   queries: {
-    activeRuns(): { incident: Incident; run: Run }[];
-    history(service?: string): { rows: HistoryRow[]; mttr: MttrRow[] };
-    note(incidentId: string, user: string, text: string): { ok: boolean; message: string };
-    /** A reply in some thread; recorded only when the thread is an incident's. */
-    threadReply(reply: { channel: string; user: string; text: string; ts: string; thread_ts: string }): void;
+    /** Open incidents (until someone resolves them) and active drills, with their latest run. */
+    status(): Promise<ActiveRunSummary[]>;
+    history(service?: string): Promise<{ rows: HistoryRow[]; mttr: MttrRow[] }>;
+    getRun(runId: string): Promise<Run | undefined>;
   };
 }

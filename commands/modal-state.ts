@@ -24,6 +24,11 @@ export const metadataSchema = z.object({
   user: z.string().regex(/^[UW][A-Z0-9]{2,30}$/),
   /** When the slash command arrived (epoch ms): the start of the incident's timeline. */
   at: z.number().int().positive().optional(),
+  /** The form is for a new run of this run's incident (Escalate): a higher level, same incident. */
+  reopen: z
+    .string()
+    .regex(/^(INC|DRL)-\d{4}-\d{4,}-r\d{1,4}$/)
+    .optional(),
 });
 export type ModalMetadata = z.infer<typeof metadataSchema>;
 

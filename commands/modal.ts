@@ -70,21 +70,30 @@ export function register(app: App, deps: ListenerDeps): void {
       await ack(modalErrors(errors));
       return;
     }
-    const result = deps.flow.submit({
-      user: body.user.id,
-      viewId: view.id,
-      ...(meta.at ? { commandAt: meta.at } : {}),
-      fields: {
-        service: runbook.service,
-        env: prefill.env!,
-        level: prefill.level!,
-        severity: prefill.severity!,
-        params: prefill.params,
-        ...(prefill.hosts && prefill.hosts.length > 0 ? { hosts: prefill.hosts } : {}),
-        reason,
-      },
-    });
-    if (result.ok) {
+    const result = meta.reopen
+      ? await deps.services.reopen({
+          user: body.user.id,
+          runId: meta.reopen,
+          level: prefill.level!,
+          params: prefill.params,
+          ...(body.user.team_id ? { teamId: body.user.team_id } : {}),
+        })
+      : await deps.services.request(
+          {
+            service: runbook.service,
+            env: prefill.env!,
+            level: prefill.level!,
+            severity: prefill.severity!,
+            params: prefill.params,
+            ...(prefill.hosts && prefill.hosts.length > 0 ? { hosts: prefill.hosts } : {}),
+            reason,
+            requestedBy: body.user.id,
+            drill: false,
+          },
+          { via: 'slack', requestKey: `view:${view.id}`, ...(meta.at ? { commandAt: meta.at } : {}) },
+        );
+    // A repeat of a submission that opened something: that one stands; close quietly.
+    if (result.ok || result.code === 'duplicate') {
       await ack();
       return;
     }

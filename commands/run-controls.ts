@@ -1,36 +1,68 @@
 /** Abort, Retry step, Escalate, Resolved, and Continue/Cancel at a confirm step. */
 import type { App } from '@slack/bolt';
 import * as ids from '../views/ids.js';
+import { requestModal } from '../views/modal.js';
 import { actionIdOf, anyActionOf, type Click, parseClick } from './action-value.js';
 import type { ListenerDeps } from './deps.js';
+import { encodeMetadata } from './modal-state.js';
 
 /** Who clicked what, from which workspace: the service checks all three. */
 const actionOf = (c: Click) => ({ user: c.user, runId: c.value.runId, teamId: c.teamId });
 
-type Handler = (deps: ListenerDeps, click: Click) => Promise<{ ok: boolean; message?: string }>;
+interface Context {
+  deps: ListenerDeps;
+  click: Click;
+  triggerId: string | undefined;
+  channel: string | undefined;
+}
+
+type Handler = (ctx: Context) => Promise<{ ok: boolean; message?: string }>;
 
 const HANDLERS: Record<string, Handler> = {
-  [ids.ABORT]: (deps, c) => deps.flow.abort(actionOf(c)),
-  [ids.RESOLVED]: (deps, c) => deps.flow.resolve(actionOf(c)),
-  [ids.CONFIRM_CONTINUE]: (deps, c) => deps.flow.confirm({ ...actionOf(c), ok: true }),
-  [ids.CONFIRM_CANCEL]: (deps, c) => deps.flow.confirm({ ...actionOf(c), ok: false }),
-  [ids.RETRY_STEP]: async (deps, c) => {
-    const run = deps.flow.context.store.getRun(c.value.runId);
+  [ids.ABORT]: ({ deps, click }) => deps.services.abort(actionOf(click)),
+  [ids.RESOLVED]: ({ deps, click }) => deps.services.resolve(actionOf(click)),
+  [ids.CONFIRM_CONTINUE]: ({ deps, click }) => deps.services.confirm({ ...actionOf(click), ok: true }),
+  [ids.CONFIRM_CANCEL]: ({ deps, click }) => deps.services.confirm({ ...actionOf(click), ok: false }),
+  [ids.RETRY_STEP]: async ({ deps, click }) => {
+    const run = await deps.queries.getRun(click.value.runId);
     if (!run) return { ok: false, message: 'This run no longer exists.' };
-    const r = await deps.flow.reopen({ ...actionOf(c), level: run.level });
-    return r.ok
-      ? { ok: true, message: `Retry requested as ${r.runId}; it needs approval like any request.` }
-      : r;
+    const r = await deps.services.reopen({ ...actionOf(click), level: run.level });
+    if (!r.ok) return r;
+    return r.run.state === 'pending_approval'
+      ? { ok: true, message: `Retry requested as ${r.run.id}; it needs approval like any request.` }
+      : { ok: true, message: `Retrying as ${r.run.id}.` };
   },
-  [ids.ESCALATE]: async (deps, c) => {
-    if (!c.value.level) return { ok: false, message: 'This button could not be read.' };
-    const r = await deps.flow.reopen({ ...actionOf(c), level: c.value.level });
-    return r.ok
-      ? {
-          ok: true,
-          message: `Level ${c.value.level} requested as ${r.runId}; it needs that level's approvals.`,
-        }
-      : r;
+  // The next level may need params the earlier run did not: its form, prefilled with what is known.
+  [ids.ESCALATE]: async ({ deps, click, triggerId, channel }) => {
+    const level = click.value.level;
+    if (!level || !triggerId) return { ok: false, message: 'This button could not be read.' };
+    const found = await deps.services.reopenPrefill({ ...actionOf(click), level });
+    if (!found.ok) return found;
+    const { view, params, hosts } = found.prefill;
+    const runbook = deps.catalog.get(view.run.service);
+    if (!runbook) return { ok: false, message: `The runbook for ${view.run.service} is not loaded.` };
+    await deps.openView(
+      triggerId,
+      requestModal({
+        services: [view.run.service],
+        runbook,
+        prefill: {
+          service: view.run.service,
+          env: view.run.env,
+          severity: view.incident.severity,
+          level,
+          params,
+          hosts,
+          reason: view.incident.reason,
+        },
+        privateMetadata: encodeMetadata({
+          channel: channel ?? view.incident.slackChannel ?? 'C0',
+          user: click.user,
+          reopen: view.run.id,
+        }),
+      }),
+    );
+    return { ok: true };
   },
 };
 
@@ -39,10 +71,17 @@ export function register(app: App, deps: ListenerDeps): void {
     await ack();
     const handle = HANDLERS[actionIdOf(body) ?? ''];
     const click = parseClick(body);
+    const raw = body as { trigger_id?: unknown; channel?: { id?: unknown } };
     const result =
-      handle && click ? await handle(deps, click) : { ok: false, message: 'This button could not be read.' };
-    if (result.message)
-      await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
+      handle && click
+        ? await handle({
+            deps,
+            click,
+            triggerId: typeof raw.trigger_id === 'string' ? raw.trigger_id : undefined,
+            channel: typeof raw.channel?.id === 'string' ? raw.channel.id : undefined,
+          })
+        : { ok: false, message: 'This button could not be read.' };
+    if (result.message) await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
   });
 }
 

@@ -28,26 +28,27 @@ export function register(app: App, deps: ListenerDeps): void {
         await ack(helpText());
         return;
       case 'status':
-        await ack(statusText(deps.queries.activeRuns(), Date.now()));
+        await ack(statusText(await deps.queries.status(), Date.now()));
         return;
       case 'history': {
-        const { rows, mttr } = deps.queries.history(cmd.service);
+        const { rows, mttr } = await deps.queries.history(cmd.service);
         await ack(historyText(rows, mttr, cmd.service));
         return;
       }
       case 'note': {
-        const noted = deps.queries.note(cmd.incidentId, command.user_id, cmd.text);
+        const noted = await deps.services.note({ incidentId: cmd.incidentId, user: command.user_id, text: cmd.text });
         await ack({ response_type: 'ephemeral', text: noted.message });
         return;
       }
       case 'rca': {
-        const posted = deps.flow.rca({ user: command.user_id, incidentId: cmd.incidentId });
-        await ack({ response_type: 'ephemeral', text: posted.message });
+        await ack();
+        const posted = await deps.services.postRca(cmd.incidentId);
+        await respond({ response_type: 'ephemeral', text: posted.message });
         return;
       }
       case 'unblock': {
         await ack();
-        const result = await deps.flow.unblock({ user: command.user_id, ...cmd });
+        const result = await deps.services.unblock({ user: command.user_id, ...cmd });
         await respond({ response_type: 'ephemeral', text: result.message });
         return;
       }
@@ -56,12 +57,26 @@ export function register(app: App, deps: ListenerDeps): void {
           await ack(errorWithUsage(unknownService(deps, cmd.service)));
           return;
         }
-        await ack({
-          response_type: 'ephemeral',
-          text: `Starting a level ${cmd.level} drill of ${cmd.service} on ${cmd.env}…`,
-        });
-        const started = deps.flow.drill({ user: command.user_id, ...cmd });
-        if (!started.ok) await respond({ response_type: 'ephemeral', text: started.message });
+        await ack();
+        const started = await deps.services.request(
+          {
+            service: cmd.service,
+            env: cmd.env,
+            level: cmd.level,
+            severity: 'minor',
+            reason: `Rollback drill, level ${cmd.level}`,
+            requestedBy: command.user_id,
+            params: cmd.params,
+            drill: true,
+          },
+          { via: 'slack' },
+        );
+        const text = !started.ok
+          ? started.message
+          : started.run.state === 'approved'
+            ? `Drill ${started.incident.id} started on ${cmd.env} (a drill environment: no approval needed).`
+            : `Drill ${started.incident.id} on ${cmd.env} needs ${started.run.approvalsRequired} approval(s), like a real run there: see the thread.`;
+        await respond({ response_type: 'ephemeral', text });
         return;
       }
       case 'modal':
@@ -69,6 +84,11 @@ export function register(app: App, deps: ListenerDeps): void {
         const prefill = cmd.kind === 'request' ? { ...cmd, params: cmd.params } : { params: {} };
         if (cmd.kind === 'request' && !deps.catalog.get(cmd.service)) {
           await ack(errorWithUsage(unknownService(deps, cmd.service)));
+          return;
+        }
+        const secret = cmd.kind === 'request' ? secretParamGiven(deps, cmd.service, cmd.params) : undefined;
+        if (secret) {
+          await ack(errorWithUsage(secret));
           return;
         }
         await ack();
@@ -98,6 +118,15 @@ export function register(app: App, deps: ListenerDeps): void {
       }
     }
   });
+}
+
+/** Slack never takes a secret's value: the bot reads it where the runbook says. */
+function secretParamGiven(deps: ListenerDeps, service: string, params: Record<string, string>): string | undefined {
+  const runbook = deps.catalog.get(service);
+  const name = Object.keys(params).find((n) => runbook?.params[n]?.secret);
+  if (name === undefined) return undefined;
+  const from = runbook?.params[name]?.from;
+  return `${name} is a secret: rollbot reads it ${from ? `from ${from}` : 'only at the terminal (rollbot run --set)'}, never from Slack. Leave it out.`;
 }
 
 function unknownService(deps: ListenerDeps, service: string): string {

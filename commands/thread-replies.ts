@@ -20,6 +20,12 @@ export function register(app: App, deps: ListenerDeps): void {
     const reply = replySchema.safeParse(event);
     if (!reply.success || reply.data.thread_ts === reply.data.ts) return;
     // Slack escapes &, < and > in message text; the timeline keeps what the person typed.
-    deps.queries.threadReply({ ...reply.data, text: unescapeSlack(reply.data.text) });
+    await deps.services.threadReply({
+      channel: reply.data.channel,
+      user: reply.data.user,
+      ts: reply.data.ts,
+      threadTs: reply.data.thread_ts,
+      text: unescapeSlack(reply.data.text),
+    });
   });
 }

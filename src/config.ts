@@ -41,6 +41,23 @@ export const envSchema = z.object({
     .default('UTC')
     .refine((tz) => isTimeZone(tz), 'must be an IANA time zone such as Europe/Berlin'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ROLLBOT_DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  ROLLBOT_INSTANCE: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits, ".", "_", ":" and "-" (at most 100)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  ROLLBOT_AUDIT_KEY: z
+    .string()
+    .min(16, 'at least 16 characters (e.g. openssl rand -hex 32)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 export const configSchema = envSchema.transform((env) => ({
@@ -54,6 +71,9 @@ export const configSchema = envSchema.transform((env) => ({
   incidentChannel: env.ROLLBOT_INCIDENT_CHANNEL,
   runbooksDir: env.ROLLBOT_RUNBOOKS,
   dbFile: env.ROLLBOT_DB,
+  databaseUrl: env.ROLLBOT_DATABASE_URL,
+  instance: env.ROLLBOT_INSTANCE,
+  auditKey: env.ROLLBOT_AUDIT_KEY,
   sshKeyFile: env.ROLLBOT_SSH_KEY,
   sshKeyPassphrase: env.ROLLBOT_SSH_KEY_PASSPHRASE,
   knownHostsFile: env.ROLLBOT_KNOWN_HOSTS,
@@ -99,7 +119,26 @@ export function configSecrets(config: Config): string[] {
     config.slack.signingSecret,
     config.slack.appToken,
     config.sshKeyPassphrase,
+    config.auditKey,
+    databasePassword(config.databaseUrl),
   ].filter((value): value is string => typeof value === 'string' && value.length >= 4);
+}
+
+function databasePassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where `from: env:NAME` secrets are read: this process's environment, at execution. Read through
+ * here so config.ts stays the only reader of process.env.
+ */
+export function secretEnvironment(env: NodeJS.ProcessEnv = process.env): (name: string) => string | undefined {
+  return (name) => env[name];
 }
 
 // Steps get a clean environment: the bot's own tokens must never leak into a child process.

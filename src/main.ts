@@ -1,63 +1,91 @@
-/** Composition root: config → logger → store → executors → services. The only place adapters are built. */
+/**
+ * The composition root: config → logger → store → executors → services → Slack or the terminal.
+ * The only place adapters are built and handed to the use cases.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type Config, childProcessEnv, configSecrets } from './config.js';
+import { type Config, childProcessEnv, configSecrets, secretEnvironment } from './config.js';
 import { failedResult } from './domain/step-result.js';
 import { createHealthProbe } from './exec/health.js';
 import { createLocalRunner } from './exec/local-runner.js';
+import { createSecretReader } from './exec/secrets.js';
 import { createSshRunner } from './exec/ssh-runner.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadRunbooks, type RunbookError } from './runbooks/load.js';
 import type { Runbook } from './runbooks/schema.js';
-import type { EngineDeps } from './services/execute-plan.js';
 import { abortableSleep } from './services/health-steps.js';
-import {
-  type Clock,
-  type CommandRunner,
-  type Confirmer,
-  type Metrics,
-  systemClock,
-} from './services/ports.js';
-import { createRollbackService, type RunbookCatalog } from './services/rollback.js';
-import { createStore, type Store } from './store/store.js';
+import { createServices, type Services } from './services/index.js';
+import { type Directory, type IncidentNotifier, silentNotifier } from './services/notifier.js';
+import type { RunbookCatalog } from './services/plans.js';
+import { type Clock, type CommandRunner, type Confirmer, type Metrics, systemClock } from './services/ports.js';
+import { createStore, DEFAULT_LEASE_TTL_MS, type Instance, type Store } from './store/store.js';
 
-export interface AppContext {
+export interface Core {
   config: Config;
   logger: Logger;
   clock: Clock;
   store: Store;
   catalog: RunbookCatalog;
   runbookErrors: RunbookError[];
-  rollback: ReturnType<typeof createRollbackService>;
+  services: Services;
+  /** Renews this process's lease until stopped (a bot, or a terminal run in progress). */
+  startHeartbeat(): () => void;
   close(): Promise<void>;
 }
 
-export function buildApp(
-  config: Config,
-  options: { confirmer: Confirmer; logger?: Logger; clock?: Clock; metrics?: Metrics },
-): AppContext {
+export interface CoreOptions {
+  /** The terminal's prompt; Slack's waits for a click recorded in the store (any replica). */
+  confirmer: Confirmer | ((store: Store) => Confirmer);
+  notifier?: (store: Store) => IncidentNotifier;
+  directory?: Directory;
+  teamId?: () => string | undefined;
+  logger?: Logger;
+  clock?: Clock;
+  metrics?: Metrics;
+  leaseTtlMs?: number;
+  approvalTtlMs?: number;
+}
+
+/** Approval requests expire after 15 minutes (DESIGN §4). */
+export const APPROVAL_TTL_MS = 15 * 60_000;
+
+export async function buildCore(config: Config, options: CoreOptions): Promise<Core> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const clock = options.clock ?? systemClock;
-  const store = createStore({ file: config.dbFile, clock });
+  const self = instanceOf(config);
+  const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const store = await createStore({
+    file: config.dbFile,
+    ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+    ...(config.auditKey ? { auditKey: config.auditKey } : {}),
+    clock,
+    self,
+    leaseTtlMs,
+  });
   const loaded = loadRunbooks(config.runbooksDir);
   const catalog = catalogOf(loaded.runbooks);
   const ssh = lazySshRunner(config);
   const local = createLocalRunner({ env: childProcessEnv() });
-  const engine: EngineDeps = {
-    ssh,
-    local,
-    confirmer: options.confirmer,
-    probe: createHealthProbe(),
-    clock,
-    sleep: abortableSleep,
-  };
-  const rollback = createRollbackService({
+  const confirmer = typeof options.confirmer === 'function' ? options.confirmer(store) : options.confirmer;
+  const services = createServices({
     store,
     catalog,
-    engine,
+    notifier: options.notifier?.(store) ?? silentNotifier,
+    directory: options.directory ?? { members: async (ids) => new Set(ids.filter((id) => !id.startsWith('S'))) },
+    engine: { ssh, local, confirmer, probe: createHealthProbe(), clock, sleep: abortableSleep },
+    secrets: createSecretReader(secretEnvironment()),
     clock,
-    logRoot: join(dirname(config.dbFile), 'logs'),
+    logger,
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    logRoot: join(dirname(config.dbFile), 'logs'),
+    approvalTtlMs: options.approvalTtlMs ?? APPROVAL_TTL_MS,
+    timeZone: config.timeZone,
+    teamId: options.teamId ?? (() => undefined),
+    // Processes on one SQLite file cannot notify each other; PostgreSQL replicas can.
+    pollMs: store.dialect === 'postgres' ? 2000 : 250,
+    onStorageFailure: (err, runId) => logger.error({ err, runId }, 'the store cannot be written; ending the run as soon as it can'),
   });
   return {
     config,
@@ -66,12 +94,32 @@ export function buildApp(
     store,
     catalog,
     runbookErrors: loaded.errors,
-    rollback,
+    services,
+    startHeartbeat() {
+      const beat = () =>
+        store.heartbeat(self).catch((err: unknown) => logger.warn({ err }, 'lease heartbeat failed'));
+      void beat();
+      const timer = setInterval(beat, Math.max(250, Math.floor(leaseTtlMs / 4)));
+      timer.unref();
+      return () => clearInterval(timer);
+    },
     async close() {
       await ssh.close();
       await local.close();
-      store.close();
+      await store.retire(self).catch(() => undefined);
+      await store.close();
     },
+  };
+}
+
+/** ROLLBOT_INSTANCE, or host + pid + random; a new token each start (a new incarnation). */
+function instanceOf(config: Config): Instance {
+  const host = hostname();
+  return {
+    id: config.instance ?? `${host}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    token: randomUUID(),
+    host,
+    pid: process.pid,
   };
 }
 
@@ -106,6 +154,112 @@ function lazySshRunner(config: Config): CommandRunner {
     },
     async close() {
       await runner?.close();
+    },
+  };
+}
+
+export interface ServeOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** How often every process sweeps: expiry, escalation pings, dead processes' runs (default 15 s). */
+  tickMs?: number;
+  approvalTtlMs?: number;
+  leaseTtlMs?: number;
+}
+
+export interface Server {
+  core: Core;
+  teamId: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** `rollbot serve`: the Slack adapters around the shared core. The Slack stack loads only here. */
+export async function startServer(config: Config, options: ServeOptions = {}): Promise<Server> {
+  const [{ WebClient }, { createMetrics }, slack] = await Promise.all([
+    import('@slack/web-api'),
+    import('./metrics.js'),
+    import('./slack/index.js'),
+  ]);
+  const { storeConfirmer } = await import('./services/confirm.js');
+  const metrics = createMetrics();
+  // The outbox owns retries (in order, persisted across restarts); the client fails fast.
+  const client = new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: slack.WEB_API_TIMEOUT_MS,
+  });
+  const auth = await client.auth.test();
+  const teamId = typeof auth.team_id === 'string' ? auth.team_id : undefined;
+  const surface = slack.createSlackSurface(client);
+  let outbox: ReturnType<typeof slack.createOutboxWorker> | undefined;
+  const core = await buildCore(config, {
+    confirmer: (store) => storeConfirmer({ store, pollMs: store.dialect === 'postgres' ? 2000 : 250 }),
+    notifier: (store) =>
+      slack.createPresenter({ store, clock: options.clock ?? systemClock, kick: () => outbox?.kick() }),
+    directory: slack.createDirectory(surface),
+    teamId: () => teamId,
+    metrics,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.approvalTtlMs !== undefined ? { approvalTtlMs: options.approvalTtlMs } : {}),
+    ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
+  });
+  const { logger, store, services } = core;
+  if (core.runbookErrors.length > 0) {
+    const { formatRunbookErrors } = await import('./runbooks/load.js');
+    logger.warn({ errors: formatRunbookErrors(core.runbookErrors) }, 'some runbooks are invalid and were not loaded');
+  }
+  const stopHeartbeat = core.startHeartbeat();
+  outbox = slack.createOutboxWorker({
+    surface,
+    store,
+    logger,
+    incidentChannel: config.incidentChannel,
+    worker: store.self.id,
+  });
+  const app = slack.createBoltApp(config, slack.listenerDeps({ core, openView: slack.createViewOpener(config.slack.apiUrl, config.slack.botToken ?? '') }), {
+    blocked: async (service) => (await store.blockedVersions(service)).map((b) => b.version),
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+    slackAcked: metrics.slackAcked,
+    claimReplay: (key, ttlMs) => store.claimKey(key, ttlMs),
+  });
+  await app.start(config.port);
+  const first = await services.sweep();
+  // Messages a previous process queued but could not deliver go out now, in order.
+  outbox.kick();
+  logger.info(
+    {
+      mode: config.slack.appToken ? 'socket' : 'http',
+      port: config.port,
+      instance: store.self.id,
+      store: store.dialect,
+      interrupted: first.interrupted,
+      runbooks: core.catalog.names(),
+    },
+    'rollbot is serving',
+  );
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const ticker = setInterval(() => {
+    sweeping = sweeping.then(() => services.sweep()).catch((err: unknown) => logger.error({ err }, 'sweep failed'));
+  }, options.tickMs ?? 15_000);
+  ticker.unref();
+  return {
+    core,
+    teamId,
+    async stop() {
+      clearInterval(ticker);
+      await sweeping;
+      await app.stop();
+      // Let running rollbacks finish rather than cut them off mid-step; what remains is
+      // interrupted by a survivor (or the next start) once this process's lease lapses.
+      await Promise.race([services.idle(), new Promise((r) => setTimeout(r, 30_000).unref())]);
+      // What Slack has not taken yet stays in the outbox for the next start.
+      await outbox?.drain(5_000);
+      await outbox?.stop();
+      stopHeartbeat();
+      logger.info({ instance: store.self.id }, 'rollbot stopped');
+      await core.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-/** One modal input per param a level uses: a select for enums, a text input otherwise, secrets flagged. */
+/** One modal input per param a level uses: a select for enums, a text input otherwise; never a secret. */
 import type { InputBlock, KnownBlock, PlainTextOption } from '@slack/types';
 import type { Runbook, RunbookParam } from '../src/runbooks/schema.js';
 import { context, plain } from './blocks.js';
@@ -23,16 +23,17 @@ export function paramInputs(
   prefill: Readonly<Record<string, string>>,
   room: number,
 ): KnownBlock[] {
-  const usable = names.filter((n) => paramBlockId(n).length <= ID_MAX);
-  // A secret is never sent back to Slack as a prefilled value, wherever it came from.
+  // Slack never asks for a secret (it would pass through Slack's servers): the bot reads it itself.
+  const secrets = names.filter((n) => runbook.params[n]?.secret);
+  const typed = names.filter((n) => !runbook.params[n]?.secret);
+  const usable = typed.filter((n) => paramBlockId(n).length <= ID_MAX);
   const initialValueOf = (name: string) =>
-    runbook.params[name]?.secret
-      ? undefined
-      : Object.hasOwn(prefill, name)
-        ? prefill[name]
-        : runbook.params[name]?.default;
-  const untypable = names.length - usable.length;
-  const cap = usable.length > room || untypable > 0 ? Math.max(room - 1, 0) : room;
+    Object.hasOwn(prefill, name) ? prefill[name] : runbook.params[name]?.default;
+  const untypable = typed.length - usable.length;
+  const cap = Math.max(
+    (usable.length > room || untypable > 0 ? room - 1 : room) - (secrets.length > 0 ? 1 : 0),
+    0,
+  );
   const needed = usable.filter((n) => initialValueOf(n) === undefined);
   const keep = new Set([...needed, ...usable.filter((n) => initialValueOf(n) !== undefined)].slice(0, cap));
   const shown = usable.filter((n) => keep.has(n));
@@ -47,6 +48,10 @@ export function paramInputs(
     if (untypable > 0) parts.push(`${untypable} parameters have names too long for Slack`);
     blocks.push(context(`${parts.join('; ')}. Set them with \`name=value\` in the /rollback command.`));
   }
+  if (secrets.length > 0) {
+    const from = secrets.map((n) => `${n} (${runbook.params[n]?.from ?? 'no source: terminal only'})`);
+    blocks.push(context(`🔒 Read by rollbot when the step runs, never typed here: ${from.join(', ')}.`));
+  }
   if (blocks.length === 0) blocks.push(context('This level needs no parameters.'));
   return blocks;
 }
@@ -58,7 +63,7 @@ function paramInput(name: string, param: Partial<ParamSpec>, value: string | und
   const base = {
     type: 'input' as const,
     block_id: paramBlockId(name),
-    label: plain(param.secret ? `${name} 🔒` : name, INPUT_LABEL_MAX),
+    label: plain(name, INPUT_LABEL_MAX),
     ...(hint ? { hint: plain(hint, INPUT_HINT_MAX) } : {}),
   };
   if (param.enum !== undefined) {
@@ -93,8 +98,5 @@ function hintOf(param: Partial<ParamSpec>): string | undefined {
   const parts: string[] = [];
   if (param.description) parts.push(param.description);
   if (param.pattern !== undefined && param.enum === undefined) parts.push(`Format: ${param.pattern}`);
-  if (param.secret) {
-    parts.push('Secret: Slack shows what you type here, but after submit the value is masked everywhere.');
-  }
   return parts.length > 0 ? parts.join(' · ') : undefined;
 }

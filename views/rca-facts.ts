@@ -1,7 +1,7 @@
 /** What the RCA knows about an incident, derived once from its records and timeline events. */
 import type { Incident, Run, StepRow } from '../src/domain/records.js';
 import type { StoredTimelineEvent, TimelineType } from '../src/domain/timeline.js';
-import { type PlanInfo, parsePlanInfo } from './rca-plan.js';
+import { type PlanInfo, planInfo } from './rca-plan.js';
 import { oneLine } from './rca-text.js';
 
 export type RunOrigin = 'first' | 'retry' | 'escalation' | 'new';
@@ -91,7 +91,7 @@ function runFacts(
   incidentId: string,
 ): RunFacts {
   const first = (type: TimelineType) => events.find((e) => e.runId === run.id && e.type === type);
-  const plan = parsePlanInfo(run.planJson, run.paramsJson);
+  const plan = planInfo(run.plan);
   const requested = first('approval.requested');
   const terminalApproval = events.find(
     (e) => e.runId === run.id && e.type === 'approval.granted' && str(e.data, 'via') === 'terminal',

@@ -48,21 +48,3 @@ export function whoList(actors: readonly string[]): string {
 export function channelRef(channel: string): string {
   return CHANNEL_ID_RE.test(channel) ? `<#${channel}>` : oneLine(channel, 60);
 }
-
-/** Replaces every non-empty secret with `mask`, longest first so no part of a longer secret survives. */
-export function maskAll(text: string, secrets: readonly string[], mask: string): string {
-  const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (secret === '') continue;
-    forms.add(secret);
-    forms.add(JSON.stringify(secret).slice(1, -1));
-    forms.add(encodeURIComponent(secret));
-    forms.add(oneLine(secret, Number.MAX_SAFE_INTEGER));
-    forms.add(oneLine(secret, Number.MAX_SAFE_INTEGER).replaceAll('|', '\\|'));
-  }
-  let masked = text;
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-    if (form !== '') masked = masked.replaceAll(form, mask);
-  }
-  return masked;
-}

@@ -1,12 +1,11 @@
 /** The RCA draft (seed 002's template) as Markdown, built from an incident's records and timeline. */
-import { SECRET_MASK } from '../src/domain/plan.js';
 import type { Incident, Run, StepRow } from '../src/domain/records.js';
 import { SEVERITY_INFO } from '../src/domain/severity.js';
 import type { StoredTimelineEvent } from '../src/domain/timeline.js';
 import { analysisSections } from './rca-analysis.js';
 import { gatherFacts, type RcaFacts, type RunFacts } from './rca-facts.js';
 import { figuresSection } from './rca-figures.js';
-import { maskAll, oneLine, who } from './rca-text.js';
+import { oneLine, who } from './rca-text.js';
 import { type ZoneClock, zoneClock } from './rca-time.js';
 import { timelineSection } from './rca-timeline.js';
 
@@ -21,8 +20,11 @@ export interface RcaInput {
   /** IANA zone for every time shown, e.g. `Europe/Berlin`; an unknown zone throws a RangeError. */
   timeZone: string;
   now: number;
-  /** Values to mask wherever they appear, in case one reached the records unmasked. */
-  secrets?: string[];
+  /**
+   * The timeline's head hash when the draft was made: anyone can later check with
+   * `rollbot audit verify --head <hash>` that nothing up to it was removed or rewritten.
+   */
+  auditHead?: string;
 }
 
 /** `RCA-INC-2026-0001.md`; anything but letters, digits, `-` and `_` in the id becomes `_`. */
@@ -30,19 +32,22 @@ export function rcaFileName(incident: Pick<Incident, 'id'>): string {
   return `RCA-${incident.id.replace(/[^A-Za-z0-9_-]/g, '_')}.md`;
 }
 
-/** Never contains step output, and never a value from `secrets`: inputs are masked before use, the text after. */
+/**
+ * Never contains step output. Secrets never reach it: every record it reads was masked by the
+ * engine before it was stored.
+ */
 export function rcaMarkdown(input: RcaInput): string {
-  const secrets = (input.secrets ?? []).filter((s) => s !== '');
   const clock = zoneClock(input.timeZone);
-  const facts = gatherFacts(secrets.length > 0 ? maskDeep(input, secrets) : input);
+  const facts = gatherFacts(input);
   const text = [
     ...header(facts, clock),
     ...timelineSection(facts, clock),
     '',
     ...figuresSection(facts),
     ...analysisSections(facts),
+    ...(input.auditHead ? ['', `_Audit: timeline head \`${input.auditHead}\` (check with \`rollbot audit verify --head ${input.auditHead.slice(0, 16)}\`)._`] : []),
   ].join('\n');
-  return `${maskAll(text, secrets, SECRET_MASK).trimEnd()}\n`;
+  return `${text.trimEnd()}\n`;
 }
 
 function header(facts: RcaFacts, clock: ZoneClock): string[] {
@@ -96,12 +101,3 @@ function statusText(facts: RcaFacts, clock: ZoneClock): string {
   return detail === '' ? 'Resolved' : `Resolved (${detail})`;
 }
 
-/** Every string in the input with the secrets replaced, so no later cut or reformat can expose part of one. */
-function maskDeep<T>(value: T, secrets: readonly string[]): T {
-  if (typeof value === 'string') return maskAll(value, secrets, SECRET_MASK) as T;
-  if (Array.isArray(value)) return value.map((v) => maskDeep(v, secrets)) as T;
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, secrets)])) as T;
-  }
-  return value;
-}

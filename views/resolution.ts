@@ -15,6 +15,8 @@ export interface ResolutionInput {
   /** Who clicked Resolved, when known. */
   resolvedBy?: string;
   now: number;
+  /** The audit timeline's head hash at resolution, published so it can be checked later. */
+  auditHead?: string;
 }
 
 const REASON_MAX = 1500;
@@ -39,12 +41,20 @@ export function resolutionMessage(input: ResolutionInput): MessageContent {
     section(`*${drill ? 'Drill reason' : 'Impact'}*\n${reason(incident.reason)}`),
   ];
   if (!drill) {
+    const rootCause = incident.resolution?.rootCause?.trim();
     blocks.push(
-      section(`*Root cause:* pending — RCA draft in thread (\`/rollback rca ${escapeMrkdwn(incident.id)}\`)`),
+      section(
+        rootCause
+          ? `*Root cause:* ${reason(rootCause)}`
+          : `*Root cause:* pending — RCA draft in thread (\`/rollback rca ${escapeMrkdwn(incident.id)}\`)`,
+      ),
     );
   }
   const by = input.resolvedBy ? ` · resolved by ${mention(input.resolvedBy)}` : '';
   blocks.push(context(`Run ${inlineCode(run.id)} · requested by ${mention(incident.requestedBy)}${by}`));
+  if (input.auditHead) {
+    blocks.push(context(`Audit head ${inlineCode(input.auditHead)} · \`rollbot audit verify --head ${input.auditHead.slice(0, 16)}\``));
+  }
   return { text: fallback(escapeMrkdwn(`${title} · duration ${humanDuration(duration)}`)), blocks };
 }
 

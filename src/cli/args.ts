@@ -14,7 +14,7 @@ export const USAGE = `rollbot — rollbacks from runbooks, over SSH, with an aud
   rollbot history [service] [--json]
   rollbot timeline <incident-id> [--json]
   rollbot rca <incident-id> [--out FILE]         RCA draft (Markdown) from the timeline
-  rollbot audit verify [incident-id]
+  rollbot audit verify [incident-id] [--head H]  check the timeline's chain (and that H is still in it)
 
 Exit codes: 0 ok, 1 run failed or aborted, 2 bad input or configuration.`;
 
@@ -29,6 +29,7 @@ const OPTIONS = {
   severity: { type: 'string' },
   reason: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
+  head: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -1,7 +1,7 @@
 /** The `rollbot` command: parses argv, loads config, dispatches, and maps outcomes to exit codes. */
 import { userInfo } from 'node:os';
 import { type Config, loadConfig, slackProblems } from '../config.js';
-import { buildApp } from '../main.js';
+import { buildCore } from '../main.js';
 import { formatRunbookErrors } from '../runbooks/load.js';
 import { parse, USAGE, UsageError } from './args.js';
 import {
@@ -37,33 +37,33 @@ async function main(argv: string[]): Promise<number> {
   if (!['plan', 'run', 'drill', 'history', 'timeline', 'rca', 'audit'].includes(command)) {
     throw new UsageError(`unknown command "${command}"`);
   }
-  const app = buildApp(config, { confirmer: terminalConfirmer(term, Boolean(args.values.yes)) });
+  const core = await buildCore(config, { confirmer: terminalConfirmer(term, Boolean(args.values.yes)) });
   try {
-    if (app.runbookErrors.length > 0 && ['plan', 'run', 'drill'].includes(command)) {
+    if (core.runbookErrors.length > 0 && ['plan', 'run', 'drill'].includes(command)) {
       term.err.write(
-        `warning: some runbooks are invalid and were not loaded:\n${formatRunbookErrors(app.runbookErrors)}\n`,
+        `warning: some runbooks are invalid and were not loaded:\n${formatRunbookErrors(core.runbookErrors)}\n`,
       );
     }
-    // Runs left behind by a crashed bot or terminal become `interrupted`; nothing is re-run.
-    if (command === 'run' || command === 'drill') app.store.interruptStaleRuns();
+    // Runs whose process died become `interrupted` (their lease lapsed); nothing is re-run.
+    if (command === 'run' || command === 'drill') await core.store.interruptOrphans();
     switch (command) {
       case 'plan':
-        return planCommand(app, args, term);
+        return planCommand(core, args, term);
       case 'run':
-        return await runCommand(app, term, requestOf(args, term.actor, false), Boolean(args.values.yes));
+        return await runCommand(core, term, requestOf(args, term.actor, false), Boolean(args.values.yes));
       case 'drill':
-        return await runCommand(app, term, requestOf(args, term.actor, true), true);
+        return await runCommand(core, term, requestOf(args, term.actor, true), Boolean(args.values.yes));
       case 'history':
-        return historyCommand(app, args, term);
+        return await historyCommand(core, args, term);
       case 'timeline':
-        return timelineCommand(app, args, term);
+        return await timelineCommand(core, args, term);
       case 'rca':
-        return rcaCommand(app, args, term);
+        return await rcaCommand(core, args, term);
       default:
-        return auditCommand(app, args, term);
+        return await auditCommand(core, args, term);
     }
   } finally {
-    await app.close();
+    await core.close();
   }
 }
 
@@ -74,7 +74,7 @@ async function serveCommand(config: Config, term: { err: NodeJS.WritableStream }
     return 2;
   }
   // Loaded only here: the Slack stack is not needed by the other commands (start-up time).
-  const { startServer } = await import('../serve.js');
+  const { startServer } = await import('../main.js');
   const server = await startServer(config);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());

@@ -1,11 +1,10 @@
 /** The CLI's read-only commands: validate, plan, history, timeline, audit verify. */
 import { writeFileSync } from 'node:fs';
 import { formatDuration } from '../domain/duration.js';
-import type { AppContext } from '../main.js';
-import { buildRcaDraft } from '../rca-draft.js';
+import type { Core } from '../main.js';
 import { formatRunbookErrors, loadRunbooks } from '../runbooks/load.js';
 import { planToText } from '../runbooks/plan.js';
-import { displayPlan } from '../services/rollback.js';
+import { displayPlan } from '../services/plans.js';
 import { hostsOf, levelOf, onePositional, type ParsedArgs, paramsOf } from './args.js';
 import type { Terminal } from './run-commands.js';
 
@@ -19,14 +18,15 @@ export function validateCommand(dir: string, term: Terminal): number {
   return 0;
 }
 
-export function planCommand(app: AppContext, args: ParsedArgs, term: Terminal): number {
+export function planCommand(core: Core, args: ParsedArgs, term: Terminal): number {
   const service = onePositional(args.positionals, 'service')!;
-  const preview = app.rollback.preview({
+  const preview = core.services.preview({
     service,
     env: args.values.env ?? 'production',
     level: levelOf(args.values.level),
     params: paramsOf(args.values.set),
-    hosts: hostsOf(args.values.hosts),
+    ...(args.values.hosts ? { hosts: hostsOf(args.values.hosts)! } : {}),
+    typedSecrets: true,
   });
   if (!preview.ok) {
     term.err.write(`${preview.message}\n`);
@@ -40,11 +40,11 @@ export function planCommand(app: AppContext, args: ParsedArgs, term: Terminal): 
   return 0;
 }
 
-export function historyCommand(app: AppContext, args: ParsedArgs, term: Terminal): number {
+export async function historyCommand(core: Core, args: ParsedArgs, term: Terminal): Promise<number> {
   const service = onePositional(args.positionals, 'service', false);
-  const incidents = app.store.history({ ...(service ? { service } : {}), drill: false, limit: 50 });
-  const drills = app.store.history({ ...(service ? { service } : {}), drill: true, limit: 50 });
-  const mttr = app.store.mttr(service);
+  const incidents = await core.store.history({ ...(service ? { service } : {}), drill: false, limit: 50 });
+  const drills = await core.store.history({ ...(service ? { service } : {}), drill: true, limit: 50 });
+  const mttr = await core.store.mttr(service);
   if (args.values.json) {
     term.out.write(`${JSON.stringify({ runs: incidents, drills, mttr }, null, 2)}\n`);
     return 0;
@@ -101,13 +101,13 @@ function success(state: string): string {
   return state === 'succeeded' ? 'yes' : `no (${state})`;
 }
 
-export function timelineCommand(app: AppContext, args: ParsedArgs, term: Terminal): number {
+export async function timelineCommand(core: Core, args: ParsedArgs, term: Terminal): Promise<number> {
   const id = onePositional(args.positionals, 'incident id')!;
-  if (!app.store.getIncident(id)) {
+  if (!(await core.store.getIncident(id))) {
     term.err.write(`No incident ${id}.\n`);
     return 2;
   }
-  const events = app.store.timeline(id);
+  const events = await core.store.timeline(id);
   if (args.values.json) {
     term.out.write(`${JSON.stringify(events, null, 2)}\n`);
     return 0;
@@ -121,9 +121,9 @@ export function timelineCommand(app: AppContext, args: ParsedArgs, term: Termina
   return 0;
 }
 
-export function rcaCommand(app: AppContext, args: ParsedArgs, term: Terminal): number {
+export async function rcaCommand(core: Core, args: ParsedArgs, term: Terminal): Promise<number> {
   const id = onePositional(args.positionals, 'incident id')!;
-  const draft = buildRcaDraft(app.store, id, app.config.timeZone, app.clock.now());
+  const draft = await core.services.draftRca(id);
   if (!draft) {
     term.err.write(`No incident ${id}.\n`);
     return 2;
@@ -137,19 +137,36 @@ export function rcaCommand(app: AppContext, args: ParsedArgs, term: Terminal): n
   return 0;
 }
 
-export function auditCommand(app: AppContext, args: ParsedArgs, term: Terminal): number {
+export async function auditCommand(core: Core, args: ParsedArgs, term: Terminal): Promise<number> {
   const [verb, id, ...rest] = args.positionals;
-  if (verb !== 'verify' || rest.length > 0) {
-    term.err.write('usage: rollbot audit verify [incident-id]\n');
+  const head = args.values.head;
+  if (verb !== 'verify' || rest.length > 0 || (head !== undefined && !/^[0-9a-f]{12,64}$/.test(head))) {
+    term.err.write('usage: rollbot audit verify [incident-id] [--head <hash, at least 12 hex digits>]\n');
     return 2;
   }
-  const result = app.store.verifyTimeline(id);
-  if (result.ok) {
-    term.out.write(`Timeline intact: ${result.count} event(s) verified.\n`);
-    return 0;
+  if (id !== undefined && !(await core.store.getIncident(id))) {
+    term.err.write(`No incident ${id}.\n`);
+    return 2;
   }
-  term.err.write(`Timeline broken at seq ${result.seq} (${result.problem}): ${result.message}\n`);
-  return 1;
+  const result = await core.store.verifyTimeline({
+    ...(id !== undefined ? { incidentId: id } : {}),
+    ...(head !== undefined ? { head } : {}),
+  });
+  if (!result.ok) {
+    term.err.write(`Timeline broken at seq ${result.seq} (${result.problem}): ${result.message}\n`);
+    return 1;
+  }
+  const scope = id !== undefined ? ` of ${id}` : '';
+  term.out.write(`Timeline intact: ${result.count} event(s)${scope} verified; head ${result.head}.\n`);
+  if (head !== undefined) term.out.write(`Head ${head} is in the chain: nothing up to it was removed or rewritten.\n`);
+  if (!result.keyed) {
+    term.out.write(
+      'Warning: ROLLBOT_AUDIT_KEY is not set, so the chain is unkeyed: anyone who can write the database can rewrite it and recompute every hash. Set the key, and check published heads with --head.\n',
+    );
+  } else if (result.unkeyed > 0) {
+    term.out.write(`Note: the first ${result.unkeyed} event(s) were written before ROLLBOT_AUDIT_KEY was set (unkeyed).\n`);
+  }
+  return 0;
 }
 
 function formatTable(rows: string[][]): string {

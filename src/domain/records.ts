@@ -1,5 +1,5 @@
 /** Records the store keeps (incidents, runs, steps, approvals, history): shapes shared by services and adapters. */
-import type { StepKind } from './plan.js';
+import type { Plan, StepKind } from './plan.js';
 import type { RunState } from './run-state.js';
 import type { Severity } from './severity.js';
 import type { StepOutcome } from './step-result.js';
@@ -15,6 +15,14 @@ export interface NewIncident {
   level: number;
   reason: string;
   requestedBy: string;
+  /** Who is affected and how (seed 002's "Impact"); the reason stands in when absent. */
+  impact?: string;
+}
+
+/** What the person who resolved the incident said (seed 002's resolution and RCA). */
+export interface Resolution {
+  rootCause?: string;
+  impact?: string;
 }
 
 export interface Incident extends NewIncident {
@@ -26,6 +34,10 @@ export interface Incident extends NewIncident {
   slackChannel: string | null;
   /** Thread root of the incident message. */
   slackTs: string | null;
+  /** Whoever runs the incident: the requester until someone takes it. */
+  owner: string;
+  resolvedBy: string | null;
+  resolution: Resolution | null;
 }
 
 export interface Run {
@@ -38,9 +50,17 @@ export interface Run {
   drill: boolean;
   state: RunState;
   planHash: string;
-  /** Masked by the caller before it reaches the store. */
-  planJson: string;
-  paramsJson: string;
+  /**
+   * Everything needed to execute the run, in any process sharing the store: the rendered plan,
+   * with secrets as references (never values). Undefined for a run recorded by a rollbot that
+   * stored only the display form: it can be shown, never executed.
+   */
+  plan: Plan;
+  executable: boolean;
+  /** Approvals this request needs, decided once when it was opened. */
+  approvalsRequired: number;
+  /** The instance (ROLLBOT_INSTANCE) that holds the run while it is approved or running. */
+  owner: string | null;
   requestedBy: string;
   createdAt: number;
   startedAt: number | null;
@@ -50,12 +70,6 @@ export interface Run {
   escalatedFrom: string | null;
 }
 
-/** What a run's plan is stored as; everything is masked by the caller. */
-export interface StoredPlan {
-  planHash: string;
-  planJson: string;
-  paramsJson: string;
-}
 
 /** The ids allocated to a new run, for plans that template `{{run.id}}` or `{{incident.id}}`. */
 export interface RunIds {
@@ -63,22 +77,24 @@ export interface RunIds {
   incidentId: string;
 }
 
-interface OpenRunBase {
+export interface OpenRunInput {
   /** A new incident to open with the run, or the id of an existing one (escalation, retry). */
   incident: NewIncident | { incidentId: string };
   level: number;
-  targetMs: number;
   requestedBy: string;
-  state: 'pending_approval' | 'approved';
+  approvalsRequired: number;
+  /** Approved as it opens (the terminal's typed confirmation); so is a run that needs no approval. */
+  preApproved?: boolean;
   drill: boolean;
   escalatedFrom?: string;
+  /**
+   * An "exactly once" key (a modal's view id) claimed in the same transaction: a repeat of a
+   * request that opened something is a duplicate; one that was refused (locked) is not.
+   */
+  requestKey?: string;
+  /** Renders the plan once the ids are known; runs only when the lock was won. */
+  render(ids: RunIds): Plan;
 }
-
-/**
- * The plan is given either rendered, or as a synchronous `render` called inside the transaction once
- * the ids are known (it runs only when the lock was won; if it throws, nothing is written).
- */
-export type OpenRunInput = OpenRunBase & (StoredPlan | { render(ids: RunIds): StoredPlan });
 
 export interface LockHolder {
   runId: string;
@@ -91,6 +107,7 @@ export interface LockHolder {
 export type OpenRunResult =
   | { ok: true; run: Run; incident: Incident }
   | { ok: false; code: 'locked'; message: string; holder: LockHolder }
+  | { ok: false; code: 'duplicate'; message: string }
   | { ok: false; code: 'not_found'; message: string };
 
 export type StepState = 'running' | StepOutcome;
@@ -118,11 +135,19 @@ export type ApprovalResult =
   | { ok: true; count: number }
   | { ok: false; code: 'already_decided' | 'plan_changed' | 'not_pending' | 'not_found'; message: string };
 
-export type TimelineProblem = 'edited' | 'deleted' | 'inserted';
-
 export type VerifyResult =
-  | { ok: true; count: number }
+  | {
+      ok: true;
+      count: number;
+      /** Rows hashed without ROLLBOT_AUDIT_KEY (written before the key was set, or with none set). */
+      unkeyed: number;
+      /** The chain's newest hash: publish it, and `audit verify --head` proves it still stands. */
+      head: string;
+      keyed: boolean;
+    }
   | { ok: false; seq: number; problem: TimelineProblem; message: string };
+
+export type TimelineProblem = 'edited' | 'deleted' | 'inserted' | 'downgraded' | 'unknown_key' | 'head_missing';
 
 export interface HistoryQuery {
   service?: string;

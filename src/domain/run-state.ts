@@ -23,7 +23,8 @@ export const TERMINAL_STATES: readonly RunState[] = [
 ];
 
 const TRANSITIONS: Record<RunState, readonly RunState[]> = {
-  pending_approval: ['approved', 'denied', 'expired', 'aborted'],
+  // interrupted: no live process could execute it (its plan predates durable runs, say).
+  pending_approval: ['approved', 'denied', 'expired', 'aborted', 'interrupted'],
   approved: ['running', 'aborted', 'interrupted'],
   running: ['succeeded', 'failed', 'aborted', 'interrupted'],
   succeeded: [],

@@ -16,6 +16,9 @@ export interface SecretRef {
   from: string;
   /** The variable a `run` script reads it from, e.g. `ROLLBOT_SECRET_TOKEN`. */
   variable: string;
+  /** The param's rules: a value read at execution must pass them like a typed one. */
+  pattern?: string;
+  enum?: string[];
 }
 
 const ENV_SOURCE_RE = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;

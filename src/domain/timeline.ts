@@ -21,9 +21,13 @@ export const TIMELINE_TYPES = [
   'run.finished',
   'run.abort_requested',
   'run.interrupted',
+  'run.adopted',
+  'audit.anchored',
   'message.posted',
   'note.added',
   'incident.resolved',
+  'incident.owner_changed',
+  'run.baseline',
   'version.blocked',
   'version.unblocked',
 ] as const;

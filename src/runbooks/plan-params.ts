@@ -2,7 +2,7 @@
 import { fail, type Result } from '../domain/result.js';
 import { SECRET_MASK, type SecretRef, secretVariables } from '../domain/secrets.js';
 import { findPlaceholders, isBuiltin } from './placeholders.js';
-import { paramAccepts } from './primitives.js';
+import { type ParamRule, paramAccepts } from './primitives.js';
 import { refusedCharacter } from './quote.js';
 import type { Runbook, RunbookParam, RunbookStep } from './schema.js';
 
@@ -85,18 +85,25 @@ function secretRef(
         ? `param ${name} is a secret read from ${param.from}; it cannot be given here`
         : `param ${name} is a secret; it cannot be given here (only the terminal's --set may type one)`;
     }
-    return valueProblem(name, param, value) ?? { param: name, from: 'typed', variable };
+    return valueProblem(name, param, value) ?? { param: name, from: 'typed', variable, ...rulesOf(param) };
   }
-  if (param.from) return { param: name, from: param.from, variable };
+  if (param.from) return { param: name, from: param.from, variable, ...rulesOf(param) };
   return `secret param ${name} has no from: give it with --set at the terminal, or add from: to the runbook`;
 }
 
-/** A secret's value read at execution must pass the same checks a typed value does. */
-export function secretValueProblem(name: string, param: RunbookParam, value: string): string | undefined {
-  return valueProblem(name, param, value);
+function rulesOf(param: RunbookParam): Pick<SecretRef, 'pattern' | 'enum'> {
+  return {
+    ...(param.pattern !== undefined ? { pattern: param.pattern } : {}),
+    ...(param.enum !== undefined ? { enum: param.enum } : {}),
+  };
 }
 
-function valueProblem(name: string, param: RunbookParam, value: string): string | undefined {
+/** A secret's value read at execution must pass the same checks a typed value does. */
+export function secretValueProblem(ref: SecretRef, value: string): string | undefined {
+  return valueProblem(ref.param, { ...ref, secret: true }, value);
+}
+
+function valueProblem(name: string, param: ParamRule & { secret: boolean }, value: string): string | undefined {
   const refused = refusedCharacter(value);
   if (refused) return `param ${name} contains ${refused}, which is refused`;
   if (paramAccepts(param, value)) return undefined;

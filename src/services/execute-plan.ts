@@ -1,6 +1,7 @@
 /** The engine: runs a plan's steps batch by batch (canary first), host by host, and reports every result. */
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
+import { maskDeep } from '../domain/mask.js';
 import type { Plan, PlannedStep, StepTarget } from '../domain/plan.js';
 import { failedResult, type StepResult } from '../domain/step-result.js';
 import { type HealthStepDeps, runCheck, runMonitor } from './health-steps.js';
@@ -13,16 +14,22 @@ export interface EngineDeps extends HealthStepDeps {
   confirmer: Confirmer;
 }
 
-/** Told about everything as it happens; the service layer persists it and updates the views. */
+/**
+ * Told about everything as it happens; the service layer persists it and updates the views. The
+ * engine waits for each call: a step starts only once its start is recorded.
+ */
 export interface RunObserver {
-  stepStarted(step: PlannedStep, host: string): void;
-  stepFinished(step: PlannedStep, host: string, result: StepResult): void;
-  confirmRequested(step: PlannedStep): void;
-  confirmAnswered(step: PlannedStep, answer: { ok: boolean; by: string }): void;
+  stepStarted(step: PlannedStep, host: string): void | Promise<void>;
+  stepFinished(step: PlannedStep, host: string, result: StepResult): void | Promise<void>;
+  confirmRequested(step: PlannedStep): void | Promise<void>;
+  confirmAnswered(step: PlannedStep, answer: { ok: boolean; by: string }): void | Promise<void>;
 }
 
 export interface ExecuteInput {
+  /** The executable plan: secrets filled in (services/secrets.ts). */
   plan: Plan;
+  /** The secret values in it: masked in every byte of output and in every result the engine returns. */
+  secretValues: readonly string[];
   runId: string;
   logDir: string;
   signal: AbortSignal;
@@ -72,12 +79,13 @@ export async function executePlan(deps: EngineDeps, input: ExecuteInput): Promis
       if (step.kind === 'confirm') {
         // Asked once per run, the first time any batch reaches it.
         if (confirmed.has(step.index)) continue;
-        input.observer.confirmRequested(step);
+        await input.observer.confirmRequested(step);
         const answer = await deps.confirmer.confirm(step.confirm ?? step.name, {
           runId: input.runId,
+          stepIndex: step.index,
           signal,
         });
-        input.observer.confirmAnswered(step, answer);
+        await input.observer.confirmAnswered(step, answer);
         if (!answer.ok) abortReason = `confirmation "${step.confirm ?? step.name}" declined by ${answer.by}`;
         confirmed.add(step.index);
         continue;
@@ -85,11 +93,12 @@ export async function executePlan(deps: EngineDeps, input: ExecuteInput): Promis
       const targets = step.targets.filter(
         (t) => batch.includes(t.host) && !failedHosts.has(t.host) && !input.alreadyDone?.(step.index, t.host),
       );
-      const results = await Promise.all(
+      const results = await allOrFirstError(
         targets.map(async (target) => {
-          input.observer.stepStarted(step, target.host);
-          const result = await runTarget(deps, input, step, target);
-          input.observer.stepFinished(step, target.host, result);
+          await input.observer.stepStarted(step, target.host);
+          // The masking boundary: nothing a step returns reaches the store, a view or a log unmasked.
+          const result = maskDeep(await runTarget(deps, input, step, target), input.secretValues);
+          await input.observer.stepFinished(step, target.host, result);
           return { target, result };
         }),
       );
@@ -105,6 +114,17 @@ export async function executePlan(deps: EngineDeps, input: ExecuteInput): Promis
   // Abort racing completion: if every step had already finished, the run is what they made it.
   const stopped = signal.aborted && (skipped || failures.some((f) => f.result.canceled));
   return finish(failures, [], stopped, abortReason);
+}
+
+/**
+ * Like Promise.all, but waits for every host to settle before rethrowing an observer's failure (a
+ * store that cannot be written), so no step is left running with nobody waiting for it.
+ */
+async function allOrFirstError<T>(work: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 function finish(
@@ -143,7 +163,7 @@ async function runTarget(
         target,
         timeoutMs: step.timeoutMs,
         logFile: join(input.logDir, stepLogName(step, target.host)),
-        secrets: plan.secrets,
+        secrets: input.secretValues,
         signal,
       });
     }

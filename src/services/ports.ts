@@ -1,9 +1,7 @@
 /** Ports the services depend on; adapters in exec/ and store/ implement them. */
 import type { HealthExpect, HostRef, LocalTarget, RunTarget } from '../domain/plan.js';
-import type { OpenRunInput, OpenRunResult, Run, StepRow } from '../domain/records.js';
-import type { RunState } from '../domain/run-state.js';
+import type { SecretSource } from '../domain/secrets.js';
 import type { StepResult } from '../domain/step-result.js';
-import type { StoredTimelineEvent, TimelineEvent } from '../domain/timeline.js';
 
 export interface Clock {
   now(): number;
@@ -57,25 +55,14 @@ export interface HealthProbe {
 export interface Confirmer {
   confirm(
     question: string,
-    ctx: { runId: string; signal: AbortSignal },
+    ctx: { runId: string; stepIndex: number; signal: AbortSignal },
   ): Promise<{ ok: boolean; by: string }>;
 }
 
-/** The part of the store the run use cases need. */
-export interface RunStore {
-  openRun(input: OpenRunInput): OpenRunResult;
-  getRun(id: string): Run | undefined;
-  transitionRun(
-    runId: string,
-    from: RunState[],
-    to: RunState,
-    event: TimelineEvent,
-    fields?: { error?: string },
-  ): boolean;
-  stepStarted(runId: string, stepIndex: number, host: string, name: string, kind: string): void;
-  stepFinished(runId: string, stepIndex: number, host: string, result: StepResult): void;
-  appendTimeline(event: TimelineEvent): StoredTimelineEvent;
-  stepResults(runId: string): StepRow[];
+/** Reads a secret's value from where the runbook says, in the process that executes the step. */
+export interface SecretReader {
+  /** Resolves the value, or a reason it cannot be read (never the value in the reason). */
+  read(source: Exclude<SecretSource, { kind: 'typed' }>): Promise<{ ok: true; value: string } | { ok: false; reason: string }>;
 }
 
 /** A message as the Slack surface takes it: fallback text plus optional Block Kit blocks. */
@@ -86,7 +73,14 @@ export interface ChatMessage {
 
 /** Everything the services ask of Slack; the Bolt/WebClient adapter implements it. */
 export interface SlackSurface {
-  post(channel: string, message: ChatMessage, threadTs?: string): Promise<{ channel: string; ts: string }>;
+  /** `outboxSeq` marks the message (Slack message metadata) so a retry can find it. */
+  post(
+    channel: string,
+    message: ChatMessage,
+    options?: { threadTs?: string; outboxSeq?: number },
+  ): Promise<{ channel: string; ts: string }>;
+  /** A message this bot posted for outbox item `outboxSeq`, if it reached Slack. */
+  findPosted(channel: string, outboxSeq: number, threadTs?: string): Promise<{ channel: string; ts: string } | undefined>;
   update(channel: string, ts: string, message: ChatMessage): Promise<void>;
   ephemeral(channel: string, user: string, message: ChatMessage): Promise<void>;
   openView(triggerId: string, view: object): Promise<void>;

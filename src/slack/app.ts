@@ -14,9 +14,11 @@ import type { Config } from '../config.js';
 import { createGuardedReceiver } from './guarded-receiver.js';
 
 export interface HttpRoutes {
-  blocked(service: string): string[];
+  blocked(service: string): Promise<string[]>;
   metrics(): Promise<{ contentType: string; body: string }>;
   slackAcked(kind: string, ms: number): void;
+  /** The replay cache every replica shares (HTTP mode). */
+  claimReplay?: (key: string, ttlMs: number) => Promise<boolean>;
 }
 
 export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRoutes): App {
@@ -42,7 +44,10 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
       handler: (req, res) => {
         const service = String(req.params?.service ?? '');
         if (!/^[a-z0-9-]{1,64}$/.test(service)) return json(res, 400, { error: 'invalid service name' });
-        json(res, 200, { service, blocked: routes.blocked(service) });
+        routes.blocked(service).then(
+          (blocked) => json(res, 200, { service, blocked }),
+          () => json(res, 503, { error: 'store unavailable' }),
+        );
       },
     },
   ];
@@ -71,6 +76,7 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
           signingSecret: slack.signingSecret ?? '',
           customRoutes,
           logger: deps.logger,
+          ...(routes.claimReplay ? { claimReplay: routes.claimReplay } : {}),
         }),
       });
   timeAcks(app, routes.slackAcked);

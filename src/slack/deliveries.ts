@@ -1,7 +1,7 @@
 /** What the outbox holds: rendered messages and where they go, resolved against the thread at delivery. */
 import type { Logger } from '../logger.js';
 import type { ChatMessage, SlackSurface } from '../services/ports.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../services/store-port.js';
 
 export type Delivery =
   /** The incident message: posted to the incident channel; it becomes the thread root. */
@@ -22,16 +22,25 @@ export class NoThreadError extends Error {}
 
 export interface DeliveryDeps {
   surface: SlackSurface;
-  store: Store;
+  store: Pick<
+    Store,
+    'getIncident' | 'setIncidentSlack' | 'appendTimeline' | 'runMessage' | 'setRunMessage'
+  >;
   logger: Logger;
   incidentChannel: string;
 }
 
+export interface DeliveryItem {
+  seq: number;
+  incidentId: string;
+  runId: string | null;
+  payload: Delivery;
+  /** Above 1, an earlier attempt may have reached Slack before its answer was lost. */
+  attempts: number;
+}
+
 /** Performs one delivery. Throws on failure; the outbox decides whether to retry. */
-export async function deliver(
-  deps: DeliveryDeps,
-  item: { incidentId: string; runId: string | null; payload: Delivery },
-): Promise<void> {
+export async function deliver(deps: DeliveryDeps, item: DeliveryItem): Promise<void> {
   const { surface, store } = deps;
   const { payload, incidentId, runId } = item;
   const record = (what: string, posted: { channel: string; ts: string }) =>
@@ -42,41 +51,49 @@ export async function deliver(
       ...(runId ? { runId } : {}),
       data: { what, channel: posted.channel, ts: posted.ts },
     });
+  // Each post carries its outbox id: after a crash between Slack's answer and our record of it,
+  // the retry finds the message instead of posting it twice.
+  const post = async (channel: string, message: ChatMessage, threadTs?: string) => {
+    if (item.attempts > 1) {
+      const found = await surface.findPosted(channel, item.seq, threadTs);
+      if (found) return found;
+    }
+    return surface.post(channel, message, { ...(threadTs ? { threadTs } : {}), outboxSeq: item.seq });
+  };
   if (payload.op === 'root') {
-    const posted = await surface.post(deps.incidentChannel, payload.message);
-    store.setIncidentSlack(incidentId, posted.channel, posted.ts);
-    record('incident', posted);
+    const posted = await post(deps.incidentChannel, payload.message);
+    await store.setIncidentSlack(incidentId, posted.channel, posted.ts);
+    await record('incident', posted);
     return;
   }
-  const incident = store.getIncident(incidentId);
-  if (!incident?.slackChannel || !incident.slackTs)
-    throw new NoThreadError(`incident ${incidentId} has no thread`);
+  const incident = await store.getIncident(incidentId);
+  if (!incident?.slackChannel || !incident.slackTs) throw new NoThreadError(`incident ${incidentId} has no thread`);
   const root = { channel: incident.slackChannel, ts: incident.slackTs };
   switch (payload.op) {
     case 'root-update':
       await surface.update(root.channel, root.ts, payload.message);
       return;
     case 'thread':
-      record(payload.what, await surface.post(root.channel, payload.message, root.ts));
+      await record(payload.what, await post(root.channel, payload.message, root.ts));
       return;
     case 'channel':
-      record(payload.what, await surface.post(root.channel, payload.message));
+      await record(payload.what, await post(root.channel, payload.message));
       return;
     case 'upsert': {
       if (!runId) throw new Error('upsert without a run');
-      const existing = store.runMessage(runId, payload.kind);
+      const existing = await store.runMessage(runId, payload.kind);
       if (existing) {
         await surface.update(existing.channel, existing.ts, payload.message);
         return;
       }
-      const posted = await surface.post(root.channel, payload.message, root.ts);
-      store.setRunMessage(runId, payload.kind, posted);
-      record(payload.kind, posted);
+      const posted = await post(root.channel, payload.message, root.ts);
+      await store.setRunMessage(runId, payload.kind, posted);
+      await record(payload.kind, posted);
       return;
     }
     case 'upload':
       await surface.uploadFile(root.channel, root.ts, payload.file);
-      store.appendTimeline({
+      await store.appendTimeline({
         type: 'message.posted',
         actor: 'rollbot',
         incidentId,

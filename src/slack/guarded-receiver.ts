@@ -24,12 +24,15 @@ export interface GuardedReceiverOptions {
   now?: () => number;
   /** How long a request may wait for its ack (tests shorten it); Slack's limit is 3 s. */
   unackedMs?: number;
+  /** The shared replay cache (the store); see http-guard.ts. */
+  claimReplay?: (key: string, ttlMs: number) => Promise<boolean>;
 }
 
 export function createGuardedReceiver(options: GuardedReceiverOptions): Receiver {
   const guard = createRequestGuard({
     signingSecret: options.signingSecret,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.claimReplay ? { claimReplay: options.claimReplay } : {}),
   });
   const log = options.logger.child({ module: 'http-receiver' });
   const routes = options.customRoutes.map(compileRoute);

@@ -24,12 +24,18 @@ export interface GuardOptions {
   signingSecret: string;
   now?: () => number;
   maxBodyBytes?: number;
+  /**
+   * Claims a verified signature for `ttlMs` (until its timestamp leaves the window); false when it
+   * was seen before. In the store, so a replay sent to another replica is refused too. Without it,
+   * this process's memory.
+   */
+  claimReplay?: (key: string, ttlMs: number) => Promise<boolean>;
 }
 
 export function createRequestGuard(options: GuardOptions): (req: IncomingMessage) => Promise<GuardVerdict> {
   const now = options.now ?? Date.now;
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  const replays = createReplayCache(REPLAY_CAPACITY, TIMESTAMP_TOLERANCE_MS);
+  const claimReplay = options.claimReplay ?? inMemoryReplays(now);
   return async (req) => {
     const kind = bodyKind(req.headers['content-type']);
     if (!kind) return refuse(415, 'unsupported content type');
@@ -50,11 +56,19 @@ export function createRequestGuard(options: GuardOptions): (req: IncomingMessage
     if (Math.abs(at - stampMs) > TIMESTAMP_TOLERANCE_MS) return refuse(401, 'timestamp out of window');
     if (!signatureMatches(options.signingSecret, stamp, rawBody, signature))
       return refuse(401, 'bad signature');
-    const replay = replays.claim(signature, stampMs, at);
-    if (replay === 'replayed') return refuse(401, 'replayed request');
-    if (replay === 'full') return refuse(503, 'too many requests in the replay window');
+    const fresh = await claimReplay(`replay:${signature}`, stampMs + TIMESTAMP_TOLERANCE_MS - at);
+    if (!fresh) return refuse(401, 'replayed request');
     const envelope = form ? formEnvelope(form) : jsonEnvelope(text);
     return envelope.ok ? envelope : refuse(400, envelope.problem);
+  };
+}
+
+/** One process's replay memory (tests, and a single bot without a shared store). */
+function inMemoryReplays(now: () => number) {
+  const replays = createReplayCache(REPLAY_CAPACITY, TIMESTAMP_TOLERANCE_MS);
+  return async (key: string, ttlMs: number) => {
+    const at = now();
+    return replays.claim(key, at + ttlMs - TIMESTAMP_TOLERANCE_MS, at) === 'fresh';
   };
 }
 

@@ -1,84 +1,122 @@
-/** Delivers the outbox: in order per incident, retrying outages and rate limits, giving up only on permanent errors. */
+/**
+ * Delivers the outbox: in order within an incident, incidents side by side, so one incident's
+ * stuck call never holds up another's. Retries outages and rate limits, gives up only on permanent
+ * errors. Every replica runs one; claims in the store keep them off each other's items.
+ */
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../services/store-port.js';
 import { type Delivery, type DeliveryDeps, deliver, NoThreadError } from './deliveries.js';
 
 const MAX_BACKOFF_MS = 5000;
+/** Deliveries in flight at once (each to a different incident). */
+const MAX_IN_FLIGHT = 8;
+/** A claim outlives the longest Web API call; a dead worker's claim lapses after it. */
+const CLAIM_LEASE_MS = 60_000;
 // Slack answers these when it is the problem, not the message: worth trying again.
-const TRANSIENT_ERRORS = new Set([
-  'ratelimited',
-  'internal_error',
-  'fatal_error',
-  'service_unavailable',
-  'request_timeout',
-]);
+const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 export interface OutboxWorker {
   /** Delivers what is due now (called after every enqueue). */
   kick(): void;
-  /** Resolves when nothing deliverable is pending, or after `timeoutMs`. */
+  /** Resolves when nothing deliverable is pending or in flight, or after `timeoutMs`. */
   drain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-export function createOutboxWorker(deps: DeliveryDeps & { store: Store; logger: Logger }): OutboxWorker {
+export interface OutboxWorkerDeps extends DeliveryDeps {
+  store: DeliveryDeps['store'] &
+    Pick<
+      Store,
+      'claimOutbox' | 'outboxDelivered' | 'outboxRetry' | 'outboxFailed' | 'outboxNextDueIn' | 'listen'
+    >;
+  logger: Logger;
+  /** This process's id: the claims it holds. */
+  worker: string;
+  /** The delivery failed for good: the thread is told where the content can still be had. */
+  onGiveUp?: (item: { incidentId: string; payload: Delivery }, reason: string) => void;
+  onRetry?: (reason: string) => void;
+}
+
+export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const { store, logger } = deps;
-  let running: Promise<void> | undefined;
+  const inFlight = new Map<number, Promise<void>>();
+  let pumping: Promise<void> | undefined;
   let again = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let unlisten: (() => Promise<void>) | undefined;
+  // Another replica's new item (PostgreSQL): no need to wait for the timer.
+  void store.listen('rollbot_outbox', () => kick()).then((stop) => {
+    unlisten = stop;
+    if (stopped) void stop();
+  });
 
-  const pumpOnce = async () => {
-    for (;;) {
-      const items = store.dueOutbox();
-      if (items.length === 0 || stopped) return;
-      for (const item of items) {
-        try {
-          await deliver(deps, { ...item, payload: item.payload as Delivery });
-          store.outboxDelivered(item.seq, item.revision);
-        } catch (err) {
-          const verdict = classify(err, item.attempts);
-          if (verdict.retryInMs === undefined) {
-            logger.error(
-              { err, seq: item.seq, incidentId: item.incidentId },
-              'slack delivery failed for good',
-            );
-            store.outboxFailed(item.seq, verdict.reason);
-          } else {
-            logger.warn(
-              { seq: item.seq, reason: verdict.reason, retryInMs: verdict.retryInMs },
-              'slack delivery will retry',
-            );
-            store.outboxRetry(item.seq, verdict.retryInMs, verdict.reason);
-          }
-        }
+  const deliverOne = async (item: Awaited<ReturnType<typeof store.claimOutbox>>[number]) => {
+    const payload = item.payload as Delivery;
+    try {
+      await deliver(deps, { ...item, payload });
+      await store.outboxDelivered(item.seq, item.revision);
+    } catch (err) {
+      const verdict = classify(err, item.attempts);
+      if (verdict.retryInMs === undefined) {
+        logger.error({ err, seq: item.seq, incidentId: item.incidentId, reason: verdict.reason }, 'slack delivery failed for good');
+        await store.outboxFailed(item.seq, verdict.reason);
+        deps.onGiveUp?.({ incidentId: item.incidentId, payload }, verdict.reason);
+      } else {
+        logger.warn(
+          { seq: item.seq, incidentId: item.incidentId, reason: verdict.reason, retryInMs: verdict.retryInMs },
+          'slack delivery will retry',
+        );
+        deps.onRetry?.(verdict.reason);
+        await store.outboxRetry(item.seq, verdict.retryInMs, verdict.reason);
       }
     }
   };
 
-  const schedule = () => {
+  const pumpOnce = async () => {
+    while (!stopped) {
+      const free = MAX_IN_FLIGHT - inFlight.size;
+      if (free <= 0) return;
+      const items = await store.claimOutbox(deps.worker, free, CLAIM_LEASE_MS);
+      if (items.length === 0) return;
+      for (const item of items) {
+        const done = deliverOne(item)
+          .catch((err: unknown) => logger.error({ err, seq: item.seq }, 'outbox delivery crashed'))
+          .finally(() => {
+            inFlight.delete(item.seq);
+            // The incident's next item may be due now.
+            kick();
+          });
+        inFlight.set(item.seq, done);
+      }
+    }
+  };
+
+  const schedule = async () => {
     if (stopped) return;
     if (timer) clearTimeout(timer);
-    const due = store.outboxNextDueIn();
-    if (due === undefined) return;
+    const due = await store.outboxNextDueIn();
+    if (due === undefined || stopped) return;
     timer = setTimeout(kick, Math.max(due, 20));
     timer.unref();
   };
 
   function kick(): void {
     if (stopped) return;
-    if (running) {
+    if (pumping) {
       again = true;
       return;
     }
-    running = pumpOnce()
+    pumping = pumpOnce()
       .catch((err: unknown) => logger.error({ err }, 'outbox pump crashed'))
+      .then(() => schedule())
+      .catch((err: unknown) => logger.error({ err }, 'outbox schedule failed'))
       .finally(() => {
-        running = undefined;
+        pumping = undefined;
         if (again) {
           again = false;
           kick();
-        } else schedule();
+        }
       });
   }
 
@@ -87,7 +125,8 @@ export function createOutboxWorker(deps: DeliveryDeps & { store: Store; logger: 
     async drain(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        if (!running && store.dueOutbox().length === 0) return;
+        const due = await store.outboxNextDueIn();
+        if (!pumping && inFlight.size === 0 && (due === undefined || due > 0)) return;
         kick();
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -95,7 +134,9 @@ export function createOutboxWorker(deps: DeliveryDeps & { store: Store; logger: 
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await running;
+      await unlisten?.();
+      await pumping;
+      await Promise.allSettled([...inFlight.values()]);
     },
   };
 }
@@ -108,16 +149,14 @@ function classify(err: unknown, attempts: number): { retryInMs?: number; reason:
     statusCode?: number;
     message?: string;
   };
-  const backoff = Math.min(250 * 2 ** attempts, MAX_BACKOFF_MS);
+  const backoff = Math.min(250 * 2 ** Math.max(attempts - 1, 0), MAX_BACKOFF_MS);
   if (err instanceof NoThreadError) return { reason: err.message };
   if (e.code === 'slack_webapi_rate_limited_error') {
     return { retryInMs: Math.max((e.retryAfter ?? 1) * 1000, 250), reason: 'rate limited' };
   }
   if (e.code === 'slack_webapi_platform_error') {
     const slackError = e.data?.error ?? 'unknown';
-    return TRANSIENT_ERRORS.has(slackError)
-      ? { retryInMs: backoff, reason: slackError }
-      : { reason: slackError };
+    return TRANSIENT_ERRORS.has(slackError) ? { retryInMs: backoff, reason: slackError } : { reason: slackError };
   }
   if (e.code === 'slack_webapi_http_error' && e.statusCode !== undefined && e.statusCode < 500) {
     return { reason: `HTTP ${e.statusCode}` };

@@ -1,6 +1,7 @@
 /**
- * IncidentNotifier over Slack: renders views now and queues them in the persisted outbox, which
- * delivers them in order per incident. Slack being down delays messages; it never loses them.
+ * IncidentNotifier over Slack: renders views from the data it is handed and queues them in the
+ * persisted outbox, which delivers them in order per incident. Slack being down delays messages;
+ * it never loses them. It never reads the store back.
  */
 import { approvalMessage } from '../../views/approval.js';
 import type { MessageContent } from '../../views/blocks.js';
@@ -9,69 +10,57 @@ import { incidentMessage, statusOfRun } from '../../views/incident.js';
 import { planMessage } from '../../views/plan.js';
 import { progressMessage } from '../../views/progress.js';
 import { resolutionMessage, rollbackFailedMessage } from '../../views/resolution.js';
-import { buildRcaDraft } from '../rca-draft.js';
+import type { IncidentNotifier, RcaFile, RunView } from '../services/notifier.js';
 import type { Clock } from '../services/ports.js';
-import type { IncidentNotifier, RunView } from '../services/slack/ports.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../services/store-port.js';
 import type { Delivery } from './deliveries.js';
 
 export interface PresenterDeps {
-  store: Store;
+  store: Pick<Store, 'enqueueOutbox'>;
   clock: Clock;
-  timeZone: string;
   /** Called after every enqueue so delivery starts at once. */
-  kick: () => void;
+  kick: (incidentId: string) => void;
 }
 
 export function createPresenter(deps: PresenterDeps): IncidentNotifier {
   const { store, clock } = deps;
 
-  // Synchronous on purpose: the outbox order is the order of these calls, with no await between.
-  const send = (view: RunView, payload: Delivery, coalesceKey?: string): Promise<void> => {
-    store.enqueueOutbox({
+  const send = async (view: RunView, payload: Delivery, coalesceKey?: string): Promise<void> => {
+    await store.enqueueOutbox({
       incidentId: view.incident.id,
       runId: view.run.id,
       payload,
       ...(coalesceKey ? { coalesceKey } : {}),
     });
-    deps.kick();
-    return Promise.resolve();
+    deps.kick(view.incident.id);
   };
 
-  const rootMessage = (view: RunView, currentAction: string): MessageContent => {
-    const incident = store.getIncident(view.incident.id) ?? view.incident;
-    const run = store.getRun(view.run.id) ?? view.run;
-    return incidentMessage({
-      incident,
-      run,
+  const rootMessage = (view: RunView, currentAction: string): MessageContent =>
+    incidentMessage({
+      incident: view.incident,
+      run: view.run,
       levelName: view.plan.levelName,
       targetMs: view.plan.targetMs,
-      status: statusOfRun(run.state, incident.status === 'resolved'),
+      status: statusOfRun(view.run.state, view.incident.status === 'resolved'),
       currentAction,
       now: clock.now(),
     });
-  };
   // Only the latest state of the root matters; pending edits are replaced, not stacked.
   const updateRoot = (view: RunView, currentAction: string) =>
     send(view, { op: 'root-update', message: rootMessage(view, currentAction) }, `root:${view.incident.id}`);
 
-  const rca = (view: RunView, comment: string) => {
-    const draft = buildRcaDraft(store, view.incident.id, deps.timeZone, clock.now());
-    if (!draft) return Promise.resolve();
-    const file = {
-      filename: draft.fileName,
-      title: `RCA draft — ${view.incident.id}`,
-      content: draft.markdown,
-      comment,
-    };
-    return send(view, { op: 'upload', what: 'rca', file });
-  };
+  const upload = (view: RunView, rca: RcaFile, comment: string) =>
+    send(view, {
+      op: 'upload',
+      what: 'rca',
+      file: { filename: rca.fileName, title: `RCA draft — ${view.incident.id}`, content: rca.markdown, comment },
+    });
 
   return {
-    opened(view, firstRun) {
-      if (firstRun) send(view, { op: 'root', message: rootMessage(view, 'Reviewing the plan') });
-      else updateRoot(view, `Level ${view.run.level} requested`);
-      return send(view, { op: 'thread', what: 'plan', message: planMessage({ plan: view.plan }) });
+    async opened(view, firstRun) {
+      if (firstRun) await send(view, { op: 'root', message: rootMessage(view, 'Reviewing the plan') });
+      else await updateRoot(view, `Level ${view.run.level} requested`);
+      await send(view, { op: 'thread', what: 'plan', message: planMessage({ plan: view.plan }) });
     },
     approval(view, approval) {
       const message = approvalMessage({
@@ -90,44 +79,39 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     reminder(view, reminder) {
       return send(view, { op: 'thread', what: 'reminder', message: approvalReminder(reminder) });
     },
-    progress(view, phase) {
-      const run = store.getRun(view.run.id) ?? view.run;
-      const steps = store.stepResults(view.run.id);
-      const message = progressMessage({ plan: view.plan, run, steps, now: clock.now(), phase });
+    progress(view, steps, phase) {
+      const message = progressMessage({ plan: view.plan, run: view.run, steps, now: clock.now(), phase });
       return send(view, { op: 'upsert', kind: 'progress', message }, `progress:${view.run.id}`);
     },
     root: updateRoot,
-    resolution(view, resolvedBy) {
-      const incident = store.getIncident(view.incident.id) ?? view.incident;
-      const run = store.getRun(view.run.id) ?? view.run;
+    async resolution(view, resolvedBy, rca, auditHead) {
       const message = resolutionMessage({
-        incident,
-        run,
+        incident: view.incident,
+        run: view.run,
         levelName: view.plan.levelName,
         params: view.plan.params,
         resolvedBy,
         now: clock.now(),
+        auditHead,
       });
       // The resolution goes to the channel (seed 004), and the root shows the final status.
-      send(view, { op: 'channel', what: 'resolution', message });
-      updateRoot(view, 'Resolved');
-      return rca(view, 'RCA draft: fill in the prompts and share it with the post-mortem.');
+      await send(view, { op: 'channel', what: 'resolution', message });
+      await updateRoot(view, 'Resolved');
+      await upload(view, rca, 'RCA draft: fill in the prompts and share it with the post-mortem.');
     },
-    rcaDraft: (view) => rca(view, 'RCA draft from the timeline so far.'),
-    ended(view, ending, detail, by) {
-      const incident = store.getIncident(view.incident.id) ?? view.incident;
-      const run = store.getRun(view.run.id) ?? view.run;
+    rcaDraft: (view, rca) => upload(view, rca, 'RCA draft from the timeline so far.'),
+    async ended(view, ending, detail, by) {
       const message = rollbackFailedMessage({
-        incident,
-        run,
+        incident: view.incident,
+        run: view.run,
         levelName: view.plan.levelName,
         ending,
         ...(detail ? { detail } : {}),
         ...(by ? { by } : {}),
         now: clock.now(),
       });
-      send(view, { op: 'thread', what: `ended:${ending}`, message });
-      return updateRoot(view, detail ?? ending);
+      await send(view, { op: 'thread', what: `ended:${ending}`, message });
+      await updateRoot(view, detail ?? ending);
     },
     threadNote(view, text) {
       return send(view, { op: 'thread', what: 'note', message: { text } });

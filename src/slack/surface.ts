@@ -2,19 +2,37 @@
 import type { WebClient } from '@slack/web-api';
 import type { ChatMessage, SlackSurface } from '../services/ports.js';
 
+/** Message metadata event type marking a post with the outbox item it delivers. */
+export const OUTBOX_EVENT = 'rollbot_outbox';
+
 export function createSlackSurface(client: WebClient): SlackSurface {
   const groupCache = new Map<string, { members: string[]; at: number }>();
   return {
-    async post(channel, message, threadTs) {
+    async post(channel, message, options = {}) {
       const res = await client.chat.postMessage({
         channel,
         text: message.text,
         blocks: message.blocks as never,
-        ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+        ...(options.outboxSeq !== undefined
+          ? { metadata: { event_type: OUTBOX_EVENT, event_payload: { seq: options.outboxSeq } } }
+          : {}),
         unfurl_links: false,
         unfurl_media: false,
       });
       return { channel: String(res.channel), ts: String(res.ts) };
+    },
+    async findPosted(channel, outboxSeq, threadTs) {
+      // Recent messages only: a retry follows its lost answer within minutes.
+      const res = threadTs
+        ? await client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200 })
+        : await client.conversations.history({ channel, include_all_metadata: true, limit: 200 });
+      const found = (res.messages ?? []).find(
+        (m) =>
+          m.metadata?.event_type === OUTBOX_EVENT &&
+          (m.metadata.event_payload as { seq?: unknown } | undefined)?.seq === outboxSeq,
+      );
+      return found?.ts ? { channel, ts: found.ts } : undefined;
     },
     async update(channel, ts, message: ChatMessage) {
       await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });

@@ -1,6 +1,10 @@
-/** The timeline's hash chain: canonical row encoding, row hashes, and the walk that finds breaks. */
-import { createHash } from 'node:crypto';
-import type { VerifyResult } from './types.js';
+/**
+ * The timeline's hash chain: canonical row encoding, row hashes, and the walk that finds breaks.
+ * With ROLLBOT_AUDIT_KEY each row's hash is an HMAC, so nobody without the key can rewrite a row and
+ * recompute the chain; without it the chain still catches accidents, and `audit verify` says so.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import type { VerifyResult } from '../domain/records.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -18,6 +22,7 @@ export interface ChainContent {
 export interface ChainRow extends ChainContent {
   prevHash: string;
   hash: string;
+  keyed: boolean;
 }
 
 /** JSON with object keys sorted at every depth, so equal content always hashes equally. */
@@ -31,7 +36,8 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-export function rowHash(prevHash: string, c: ChainContent): string {
+/** `key` undefined: plain sha256 (an unkeyed row). */
+export function rowHash(prevHash: string, c: ChainContent, key?: string): string {
   const content = canonicalJson({
     seq: c.seq,
     at: c.at,
@@ -41,67 +47,77 @@ export function rowHash(prevHash: string, c: ChainContent): string {
     runId: c.runId,
     data: c.data,
   });
-  return createHash('sha256').update(`${prevHash}\n${content}`).digest('hex');
+  const mac = key === undefined ? createHash('sha256') : createHmac('sha256', key);
+  return mac.update(`${prevHash}\n${content}`).digest('hex');
+}
+
+export interface VerifyOptions {
+  /** Counts the rows of one incident (all rows are always checked: the chain is one). */
+  counted: (row: ChainRow) => boolean;
+  /** The largest seq ever issued, which exposes rows deleted from the end. */
+  highestSeq: number;
+  key?: string;
+  /** A head hash published earlier: it must still be a row of the intact chain. */
+  head?: string;
 }
 
 /**
  * Walks rows in seq order and reports the first break. A broken link is checked before the row's
  * own hash so that a forged row is reported as inserted, not as an edit of itself (a correctly
- * hashed forgery is caught by its successor, which still points to the row before it); any gap in seq
- * means rows were removed (AUTOINCREMENT never leaves gaps in an untouched chain). `highestSeq` is
- * the largest seq ever issued (sqlite_sequence), which exposes rows deleted from the end.
+ * hashed forgery is caught by its successor, which still points to the row before it); any gap in
+ * seq means rows were removed. Once a keyed row has been written, an unkeyed row after it is a
+ * downgrade: someone without the key rewrote the chain from there.
  */
-export function verifyChain(
-  rows: Iterable<ChainRow>,
-  counted: (row: ChainRow) => boolean,
-  highestSeq: number,
-): VerifyResult {
+export function verifyChain(rows: Iterable<ChainRow>, opts: VerifyOptions): VerifyResult {
   let prev: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH };
   let beforePrev: string | undefined;
   let count = 0;
+  let unkeyed = 0;
+  let keyedSeen = false;
+  let headSeen = opts.head === undefined;
   for (const row of rows) {
     const gap = row.seq > prev.seq + 1;
-    const linked = row.prevHash === prev.hash;
     if (gap) {
       const missing = prev.seq + 1 === row.seq - 1 ? `${prev.seq + 1}` : `${prev.seq + 1}..${row.seq - 1}`;
-      return {
-        ok: false,
-        seq: prev.seq + 1,
-        problem: 'deleted',
-        message: `timeline row(s) ${missing} are missing before seq ${row.seq}`,
-      };
+      return broken(prev.seq + 1, 'deleted', `timeline row(s) ${missing} are missing before seq ${row.seq}`);
     }
-    if (!linked) {
+    if (row.prevHash !== prev.hash) {
       // This row still points past its predecessor: the predecessor is the one slipped in.
       const seq = row.prevHash === beforePrev ? prev.seq : row.seq;
-      return {
-        ok: false,
-        seq,
-        problem: 'inserted',
-        message: `timeline row ${seq} is not part of the original chain: it was inserted or forged`,
-      };
+      return broken(seq, 'inserted', `timeline row ${seq} is not part of the original chain: it was inserted or forged`);
     }
-    if (rowHash(row.prevHash, row) !== row.hash) {
-      return {
-        ok: false,
-        seq: row.seq,
-        problem: 'edited',
-        message: `timeline row ${row.seq} was changed after it was written`,
-      };
+    if (row.keyed) {
+      if (opts.key === undefined) {
+        return broken(row.seq, 'unknown_key', `timeline row ${row.seq} is keyed: set ROLLBOT_AUDIT_KEY to verify it`);
+      }
+      keyedSeen = true;
+    } else if (keyedSeen) {
+      return broken(row.seq, 'downgraded', `timeline row ${row.seq} is unkeyed after keyed rows: it was rewritten without the key`);
+    } else unkeyed++;
+    if (rowHash(row.prevHash, row, row.keyed ? opts.key : undefined) !== row.hash) {
+      return broken(row.seq, 'edited', `timeline row ${row.seq} was changed after it was written`);
     }
+    // A published head may be shortened (at least 12 hex digits, checked by the caller).
+    if (opts.head !== undefined && row.hash.startsWith(opts.head)) headSeen = true;
     beforePrev = prev.hash;
     prev = row;
-    if (counted(row)) count++;
+    if (opts.counted(row)) count++;
   }
-  // Rows deleted from the end leave no successor to notice; the highest seq ever issued does.
-  if (highestSeq > prev.seq) {
-    const missing = highestSeq === prev.seq + 1 ? `${highestSeq}` : `${prev.seq + 1}..${highestSeq}`;
-    return {
-      ok: false,
-      seq: prev.seq + 1,
-      problem: 'deleted',
-      message: `timeline row(s) ${missing} at the end of the chain are missing`,
-    };
+  if (opts.highestSeq > prev.seq) {
+    const missing =
+      opts.highestSeq === prev.seq + 1 ? `${opts.highestSeq}` : `${prev.seq + 1}..${opts.highestSeq}`;
+    return broken(prev.seq + 1, 'deleted', `timeline row(s) ${missing} at the end of the chain are missing`);
   }
-  return { ok: true, count };
+  if (!headSeen) {
+    return broken(
+      prev.seq,
+      'head_missing',
+      `head ${opts.head} is not in the chain: rows up to that point were removed or rewritten`,
+    );
+  }
+  return { ok: true, count, unkeyed, head: prev.hash, keyed: opts.key !== undefined };
+}
+
+function broken(seq: number, problem: Extract<VerifyResult, { ok: false }>['problem'], message: string) {
+  return { ok: false as const, seq, problem, message };
 }

@@ -1,4 +1,4 @@
-/** Numbered schema migrations: entry i brings the database from version i to i + 1. Append only. */
+/** Numbered SQLite schema migrations: entry i brings the database from version i to i + 1. Append only. */
 export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE incidents (
@@ -139,5 +139,58 @@ export const MIGRATIONS: readonly string[] = [
     error        TEXT
   ) STRICT;
   CREATE INDEX outbox_pending ON outbox(state, incident_id, seq);
+  `,
+  // 4: durable runs and replicas. A run stores its executable plan (secrets as references) and the
+  // approvals it needs; the process holding it is an instance with a lease; the outbox is claimed
+  // per incident; the timeline's head lives in a row (the same in both dialects) and rows may be HMACs.
+  `
+  ALTER TABLE runs ADD COLUMN plan_version INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE runs ADD COLUMN approvals_required INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN owner TEXT;
+  UPDATE runs SET owner = owner_host || ':' || owner_pid WHERE owner_host IS NOT NULL;
+
+  ALTER TABLE incidents ADD COLUMN impact TEXT;
+  ALTER TABLE incidents ADD COLUMN owner TEXT;
+  ALTER TABLE incidents ADD COLUMN resolved_by TEXT;
+  ALTER TABLE incidents ADD COLUMN resolution_json TEXT;
+  CREATE INDEX incidents_status ON incidents(status, opened_at);
+
+  CREATE TABLE instances (
+    id           TEXT PRIMARY KEY,
+    token        TEXT NOT NULL,
+    host         TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    started_at   INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL
+  ) STRICT;
+
+  ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+  ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
+  CREATE INDEX outbox_coalesce ON outbox(coalesce_key, state);
+
+  ALTER TABLE request_keys ADD COLUMN expires_at INTEGER;
+  CREATE INDEX request_keys_expiry ON request_keys(expires_at);
+
+  ALTER TABLE timeline ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0 CHECK (keyed IN (0, 1));
+  CREATE TABLE timeline_head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL,
+    hash TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO timeline_head (id, seq, hash) VALUES (1,
+    COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'timeline'), 0),
+    COALESCE((SELECT hash FROM timeline ORDER BY seq DESC LIMIT 1), '${'0'.repeat(64)}'));
+
+  CREATE TABLE deploys (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    service     TEXT NOT NULL,
+    env         TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    commit_sha  TEXT,
+    url         TEXT,
+    at          INTEGER NOT NULL,
+    by          TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX deploys_service ON deploys(service, env, at);
   `,
 ];

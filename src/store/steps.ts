@@ -1,10 +1,9 @@
 /** Per-host step results of a run, each change followed by its timeline event (never the tail). */
 import type { StepKind } from '../domain/plan.js';
+import type { StepRow, StepState } from '../domain/records.js';
 import { outcomeOf, type StepResult } from '../domain/step-result.js';
-import type { Clock } from '../services/ports.js';
-import type { Db } from './db.js';
-import type { TimelineRepo } from './timeline.js';
-import type { StepRow, StepState } from './types.js';
+import type { StoreContext } from './context.js';
+import { appendEvent } from './timeline.js';
 
 interface StepDbRow {
   run_id: string;
@@ -25,77 +24,84 @@ interface StepDbRow {
 
 export interface StepRepo {
   /** Records the step as running; a retried step starts over on the same row. */
-  stepStarted(runId: string, stepIndex: number, host: string, name: string, kind: StepKind): void;
+  stepStarted(runId: string, stepIndex: number, host: string, name: string, kind: StepKind): Promise<void>;
   /**
-   * Records the outcome of a running step. Returns false (no event) when the step already has an
-   * outcome, e.g. it was marked unknown by a restart: the first outcome wins.
+   * Records the outcome of a running step. Resolves false (no event) when the step already has an
+   * outcome, e.g. it was marked unknown because its process was declared gone: the first outcome wins.
+   * The result must already be masked (the engine masks every result it returns).
    */
-  stepFinished(runId: string, stepIndex: number, host: string, result: StepResult): boolean;
+  stepFinished(runId: string, stepIndex: number, host: string, result: StepResult): Promise<boolean>;
   /** In step order, then host order of first start. */
-  stepResults(runId: string): StepRow[];
+  stepResults(runId: string): Promise<StepRow[]>;
 }
 
-export function stepRepo(db: Db, clock: Clock, tl: TimelineRepo): StepRepo {
-  const start = db.prepare(
-    `INSERT INTO step_results (run_id, step_index, host, name, kind, state, started_at)
-     VALUES (@runId, @stepIndex, @host, @name, @kind, 'running', @now)
-     ON CONFLICT (run_id, step_index, host) DO UPDATE SET
-       name = excluded.name, kind = excluded.kind, state = 'running', started_at = excluded.started_at,
-       exit_code = NULL, signal = NULL, finished_at = NULL, duration_ms = NULL, tail = NULL, error = NULL,
-       log_file = NULL`,
-  );
-  const finish = db.prepare(
-    `UPDATE step_results SET state = @state, exit_code = @exitCode, signal = @signal, finished_at = @now,
-       duration_ms = @durationMs, tail = @tail, error = @error, log_file = @logFile
-     WHERE run_id = @runId AND step_index = @stepIndex AND host = @host AND state = 'running'`,
-  );
-  const one = db.prepare<[string, number, string], StepDbRow>(
-    'SELECT * FROM step_results WHERE run_id = ? AND step_index = ? AND host = ?',
-  );
-  const ofRun = db.prepare<[string], StepDbRow>(
-    'SELECT * FROM step_results WHERE run_id = ? ORDER BY step_index, rowid',
-  );
-
-  const started = db.transaction(
-    (runId: string, stepIndex: number, host: string, name: string, kind: StepKind) => {
-      start.run({ runId, stepIndex, host, name, kind, now: clock.now() });
-      tl.appendTimeline({
-        type: 'step.started',
-        actor: 'rollbot',
-        runId,
-        data: { step: stepIndex, host, name },
-      });
-    },
-  );
-
-  const finished = db.transaction((runId: string, stepIndex: number, host: string, result: StepResult) => {
-    const outcome = outcomeOf(result);
-    const changed = finish.run({
-      runId,
-      stepIndex,
-      host,
-      state: outcome,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      now: clock.now(),
-      durationMs: Math.round(result.durationMs),
-      tail: result.tail,
-      error: result.error ?? null,
-      logFile: result.logFile ?? null,
-    }).changes;
-    if (changed === 0) return false;
-    const name = one.get(runId, stepIndex, host)!.name;
-    const { exitCode, durationMs } = result;
-    const data = { step: stepIndex, host, name, outcome, exitCode, durationMs, error: result.error ?? null };
-    tl.appendTimeline({ type: 'step.finished', actor: 'rollbot', runId, data });
-    return true;
-  });
-
+export function stepRepo(ctx: StoreContext): StepRepo {
+  const { db, clock } = ctx;
   return {
     stepStarted: (runId, stepIndex, host, name, kind) =>
-      started.immediate(runId, stepIndex, host, name, kind),
-    stepFinished: (runId, stepIndex, host, result) => finished.immediate(runId, stepIndex, host, result),
-    stepResults: (runId) => ofRun.all(runId).map(toStep),
+      db.transaction('write', async (tx) => {
+        await tx.run(
+          `INSERT INTO step_results (run_id, step_index, host, name, kind, state, started_at)
+           VALUES (?, ?, ?, ?, ?, 'running', ?)
+           ON CONFLICT (run_id, step_index, host) DO UPDATE SET
+             name = excluded.name, kind = excluded.kind, state = 'running', started_at = excluded.started_at,
+             exit_code = NULL, signal = NULL, finished_at = NULL, duration_ms = NULL, tail = NULL, error = NULL,
+             log_file = NULL`,
+          [runId, stepIndex, host, name, kind, clock.now()],
+        );
+        await appendEvent(tx, ctx, {
+          type: 'step.started',
+          actor: 'rollbot',
+          runId,
+          data: { step: stepIndex, host, name },
+        });
+      }),
+    stepFinished: (runId, stepIndex, host, result) =>
+      db.transaction('write', async (tx) => {
+        const outcome = outcomeOf(result);
+        const changed = await tx.run(
+          `UPDATE step_results SET state = ?, exit_code = ?, signal = ?, finished_at = ?, duration_ms = ?,
+             tail = ?, error = ?, log_file = ?
+           WHERE run_id = ? AND step_index = ? AND host = ? AND state = 'running'`,
+          [
+            outcome,
+            result.exitCode,
+            result.signal,
+            clock.now(),
+            Math.round(result.durationMs),
+            result.tail,
+            result.error ?? null,
+            result.logFile ?? null,
+            runId,
+            stepIndex,
+            host,
+          ],
+        );
+        if (changed === 0) return false;
+        const row = await tx.get<{ name: string }>(
+          'SELECT name FROM step_results WHERE run_id = ? AND step_index = ? AND host = ?',
+          [runId, stepIndex, host],
+        );
+        const { exitCode, durationMs } = result;
+        const data = {
+          step: stepIndex,
+          host,
+          name: row?.name ?? '',
+          outcome,
+          exitCode,
+          durationMs,
+          error: result.error ?? null,
+        };
+        await appendEvent(tx, ctx, { type: 'step.finished', actor: 'rollbot', runId, data });
+        return true;
+      }),
+    stepResults: async (runId) =>
+      (
+        await db.all<StepDbRow>(
+          'SELECT * FROM step_results WHERE run_id = ? ORDER BY step_index, started_at, host',
+          [runId],
+        )
+      ).map(toStep),
   };
 }
 

@@ -1,9 +1,9 @@
 /** The append-only, hash-chained timeline: append, read per incident, verify. */
+import type { VerifyResult } from '../domain/records.js';
 import type { StoredTimelineEvent, TimelineEvent, TimelineType } from '../domain/timeline.js';
-import type { Clock } from '../services/ports.js';
 import { type ChainRow, canonicalJson, GENESIS_HASH, rowHash, verifyChain } from './chain.js';
-import type { Db } from './db.js';
-import type { VerifyResult } from './types.js';
+import type { StoreContext } from './context.js';
+import type { SqlRunner } from './sql/types.js';
 
 interface TimelineDbRow {
   seq: number;
@@ -15,49 +15,55 @@ interface TimelineDbRow {
   data_json: string;
   prev_hash: string;
   hash: string;
+  keyed: number;
 }
 
 export interface TimelineRepo {
-  /** Appends in its own transaction, or as part of the caller's when one is open. */
-  appendTimeline(event: TimelineEvent): StoredTimelineEvent;
+  /** Appends in its own write transaction. */
+  appendTimeline(event: TimelineEvent): Promise<StoredTimelineEvent>;
   /** Whether a run has an event of this type (e.g. an abort asked for on another bot process). */
-  runHasEvent(runId: string, type: TimelineEvent['type']): boolean;
-  timeline(incidentId: string): StoredTimelineEvent[];
-  verifyTimeline(incidentId?: string): VerifyResult;
+  runHasEvent(runId: string, type: TimelineType): Promise<boolean>;
+  timeline(incidentId: string): Promise<StoredTimelineEvent[]>;
+  /** Checks the whole chain (counting one incident's rows when given), and that `head` is in it. */
+  verifyTimeline(options?: { incidentId?: string; head?: string }): Promise<VerifyResult>;
+  /** The newest row's hash: the anchor rollbot publishes (resolution message, RCA, log). */
+  timelineHead(): Promise<string>;
+  /** The answer to a run's confirm step, from whichever process recorded it. */
+  confirmAnswer(runId: string, stepIndex: number): Promise<{ ok: boolean; by: string } | undefined>;
 }
 
-export function timelineRepo(db: Db, clock: Clock): TimelineRepo {
-  const lastRow = db.prepare<[], { hash: string }>('SELECT hash FROM timeline ORDER BY seq DESC LIMIT 1');
-  // sqlite_sequence remembers the highest seq ever used, so a deleted tail still leaves a gap.
-  const lastSeq = db.prepare<[], number>("SELECT seq FROM sqlite_sequence WHERE name = 'timeline'").pluck();
-  const runIncident = db.prepare<[string], string>('SELECT incident_id FROM runs WHERE id = ?').pluck();
-  const insert = db.prepare(
-    `INSERT INTO timeline (seq, at, type, actor, incident_id, run_id, data_json, prev_hash, hash)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const ofIncident = db.prepare<[string, string], TimelineDbRow>(
-    `SELECT * FROM timeline
-     WHERE incident_id = ? OR run_id IN (SELECT id FROM runs WHERE incident_id = ?)
-     ORDER BY seq`,
-  );
-  const all = db.prepare<[], TimelineDbRow>('SELECT * FROM timeline ORDER BY seq');
-
-  // IMMEDIATE: two processes appending at once must not both chain onto the same last row.
-  const append = db.transaction((event: TimelineEvent): StoredTimelineEvent => {
-    const seq = (lastSeq.get() ?? 0) + 1;
-    const prevHash = lastRow.get()?.hash ?? GENESIS_HASH;
-    const incidentId = event.incidentId ?? (event.runId ? (runIncident.get(event.runId) ?? null) : null);
-    const content = {
-      seq,
-      at: clock.now(),
-      type: event.type,
-      actor: event.actor,
-      incidentId,
-      runId: event.runId ?? null,
-      data: event.data ?? {},
-    };
-    const hash = rowHash(prevHash, content);
-    insert.run(
+/**
+ * Appends one event inside the caller's write transaction. The head row is read and moved in the
+ * same transaction, which holds the store's write lock: two processes never chain onto one row.
+ */
+export async function appendEvent(
+  tx: SqlRunner,
+  ctx: StoreContext,
+  event: TimelineEvent,
+): Promise<StoredTimelineEvent> {
+  const head = await tx.get<{ seq: number; hash: string }>('SELECT seq, hash FROM timeline_head WHERE id = 1');
+  const seq = (head?.seq ?? 0) + 1;
+  const prevHash = head?.hash ?? GENESIS_HASH;
+  const incidentId =
+    event.incidentId ??
+    (event.runId
+      ? ((await tx.get<{ incident_id: string }>('SELECT incident_id FROM runs WHERE id = ?', [event.runId]))
+          ?.incident_id ?? null)
+      : null);
+  const content = {
+    seq,
+    at: ctx.clock.now(),
+    type: event.type,
+    actor: event.actor,
+    incidentId,
+    runId: event.runId ?? null,
+    data: event.data ?? {},
+  };
+  const hash = rowHash(prevHash, content, ctx.auditKey);
+  await tx.run(
+    `INSERT INTO timeline (seq, at, type, actor, incident_id, run_id, data_json, prev_hash, hash, keyed)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
       seq,
       content.at,
       content.type,
@@ -67,30 +73,55 @@ export function timelineRepo(db: Db, clock: Clock): TimelineRepo {
       canonicalJson(content.data),
       prevHash,
       hash,
-    );
-    return toEvent({ ...content, prevHash, hash });
-  });
-
-  // One read transaction: the rows and the highest seq ever used come from the same snapshot.
-  const verify = db.transaction((incidentId?: string): VerifyResult => {
-    const rows = mapRows(all.iterate(), toChainRow);
-    const counted = (r: ChainRow) => incidentId === undefined || r.incidentId === incidentId;
-    return verifyChain(rows, counted, lastSeq.get() ?? 0);
-  });
-
-  const hasEvent = db
-    .prepare<[string, string], number>('SELECT EXISTS (SELECT 1 FROM timeline WHERE run_id = ? AND type = ?)')
-    .pluck();
-  return {
-    appendTimeline: (event) => append.immediate(event),
-    runHasEvent: (runId, type) => hasEvent.get(runId, type) === 1,
-    timeline: (incidentId) => ofIncident.all(incidentId, incidentId).map((r) => toEvent(toChainRow(r))),
-    verifyTimeline: (incidentId) => verify.deferred(incidentId),
-  };
+      ctx.auditKey === undefined ? 0 : 1,
+    ],
+  );
+  await tx.run('UPDATE timeline_head SET seq = ?, hash = ? WHERE id = 1', [seq, hash]);
+  return toEvent({ ...content, prevHash, hash, keyed: ctx.auditKey !== undefined });
 }
 
-function* mapRows<A, B>(rows: Iterable<A>, f: (a: A) => B): Generator<B> {
-  for (const row of rows) yield f(row);
+export function timelineRepo(ctx: StoreContext): TimelineRepo {
+  const { db } = ctx;
+  return {
+    appendTimeline: (event) => db.transaction('write', (tx) => appendEvent(tx, ctx, event)),
+    runHasEvent: async (runId, type) =>
+      (await db.get('SELECT 1 AS one FROM timeline WHERE run_id = ? AND type = ? LIMIT 1', [runId, type])) !==
+      undefined,
+    timeline: async (incidentId) =>
+      (
+        await db.all<TimelineDbRow>(
+          `SELECT * FROM timeline
+           WHERE incident_id = ? OR run_id IN (SELECT id FROM runs WHERE incident_id = ?)
+           ORDER BY seq`,
+          [incidentId, incidentId],
+        )
+      ).map((r) => toEvent(toChainRow(r))),
+    // One read transaction: the rows and the head come from the same snapshot.
+    verifyTimeline: ({ incidentId, head } = {}) =>
+      db.transaction('read', async (tx) => {
+        const rows = (await tx.all<TimelineDbRow>('SELECT * FROM timeline ORDER BY seq')).map(toChainRow);
+        const highest = await tx.get<{ seq: number }>('SELECT seq FROM timeline_head WHERE id = 1');
+        return verifyChain(rows, {
+          counted: (r) => incidentId === undefined || r.incidentId === incidentId,
+          highestSeq: highest?.seq ?? 0,
+          ...(ctx.auditKey !== undefined ? { key: ctx.auditKey } : {}),
+          ...(head !== undefined ? { head } : {}),
+        });
+      }),
+    confirmAnswer: async (runId, stepIndex) => {
+      const rows = await db.all<{ actor: string; data_json: string }>(
+        "SELECT actor, data_json FROM timeline WHERE run_id = ? AND type = 'run.confirmed' ORDER BY seq",
+        [runId],
+      );
+      for (const row of rows) {
+        const data = parseData(row.data_json) as { step?: unknown; confirmed?: unknown };
+        if (data.step === stepIndex) return { ok: data.confirmed === true, by: row.actor };
+      }
+      return undefined;
+    },
+    timelineHead: async () =>
+      (await db.get<{ hash: string }>('SELECT hash FROM timeline_head WHERE id = 1'))?.hash ?? GENESIS_HASH,
+  };
 }
 
 function toChainRow(r: TimelineDbRow): ChainRow {
@@ -104,6 +135,7 @@ function toChainRow(r: TimelineDbRow): ChainRow {
     data: parseData(r.data_json),
     prevHash: r.prev_hash,
     hash: r.hash,
+    keyed: r.keyed === 1,
   };
 }
 
