@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/services/ports.js';
 import { createStore } from '../../src/store/store.js';
 import type { OpenRunResult } from '../../src/store/types.js';
+import { instance } from '../support/temp-store.js';
 
 const STORE_URL = pathToFileURL(resolve(import.meta.dirname, '../../src/store/store.ts')).href;
 const APPENDS = 40;
@@ -16,19 +17,21 @@ const CHILD = `
 import { createStore } from ${JSON.stringify(STORE_URL)};
 import { systemClock } from ${JSON.stringify(STORE_URL.replace('store/store.ts', 'services/ports.ts'))};
 const [file, who] = process.argv.slice(1);
-const store = createStore({ file, clock: systemClock });
+const self = { id: who, token: who, host: 'test', pid: process.pid };
+const store = await createStore({ file, clock: systemClock, self });
 process.stdout.write('ready\\n');
-process.stdin.once('data', () => {
-  const result = store.openRun({
+process.stdin.once('data', async () => {
+  const plan = { service: 'mimo', env: 'production', level: 2, levelName: 'x', targetMs: 1000, hosts: [],
+    strategy: { canary: 0, parallel: 1 }, params: {}, steps: [], hash: 'h-' + who, secrets: [] };
+  const result = await store.openRun({
     incident: { kind: 'incident', service: 'mimo', env: 'production', severity: 'critical', level: 2,
       reason: 'race', requestedBy: who },
-    level: 2, planHash: 'h-' + who, planJson: '{}', paramsJson: '{}', targetMs: 1000,
-    requestedBy: who, state: 'approved', drill: false,
+    level: 2, requestedBy: who, approvalsRequired: 0, drill: false, render: () => plan,
   });
   for (let i = 0; i < ${APPENDS}; i++) {
-    store.appendTimeline({ type: 'note.added', actor: who, data: { i } });
+    await store.appendTimeline({ type: 'note.added', actor: who, data: { i } });
   }
-  store.close();
+  await store.close();
   process.stdout.write(JSON.stringify(result) + '\\n');
   process.exit(0);
 });
@@ -99,15 +102,15 @@ describe('two processes on one file', () => {
       expect(loser).toMatchObject({ code: 'locked', holder: { runId: winner.run.id, state: 'approved' } });
     }
 
-    const store = createStore({ file, clock: systemClock });
+    const store = await createStore({ file, clock: systemClock, self: instance() });
     try {
       // The losers left no incident behind, and every append landed on a single consistent chain.
       expect(winner.incident.id).toMatch(/^INC-\d{4}-0001$/);
-      expect(store.getIncident(winner.incident.id.replace(/0001$/, '0002'))).toBeUndefined();
-      expect(store.activeRuns().map((r) => r.id)).toEqual([winner.run.id]);
-      expect(store.verifyTimeline()).toEqual({ ok: true, count: who.length * APPENDS + 2 });
+      expect(await store.getIncident(winner.incident.id.replace(/0001$/, '0002'))).toBeUndefined();
+      expect((await store.activeRuns()).map((r) => r.id)).toEqual([winner.run.id]);
+      expect(await store.verifyTimeline()).toMatchObject({ ok: true, count: who.length * APPENDS + 2 });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -1,29 +1,112 @@
-/** Stores on fresh temporary SQLite files, each closed and deleted after the test that opened it. */
+/** Stores on fresh temporary databases, each closed and deleted after the test that opened it. */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import type { Plan } from '../../src/domain/plan.js';
 import type { Clock } from '../../src/services/ports.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import { openSqlite } from '../../src/store/sql/sqlite.js';
+import type { Database } from '../../src/store/sql/types.js';
+import { createStore, type Instance, type Store } from '../../src/store/store.js';
 
-/** Call at module level; the returned function opens a store on a new file (`name` may nest). */
+export type Backend = 'sqlite' | 'postgres';
+
+export function instance(id = `test-${randomUUID().slice(0, 8)}`): Instance {
+  return { id, token: randomUUID(), host: 'test-host', pid: process.pid };
+}
+
+export interface TempStore {
+  store: Store;
+  file: string;
+  /** A later process on the same database (what a restart looks like): a new instance unless given. */
+  reopen(self?: Instance): Promise<Store>;
+  /** Statements straight to the database, as someone with file access would run them. */
+  raw(sql: string, params?: (string | number | null)[]): Promise<number>;
+}
+
+/** Call at module level; the returned function opens a store on a new database. */
 export function useTempStores() {
   const dirs: string[] = [];
-  const stores: Store[] = [];
-  afterEach(() => {
-    for (const s of stores.splice(0)) s.close();
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
-  return (clock: Clock, name = 'rollbot.db') => {
+  return async (
+    clock: Clock,
+    options: { self?: Instance; leaseTtlMs?: number; auditKey?: string; name?: string } = {},
+  ): Promise<TempStore> => {
     const dir = mkdtempSync(join(tmpdir(), 'rollbot-store-'));
     dirs.push(dir);
-    const file = join(dir, name);
-    const open = () => {
-      const store = createStore({ file, clock });
-      stores.push(store);
+    const file = join(dir, options.name ?? 'rollbot.db');
+    const open = async (self: Instance) => {
+      const store = await createStore({
+        file,
+        clock,
+        self,
+        ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
+        ...(options.auditKey !== undefined ? { auditKey: options.auditKey } : {}),
+      });
+      closers.push(() => store.close());
       return store;
     };
-    /** `reopen` is a later process on the same file (what a restart looks like). */
-    return { store: open(), file, reopen: open };
+    let rawDb: Database | undefined;
+    return {
+      store: await open(options.self ?? instance()),
+      file,
+      reopen: (self) => open(self ?? instance()),
+      async raw(sql, params = []) {
+        if (!rawDb) {
+          const db = openSqlite(file);
+          rawDb = db;
+          closers.push(() => db.close());
+        }
+        return rawDb.run(sql, params);
+      },
+    };
   };
+}
+
+/** A minimal plan as the store keeps it (the store never looks inside beyond its hash). */
+export function testPlan(over: Partial<Plan> = {}): Plan {
+  return {
+    service: 'mimo',
+    env: 'production',
+    level: 2,
+    levelName: 'Code rollback',
+    targetMs: 900_000,
+    hosts: [{ name: 'mimo-1', address: '10.0.1.10', port: 22, user: 'deploy', local: false }],
+    strategy: { canary: 1, parallel: 5 },
+    params: { version: 'v2.3.0' },
+    steps: [],
+    hash: 'hash-1',
+    secrets: [],
+    ...over,
+  };
+}
+
+/** Opens an incident (with a pending run) the way the use cases do. */
+export async function openIncident(
+  store: Store,
+  over: { service?: string; env?: string; kind?: 'incident' | 'drill'; reason?: string; requestedBy?: string } = {},
+) {
+  const opened = await store.openRun({
+    incident: {
+      kind: over.kind ?? 'incident',
+      service: over.service ?? 'mimo',
+      env: over.env ?? 'production',
+      severity: 'minor',
+      level: 1,
+      reason: over.reason ?? 'slow',
+      requestedBy: over.requestedBy ?? 'U0ALICE',
+    },
+    level: 1,
+    requestedBy: over.requestedBy ?? 'U0ALICE',
+    approvalsRequired: 1,
+    drill: over.kind === 'drill',
+    render: () => testPlan({ service: over.service ?? 'mimo', env: over.env ?? 'production' }),
+  });
+  if (!opened.ok) throw new Error(opened.message);
+  return opened;
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { useTempStores } from '../support/temp-store.js';
+import { testPlan, useTempStores } from '../support/temp-store.js';
 
 const tempStore = useTempStores();
 
-function setup() {
+async function setup() {
   const clock = { t: Date.UTC(2026, 2, 14, 9, 30), now: () => clock.t };
-  const { store } = tempStore(clock);
-  const result = store.openRun({
+  const { store } = await tempStore(clock);
+  const result = await store.openRun({
     incident: {
       kind: 'incident',
       service: 'mimo',
@@ -17,66 +17,63 @@ function setup() {
       requestedBy: 'U0ALICE',
     },
     level: 3,
-    planHash: 'plan-a',
-    planJson: '{}',
-    paramsJson: '{}',
-    targetMs: 2_700_000,
     requestedBy: 'U0ALICE',
-    state: 'pending_approval',
+    approvalsRequired: 2,
     drill: false,
+    render: () => testPlan({ hash: 'plan-a', level: 3 }),
   });
   if (!result.ok) throw new Error(result.message);
   return { store, run: result.run };
 }
 
 describe('recordApproval', () => {
-  it('counts each approver once, however often they click', () => {
-    const { store, run } = setup();
-    expect(store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toEqual({ ok: true, count: 1 });
-    expect(store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toMatchObject({
+  it('counts each approver once, however often they click', async () => {
+    const { store, run } = await setup();
+    expect(await store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toEqual({ ok: true, count: 1 });
+    expect(await store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toMatchObject({
       ok: false,
       code: 'already_decided',
     });
-    expect(store.recordApproval(run.id, 'U0CAROL', 'plan-a', 'approve')).toEqual({ ok: true, count: 2 });
-    const granted = store.timeline(run.incidentId).filter((e) => e.type === 'approval.granted');
+    expect(await store.recordApproval(run.id, 'U0CAROL', 'plan-a', 'approve')).toEqual({ ok: true, count: 2 });
+    const granted = (await store.timeline(run.incidentId)).filter((e) => e.type === 'approval.granted');
     expect(granted.map((e) => [e.actor, e.data?.count])).toEqual([
       ['U0BOB', 1],
       ['U0CAROL', 2],
     ]);
   });
 
-  it('refuses an approval of a plan other than the pending one', () => {
-    const { store, run } = setup();
-    expect(store.recordApproval(run.id, 'U0BOB', 'plan-b', 'approve')).toMatchObject({
+  it('refuses an approval of a plan other than the pending one', async () => {
+    const { store, run } = await setup();
+    expect(await store.recordApproval(run.id, 'U0BOB', 'plan-b', 'approve')).toMatchObject({
       ok: false,
       code: 'plan_changed',
     });
     // The refused click did not use up the approver's one decision.
-    expect(store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toEqual({ ok: true, count: 1 });
+    expect(await store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toEqual({ ok: true, count: 1 });
   });
 
-  it('refuses decisions on a run that is no longer pending, or does not exist', () => {
-    const { store, run } = setup();
-    store.transitionRun(run.id, ['pending_approval'], 'approved', {
+  it('refuses decisions on a run that is no longer pending, or does not exist', async () => {
+    const { store, run } = await setup();
+    await store.transitionRun(run.id, ['pending_approval'], 'approved', {
       type: 'approval.granted',
       actor: 'U0BOB',
     });
-    expect(store.recordApproval(run.id, 'U0CAROL', 'plan-a', 'approve')).toMatchObject({
+    expect(await store.recordApproval(run.id, 'U0CAROL', 'plan-a', 'approve')).toMatchObject({
       ok: false,
       code: 'not_pending',
     });
-    expect(store.recordApproval('INC-2026-0009-r1', 'U0CAROL', 'plan-a', 'approve')).toMatchObject({
+    expect(await store.recordApproval('INC-2026-0009-r1', 'U0CAROL', 'plan-a', 'approve')).toMatchObject({
       ok: false,
       code: 'not_found',
     });
   });
 
-  it('records a denial without counting it as an approval', () => {
-    const { store, run } = setup();
-    expect(store.recordApproval(run.id, 'U0BOB', 'plan-a', 'deny')).toEqual({ ok: true, count: 0 });
-    expect(store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toMatchObject({
+  it('records a denial without counting it as an approval', async () => {
+    const { store, run } = await setup();
+    expect(await store.recordApproval(run.id, 'U0BOB', 'plan-a', 'deny')).toEqual({ ok: true, count: 0 });
+    expect(await store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toMatchObject({
       code: 'already_decided',
     });
-    expect(store.timeline(run.incidentId).at(-1)).toMatchObject({ type: 'approval.denied', actor: 'U0BOB' });
+    expect((await store.timeline(run.incidentId)).at(-1)).toMatchObject({ type: 'approval.denied', actor: 'U0BOB' });
   });
 });

@@ -1,70 +1,68 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, schemaVersion } from '../../src/store/db.js';
+import { migrateSqlite } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import type { NewIncident } from '../../src/store/types.js';
-import { useTempStores } from '../support/temp-store.js';
+import { openSqlite } from '../../src/store/sql/sqlite.js';
+import type { Store } from '../../src/store/store.js';
+import { openIncident, useTempStores } from '../support/temp-store.js';
 
 const tempStore = useTempStores();
 
-function setup(start = Date.UTC(2026, 2, 14, 9, 30)) {
+async function setup(start = Date.UTC(2026, 2, 14, 9, 30)) {
   const clock = { t: start, now: () => clock.t };
-  const { store, file } = tempStore(clock, join('nested', 'rollbot.db'));
+  const { store, file } = await tempStore(clock, { name: join('nested', 'rollbot.db') });
   return { store, clock, file };
 }
 
-const incident = (over: Partial<NewIncident> = {}): NewIncident => ({
-  kind: 'incident',
-  service: 'mimo',
-  env: 'production',
-  severity: 'critical',
-  level: 2,
-  reason: 'error rate 8%',
-  requestedBy: 'U0ALICE',
-  ...over,
-});
+/** Opens an incident and ends its run, so the next one may open on the same service. */
+async function incidentOf(store: Store, over: Parameters<typeof openIncident>[1] = {}) {
+  const { incident, run } = await openIncident(store, over);
+  await store.transitionRun(run.id, ['pending_approval'], 'denied', { type: 'run.finished', actor: 'U0BOB' });
+  return incident;
+}
 
 describe('database', () => {
-  it('creates the parent directory, uses WAL and records the schema version', () => {
-    const { file } = setup();
-    const db = openDatabase(file);
+  it('creates the parent directory, uses WAL and records the schema version', async () => {
+    const { file } = await setup();
+    const db = openSqlite(file);
     try {
-      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
-      expect(schemaVersion(db)).toBe(MIGRATIONS.length);
+      expect(db.raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.raw.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.raw.pragma('busy_timeout', { simple: true })).toBe(5000);
+      expect(db.raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
-  it('applies only the migrations a file has not seen yet', () => {
-    const { file } = setup();
+  it('applies only the migrations a file has not seen yet', async () => {
+    const { file } = await setup();
     const extra = [...MIGRATIONS, 'CREATE TABLE extra (x INTEGER) STRICT;'];
-    const db = openDatabase(file, extra);
-    db.close();
-    const again = openDatabase(file, extra);
+    const db = openSqlite(file);
+    migrateSqlite(db.raw, extra);
+    migrateSqlite(db.raw, extra);
     try {
-      expect(schemaVersion(again)).toBe(MIGRATIONS.length + 1);
-      expect(again.prepare('SELECT COUNT(*) AS n FROM incidents').get()).toEqual({ n: 0 });
+      expect(db.raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 1);
+      expect(await db.get('SELECT COUNT(*) AS n FROM incidents')).toEqual({ n: 0 });
     } finally {
-      again.close();
+      await db.close();
     }
   });
 
-  it('refuses a file written by a newer rollbot', () => {
-    const { file } = setup();
-    const db = openDatabase(file, [...MIGRATIONS, 'SELECT 1;']);
-    db.close();
-    expect(() => openDatabase(file)).toThrow(/newer than this rollbot/);
+  it('refuses a file written by a newer rollbot', async () => {
+    const { file } = await setup();
+    const db = openSqlite(file);
+    migrateSqlite(db.raw, [...MIGRATIONS, 'SELECT 1;']);
+    expect(() => migrateSqlite(db.raw, MIGRATIONS)).toThrow(/newer than this rollbot/);
+    await db.close();
   });
 });
 
 describe('incidents', () => {
-  it('numbers incidents per year from the clock', () => {
-    const { store } = setup();
-    const first = store.createIncident(incident());
-    const second = store.createIncident(incident({ service: 'other' }));
+  it('numbers incidents per year from the clock', async () => {
+    const { store } = await setup();
+    const first = await incidentOf(store);
+    const second = await incidentOf(store, { service: 'other' });
     expect(first.id).toBe('INC-2026-0001');
     expect(second.id).toBe('INC-2026-0002');
     expect(first).toMatchObject({
@@ -74,53 +72,69 @@ describe('incidents', () => {
       slackChannel: null,
       slackTs: null,
       requestedBy: 'U0ALICE',
-      severity: 'critical',
+      owner: 'U0ALICE',
+      resolution: null,
     });
   });
 
-  it('restarts numbering in a new UTC year', () => {
-    const { store, clock } = setup(Date.UTC(2026, 11, 31, 23, 59));
-    expect(store.createIncident(incident()).id).toBe('INC-2026-0001');
+  it('restarts numbering in a new UTC year', async () => {
+    const { store, clock } = await setup(Date.UTC(2026, 11, 31, 23, 59));
+    expect((await incidentOf(store)).id).toBe('INC-2026-0001');
     clock.t = Date.UTC(2027, 0, 1, 0, 0, 1);
-    expect(store.createIncident(incident()).id).toBe('INC-2027-0001');
-    expect(store.createIncident(incident()).id).toBe('INC-2027-0002');
+    expect((await incidentOf(store)).id).toBe('INC-2027-0001');
+    expect((await incidentOf(store)).id).toBe('INC-2027-0002');
   });
 
-  it('numbers drills separately with a DRL prefix', () => {
-    const { store } = setup();
-    store.createIncident(incident());
-    expect(store.createIncident(incident({ kind: 'drill', env: 'staging' })).id).toBe('DRL-2026-0001');
-    expect(store.createIncident(incident()).id).toBe('INC-2026-0002');
+  it('numbers drills separately with a DRL prefix', async () => {
+    const { store } = await setup();
+    await incidentOf(store);
+    expect((await incidentOf(store, { kind: 'drill', env: 'staging' })).id).toBe('DRL-2026-0001');
+    expect((await incidentOf(store)).id).toBe('INC-2026-0002');
   });
 
-  it('records incident.opened on the timeline', () => {
-    const { store } = setup();
-    const inc = store.createIncident(incident());
-    const events = store.timeline(inc.id);
-    expect(events).toHaveLength(1);
+  it('records incident.opened on the timeline', async () => {
+    const { store } = await setup();
+    const inc = await incidentOf(store);
+    const events = await store.timeline(inc.id);
     expect(events[0]).toMatchObject({
       type: 'incident.opened',
       actor: 'U0ALICE',
       incidentId: inc.id,
-      data: { service: 'mimo', env: 'production', level: 2, severity: 'critical', kind: 'incident' },
+      data: { service: 'mimo', env: 'production', level: 1, severity: 'minor', kind: 'incident' },
     });
   });
 
-  it('binds the Slack thread and resolves once', () => {
-    const { store, clock } = setup();
-    const inc = store.createIncident(incident());
-    expect(store.setIncidentSlack(inc.id, 'C0INC', '1700000000.000100')).toBe(true);
-    expect(store.setIncidentSlack('INC-2026-9999', 'C0INC', '1')).toBe(false);
+  it('binds the Slack thread and resolves once, with what the resolver said', async () => {
+    const { store, clock } = await setup();
+    const inc = await incidentOf(store);
+    expect(await store.setIncidentSlack(inc.id, 'C0INC', '1700000000.000100')).toBe(true);
+    expect(await store.setIncidentSlack('INC-2026-9999', 'C0INC', '1')).toBe(false);
     clock.t += 60_000;
-    expect(store.resolveIncident(inc.id, 'U0BOB')).toBe(true);
-    expect(store.resolveIncident(inc.id, 'U0BOB')).toBe(false);
-    expect(store.getIncident(inc.id)).toMatchObject({
+    expect(await store.openIncidents()).toMatchObject([{ id: inc.id }]);
+    expect(await store.resolveIncident(inc.id, 'U0BOB', { rootCause: 'bad cache config' })).toBe(true);
+    expect(await store.resolveIncident(inc.id, 'U0BOB')).toBe(false);
+    expect(await store.getIncident(inc.id)).toMatchObject({
       status: 'resolved',
       resolvedAt: clock.t,
+      resolvedBy: 'U0BOB',
+      resolution: { rootCause: 'bad cache config' },
       slackChannel: 'C0INC',
       slackTs: '1700000000.000100',
     });
-    expect(store.timeline(inc.id).map((e) => e.type)).toEqual(['incident.opened', 'incident.resolved']);
-    expect(store.getIncident('nope')).toBeUndefined();
+    expect(await store.openIncidents()).toEqual([]);
+    expect((await store.timeline(inc.id)).at(-1)).toMatchObject({
+      type: 'incident.resolved',
+      data: { rootCause: 'bad cache config' },
+    });
+    expect(await store.incidentByThread('C0INC', '1700000000.000100')).toMatchObject({ id: inc.id });
+    expect(await store.getIncident('nope')).toBeUndefined();
+  });
+
+  it('hands the incident to whoever takes it, once', async () => {
+    const { store } = await setup();
+    const inc = await incidentOf(store);
+    expect(await store.takeIncident(inc.id, 'U0CAROL')).toBe(true);
+    expect(await store.takeIncident(inc.id, 'U0CAROL')).toBe(false);
+    expect((await store.getIncident(inc.id))?.owner).toBe('U0CAROL');
   });
 });

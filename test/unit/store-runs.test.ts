@@ -1,25 +1,18 @@
-import { spawnSync } from 'node:child_process';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { NewIncident, OpenRunInput } from '../../src/domain/records.js';
 import { failedResult, type StepResult } from '../../src/domain/step-result.js';
 import type { Store } from '../../src/store/store.js';
-import type { NewIncident, OpenRunInput } from '../../src/store/types.js';
-import { useTempStores } from '../support/temp-store.js';
+import { instance, testPlan, useTempStores } from '../support/temp-store.js';
 
 const tempStore = useTempStores();
 
-function setup() {
+const TTL = 20_000;
+
+async function setup() {
   const clock = { t: Date.UTC(2026, 2, 14, 9, 30), now: () => clock.t };
-  const { store, file, reopen: restart } = tempStore(clock);
-  const raw = (sql: string, ...params: unknown[]) => {
-    const db = new Database(file);
-    try {
-      db.prepare(sql).run(...params);
-    } finally {
-      db.close();
-    }
-  };
-  return { store, clock, restart, raw };
+  const temp = await tempStore(clock, { leaseTtlMs: TTL });
+  await temp.store.heartbeat(temp.store.self);
+  return { ...temp, clock };
 }
 
 const newIncident = (over: Partial<NewIncident> = {}): NewIncident => ({
@@ -33,22 +26,18 @@ const newIncident = (over: Partial<NewIncident> = {}): NewIncident => ({
   ...over,
 });
 
-const request = (over: Partial<NewIncident> = {}, rest: Partial<OpenRunInput> = {}): OpenRunInput =>
-  ({
-    incident: newIncident(over),
-    level: 2,
-    planHash: 'hash-1',
-    planJson: '{"steps":[]}',
-    paramsJson: '{"version":"v2.3.0"}',
-    targetMs: 900_000,
-    requestedBy: 'U0ALICE',
-    state: 'pending_approval',
-    drill: false,
-    ...rest,
-  }) as OpenRunInput;
+const request = (over: Partial<NewIncident> = {}, rest: Partial<OpenRunInput> = {}): OpenRunInput => ({
+  incident: newIncident(over),
+  level: 2,
+  requestedBy: 'U0ALICE',
+  approvalsRequired: 1,
+  drill: false,
+  render: () => testPlan({ service: over.service ?? 'mimo', env: over.env ?? 'production' }),
+  ...rest,
+});
 
-function opened(store: Store, input: OpenRunInput) {
-  const result = store.openRun(input);
+async function opened(store: Store, input: OpenRunInput) {
+  const result = await store.openRun(input);
   if (!result.ok) throw new Error(`expected the run to open: ${result.message}`);
   return result;
 }
@@ -66,10 +55,11 @@ const okResult = (over: Partial<StepResult> = {}): StepResult => ({
 });
 
 describe('openRun', () => {
-  it('opens the incident and its first run with plan.rendered in one go', () => {
-    const { store, clock } = setup();
-    const { run, incident } = opened(store, request());
+  it('opens the incident and its first run with plan.rendered in one go, the plan typed', async () => {
+    const { store, clock } = await setup();
+    const { run, incident } = await opened(store, request());
     expect(incident.id).toBe('INC-2026-0001');
+    expect(incident.owner).toBe('U0ALICE');
     expect(run).toMatchObject({
       id: 'INC-2026-0001-r1',
       incidentId: 'INC-2026-0001',
@@ -79,25 +69,35 @@ describe('openRun', () => {
       drill: false,
       state: 'pending_approval',
       planHash: 'hash-1',
-      paramsJson: '{"version":"v2.3.0"}',
+      approvalsRequired: 1,
+      executable: true,
+      owner: null,
       createdAt: clock.t,
       startedAt: null,
       finishedAt: null,
       targetMs: 900_000,
       escalatedFrom: null,
     });
-    expect(store.timeline(incident.id).map((e) => [e.type, e.runId ?? null, e.data])).toEqual([
+    expect(run.plan).toEqual(testPlan());
+    expect((await store.timeline(incident.id)).map((e) => [e.type, e.runId ?? null, e.data])).toEqual([
       ['incident.opened', null, expect.any(Object)],
-      ['plan.rendered', 'INC-2026-0001-r1', { hash: 'hash-1', level: 2 }],
+      ['plan.rendered', 'INC-2026-0001-r1', { hash: 'hash-1', level: 2, approvalsRequired: 1 }],
     ]);
   });
 
-  it('refuses a second active run on the same service and env, naming the holder', () => {
-    const { store, clock } = setup();
-    const first = opened(store, request());
+  it('opens approved, owned by this process, when no approval is needed or it is pre-approved', async () => {
+    const { store } = await setup();
+    const none = await opened(store, request({}, { approvalsRequired: 0 }));
+    const typed = await opened(store, request({ env: 'staging' }, { preApproved: true }));
+    for (const { run } of [none, typed]) expect(run).toMatchObject({ state: 'approved', owner: store.self.id });
+  });
+
+  it('refuses a second active run on the same service and env, naming the holder', async () => {
+    const { store, clock } = await setup();
+    const first = await opened(store, request());
     const createdAt = clock.t;
     clock.t += 1000;
-    const second = store.openRun(request({ requestedBy: 'U0BOB' }, { requestedBy: 'U0BOB' }));
+    const second = await store.openRun(request({ requestedBy: 'U0BOB' }, { requestedBy: 'U0BOB' }));
     expect(second).toEqual({
       ok: false,
       code: 'locked',
@@ -111,100 +111,111 @@ describe('openRun', () => {
       },
     });
     // The refused request left no orphan incident behind.
-    expect(store.getIncident('INC-2026-0002')).toBeUndefined();
-    expect(store.activeRuns().map((r) => r.id)).toEqual([first.run.id]);
+    expect(await store.getIncident('INC-2026-0002')).toBeUndefined();
+    expect((await store.activeRuns()).map((r) => r.id)).toEqual([first.run.id]);
   });
 
-  it('allows another environment or service at the same time', () => {
-    const { store } = setup();
-    opened(store, request());
-    expect(store.openRun(request({ env: 'staging' })).ok).toBe(true);
-    expect(store.openRun(request({ service: 'other' })).ok).toBe(true);
-    expect(store.activeRuns()).toHaveLength(3);
+  it('a request key makes a repeat a duplicate, but only once the first one opened something', async () => {
+    const { store } = await setup();
+    const holder = await opened(store, request());
+    // Refused while locked: the key is not spent.
+    expect(await store.openRun(request({}, { requestKey: 'view:V1' }))).toMatchObject({ code: 'locked' });
+    await store.transitionRun(holder.run.id, ['pending_approval'], 'denied', { type: 'run.finished', actor: 'U0BOB' });
+    expect((await store.openRun(request({}, { requestKey: 'view:V1' }))).ok).toBe(true);
+    expect(await store.openRun(request({ env: 'staging' }, { requestKey: 'view:V1' }))).toMatchObject({
+      ok: false,
+      code: 'duplicate',
+    });
   });
 
-  it('releases the lock once the run reaches a terminal state', () => {
-    const { store } = setup();
-    const first = opened(store, request());
-    expect(store.openRun(request()).ok).toBe(false);
-    const denied = store.transitionRun(first.run.id, ['pending_approval'], 'denied', {
+  it('allows another environment or service at the same time', async () => {
+    const { store } = await setup();
+    await opened(store, request());
+    expect((await store.openRun(request({ env: 'staging' }))).ok).toBe(true);
+    expect((await store.openRun(request({ service: 'other' }))).ok).toBe(true);
+    expect(await store.activeRuns()).toHaveLength(3);
+  });
+
+  it('releases the lock once the run reaches a terminal state', async () => {
+    const { store } = await setup();
+    const first = await opened(store, request());
+    expect((await store.openRun(request())).ok).toBe(false);
+    const denied = await store.transitionRun(first.run.id, ['pending_approval'], 'denied', {
       type: 'approval.denied',
       actor: 'U0BOB',
     });
     expect(denied).toBe(true);
-    expect(opened(store, request()).run.id).toBe('INC-2026-0002-r1');
+    expect((await opened(store, request())).run.id).toBe('INC-2026-0002-r1');
   });
 
-  it('numbers escalation runs within the incident and keeps the lock', () => {
-    const { store } = setup();
-    const first = opened(store, request({}, { state: 'approved' }));
+  it('numbers escalation runs within the incident and keeps the lock', async () => {
+    const { store } = await setup();
+    const first = await opened(store, request({}, { approvalsRequired: 0 }));
     const incidentId = first.incident.id;
     const escalate = request({}, { incident: { incidentId }, level: 3, escalatedFrom: first.run.id });
-    expect(store.openRun(escalate)).toMatchObject({ ok: false, code: 'locked' });
-    store.transitionRun(first.run.id, ['approved'], 'running', { type: 'run.started', actor: 'rollbot' });
-    store.transitionRun(first.run.id, ['running'], 'failed', { type: 'run.finished', actor: 'rollbot' });
-    const second = opened(store, escalate);
+    expect(await store.openRun(escalate)).toMatchObject({ ok: false, code: 'locked' });
+    await store.startRun(first.run.id, { type: 'run.started', actor: 'rollbot' });
+    await store.transitionRun(first.run.id, ['running'], 'failed', { type: 'run.finished', actor: 'rollbot' });
+    const second = await opened(store, escalate);
     expect(second.run).toMatchObject({ id: `${incidentId}-r2`, level: 3, escalatedFrom: first.run.id });
-    expect(store.runsOfIncident(incidentId).map((r) => r.id)).toEqual([first.run.id, second.run.id]);
-    expect(store.timeline(incidentId).filter((e) => e.type === 'incident.opened')).toHaveLength(1);
+    expect((await store.runsOfIncident(incidentId)).map((r) => r.id)).toEqual([first.run.id, second.run.id]);
+    expect((await store.timeline(incidentId)).filter((e) => e.type === 'incident.opened')).toHaveLength(1);
   });
 
-  it('reports an unknown incident id as not_found', () => {
-    const { store } = setup();
-    expect(store.openRun(request({}, { incident: { incidentId: 'INC-2026-0042' } }))).toMatchObject({
+  it('reports an unknown incident id as not_found', async () => {
+    const { store } = await setup();
+    expect(await store.openRun(request({}, { incident: { incidentId: 'INC-2026-0042' } }))).toMatchObject({
       ok: false,
       code: 'not_found',
     });
   });
 
-  it('renders the plan with the allocated ids, and writes nothing when rendering throws', () => {
-    const { store } = setup();
-    const rest = {
-      incident: newIncident(),
-      level: 2,
-      targetMs: 900_000,
-      requestedBy: 'U0ALICE',
-      state: 'pending_approval' as const,
-      drill: false,
-    };
-    const render = (ids: { runId: string; incidentId: string }) => ({
-      planHash: `hash-of-${ids.runId}`,
-      planJson: JSON.stringify({ backup: `/var/backups/mimo-${ids.runId}.tar.gz` }),
-      paramsJson: '{}',
-    });
-    const { run } = opened(store, { ...rest, render });
+  it('renders the plan with the allocated ids, and writes nothing when rendering throws', async () => {
+    const { store } = await setup();
+    const { run } = await opened(
+      store,
+      request({}, { render: (ids) => testPlan({ hash: `hash-of-${ids.runId}`, levelName: ids.runId }) }),
+    );
     expect(run.planHash).toBe('hash-of-INC-2026-0001-r1');
-    expect(run.planJson).toContain('mimo-INC-2026-0001-r1.tar.gz');
-
-    const failing: OpenRunInput = {
-      ...rest,
-      incident: newIncident({ env: 'staging' }),
-      render: () => {
-        throw new Error('bad template');
+    expect(run.plan.levelName).toBe('INC-2026-0001-r1');
+    const failing = request(
+      { env: 'staging' },
+      {
+        render: () => {
+          throw new Error('bad template');
+        },
       },
-    };
-    expect(() => store.openRun(failing)).toThrow('bad template');
-    expect(store.getIncident('INC-2026-0002')).toBeUndefined();
-    expect(store.activeRuns()).toHaveLength(1);
+    );
+    await expect(store.openRun(failing)).rejects.toThrow('bad template');
+    expect(await store.getIncident('INC-2026-0002')).toBeUndefined();
+    expect(await store.activeRuns()).toHaveLength(1);
+  });
+
+  it('a plan stored before durable runs is shown but never executable', async () => {
+    const { store, raw } = await setup();
+    const { run } = await opened(store, request());
+    await raw('UPDATE runs SET plan_version = 1 WHERE id = ?', [run.id]);
+    expect(await store.getRun(run.id)).toMatchObject({ executable: false, plan: testPlan() });
   });
 });
 
-describe('transitionRun', () => {
-  it('sets started_at and finished_at, and the first terminal write wins', () => {
-    const { store, clock } = setup();
-    const { run } = opened(store, request({}, { state: 'approved' }));
+describe('transitionRun and startRun', () => {
+  it('sets started_at and finished_at, and the first terminal write wins', async () => {
+    const { store, clock } = await setup();
+    const { run } = await opened(store, request({}, { approvalsRequired: 0 }));
     clock.t += 5_000;
-    expect(
-      store.transitionRun(run.id, ['approved'], 'running', { type: 'run.started', actor: 'rollbot' }),
-    ).toBe(true);
+    expect(await store.startRun(run.id, { type: 'run.started', actor: 'rollbot' })).toMatchObject({
+      state: 'running',
+      owner: store.self.id,
+    });
     const startedAt = clock.t;
     clock.t += 60_000;
-    const abort = store.transitionRun(run.id, ['running'], 'aborted', {
+    const abort = await store.transitionRun(run.id, ['running'], 'aborted', {
       type: 'run.abort_requested',
       actor: 'U0BOB',
     });
     clock.t += 1;
-    const succeed = store.transitionRun(
+    const succeed = await store.transitionRun(
       run.id,
       ['running'],
       'succeeded',
@@ -212,72 +223,77 @@ describe('transitionRun', () => {
       { error: 'should not be written' },
     );
     expect([abort, succeed]).toEqual([true, false]);
-    expect(store.getRun(run.id)).toMatchObject({
+    expect(await store.getRun(run.id)).toMatchObject({
       state: 'aborted',
       startedAt,
       finishedAt: startedAt + 60_000,
       error: null,
     });
-    const types = store.timeline(run.incidentId).map((e) => e.type);
+    const types = (await store.timeline(run.incidentId)).map((e) => e.type);
     expect(types.filter((t) => t === 'run.abort_requested' || t === 'run.finished')).toEqual([
       'run.abort_requested',
     ]);
   });
 
-  it('records an error and fills the run id of the event', () => {
-    const { store } = setup();
-    const { run } = opened(store, request({}, { state: 'approved' }));
-    store.transitionRun(run.id, ['approved'], 'running', { type: 'run.started', actor: 'rollbot' });
-    store.transitionRun(
-      run.id,
-      ['running'],
-      'failed',
-      { type: 'run.finished', actor: 'rollbot' },
-      { error: 'exit 2' },
-    );
-    expect(store.getRun(run.id)?.error).toBe('exit 2');
-    const last = store.timeline(run.incidentId).at(-1);
+  it('starts a run once, and only in its owner unless the owner is gone', async () => {
+    const { store, reopen, clock } = await setup();
+    const other = await reopen();
+    await other.heartbeat(other.self);
+    const { run } = await opened(store, request({}, { approvalsRequired: 0 }));
+    // The owner (this process) is alive: another process may not take it.
+    expect(await other.startRun(run.id, { type: 'run.started', actor: 'rollbot' })).toBeUndefined();
+    expect(await other.adoptableRuns()).toEqual([]);
+    clock.t += TTL + 1;
+    await other.heartbeat(other.self);
+    expect((await other.adoptableRuns()).map((r) => r.id)).toEqual([run.id]);
+    expect(await other.startRun(run.id, { type: 'run.started', actor: 'rollbot' })).toMatchObject({
+      owner: other.self.id,
+    });
+    expect(await store.startRun(run.id, { type: 'run.started', actor: 'rollbot' })).toBeUndefined();
+  });
+
+  it('records an error, fills the run id of the event, and ends running steps as unknown', async () => {
+    const { store } = await setup();
+    const { run } = await opened(store, request({}, { approvalsRequired: 0 }));
+    await store.startRun(run.id, { type: 'run.started', actor: 'rollbot' });
+    await store.stepStarted(run.id, 0, 'mimo-1', 'Back up', 'run');
+    await store.transitionRun(run.id, ['running'], 'failed', { type: 'run.finished', actor: 'rollbot' }, { error: 'exit 2' });
+    expect((await store.getRun(run.id))?.error).toBe('exit 2');
+    expect((await store.stepResults(run.id)).map((s) => s.state)).toEqual(['unknown']);
+    const last = (await store.timeline(run.incidentId)).at(-1);
     expect(last).toMatchObject({ type: 'run.finished', runId: run.id, incidentId: run.incidentId });
   });
 
-  it('throws on a transition the state machine forbids', () => {
-    const { store } = setup();
-    const { run } = opened(store, request());
+  it('throws on a transition the state machine forbids', async () => {
+    const { store } = await setup();
+    const { run } = await opened(store, request());
     expect(() =>
-      store.transitionRun(run.id, ['pending_approval'], 'succeeded', {
-        type: 'run.finished',
-        actor: 'rollbot',
-      }),
+      store.transitionRun(run.id, ['pending_approval'], 'succeeded', { type: 'run.finished', actor: 'rollbot' }),
     ).toThrow(/forbids pending_approval -> succeeded/);
-    expect(store.getRun(run.id)?.state).toBe('pending_approval');
+    expect((await store.getRun(run.id))?.state).toBe('pending_approval');
   });
 });
 
 describe('steps', () => {
-  it('records start and outcome with timeline events that never carry the tail', () => {
-    const { store, clock } = setup();
-    const { run } = opened(store, request({}, { state: 'approved' }));
-    store.stepStarted(run.id, 0, 'mimo-1', 'Back up', 'run');
+  it('records start and outcome with timeline events that never carry the tail', async () => {
+    const { store, clock } = await setup();
+    const { run } = await opened(store, request({}, { approvalsRequired: 0 }));
+    await store.stepStarted(run.id, 0, 'mimo-1', 'Back up', 'run');
     clock.t += 2_000;
-    expect(store.stepFinished(run.id, 0, 'mimo-1', okResult({ tail: 'SECRET-LOOKING OUTPUT' }))).toBe(true);
-    store.stepStarted(run.id, 1, 'mimo-1', 'Check out', 'run');
+    expect(await store.stepFinished(run.id, 0, 'mimo-1', okResult({ tail: 'SECRET-LOOKING OUTPUT' }))).toBe(true);
+    await store.stepStarted(run.id, 1, 'mimo-1', 'Check out', 'run');
     const failure = failedResult('exit 128', 300, { exitCode: 128, tail: 'fatal: tag' });
-    expect(store.stepFinished(run.id, 1, 'mimo-1', failure)).toBe(true);
-    expect(store.stepFinished(run.id, 1, 'mimo-1', okResult())).toBe(false);
+    expect(await store.stepFinished(run.id, 1, 'mimo-1', failure)).toBe(true);
+    expect(await store.stepFinished(run.id, 1, 'mimo-1', okResult())).toBe(false);
 
-    const steps = store.stepResults(run.id);
+    const steps = await store.stepResults(run.id);
     expect(steps.map((s) => [s.stepIndex, s.state, s.exitCode, s.tail])).toEqual([
       [0, 'ok', 0, 'SECRET-LOOKING OUTPUT'],
       [1, 'failed', 128, 'fatal: tag'],
     ]);
     expect(steps[0]).toMatchObject({ name: 'Back up', kind: 'run', durationMs: 1234, finishedAt: clock.t });
-    const events = store.timeline(run.incidentId).filter((e) => e.type.startsWith('step.'));
-    expect(events.map((e) => e.type)).toEqual([
-      'step.started',
-      'step.finished',
-      'step.started',
-      'step.finished',
-    ]);
+    const events = (await store.timeline(run.incidentId)).filter((e) => e.type.startsWith('step.'));
+    expect(events.map((e) => e.type)).toEqual(['step.started', 'step.finished', 'step.started', 'step.finished']);
     expect(events[3]?.data).toEqual({
       step: 1,
       host: 'mimo-1',
@@ -290,79 +306,80 @@ describe('steps', () => {
     expect(JSON.stringify(events)).not.toContain('fatal: tag');
   });
 
-  it('maps unknown, canceled and timed-out results', () => {
-    const { store } = setup();
-    const { run } = opened(store, request({}, { state: 'approved' }));
+  it('maps unknown, canceled and timed-out results', async () => {
+    const { store } = await setup();
+    const { run } = await opened(store, request({}, { approvalsRequired: 0 }));
     const results: StepResult[] = [
       failedResult('connection lost', 10, { outcomeUnknown: true }),
       failedResult('aborted', 10, { canceled: true, signal: 'SIGTERM' }),
       failedResult('timed out', 10, { timedOut: true }),
     ];
-    results.forEach((result, i) => {
-      store.stepStarted(run.id, i, 'h', `s${i}`, 'run');
-      store.stepFinished(run.id, i, 'h', result);
-    });
-    expect(store.stepResults(run.id).map((s) => s.state)).toEqual(['unknown', 'canceled', 'timed_out']);
+    for (const [i, result] of results.entries()) {
+      await store.stepStarted(run.id, i, 'h', `s${i}`, 'run');
+      await store.stepFinished(run.id, i, 'h', result);
+    }
+    expect((await store.stepResults(run.id)).map((s) => s.state)).toEqual(['unknown', 'canceled', 'timed_out']);
   });
 
-  it('restarts a retried step on the same row', () => {
-    const { store } = setup();
-    const { run } = opened(store, request({}, { state: 'approved' }));
-    store.stepStarted(run.id, 0, 'h', 'Reload', 'run');
-    store.stepFinished(run.id, 0, 'h', failedResult('exit 1', 5, { exitCode: 1 }));
-    store.stepStarted(run.id, 0, 'h', 'Reload', 'run');
-    expect(store.stepResults(run.id)).toMatchObject([{ state: 'running', exitCode: null, error: null }]);
-    store.stepFinished(run.id, 0, 'h', okResult());
-    expect(store.stepResults(run.id)).toMatchObject([{ state: 'ok', exitCode: 0 }]);
+  it('restarts a retried step on the same row', async () => {
+    const { store } = await setup();
+    const { run } = await opened(store, request({}, { approvalsRequired: 0 }));
+    await store.stepStarted(run.id, 0, 'h', 'Reload', 'run');
+    await store.stepFinished(run.id, 0, 'h', failedResult('exit 1', 5, { exitCode: 1 }));
+    await store.stepStarted(run.id, 0, 'h', 'Reload', 'run');
+    expect(await store.stepResults(run.id)).toMatchObject([{ state: 'running', exitCode: null, error: null }]);
+    await store.stepFinished(run.id, 0, 'h', okResult());
+    expect(await store.stepResults(run.id)).toMatchObject([{ state: 'ok', exitCode: 0 }]);
   });
 });
 
-describe('interruptStaleRuns', () => {
-  it('interrupts running and approved runs, marks running steps unknown, and re-runs nothing', () => {
-    const { store: before, clock, restart } = setup();
-    const store = before;
-    const running = opened(store, request({}, { state: 'approved' })).run;
-    store.transitionRun(running.id, ['approved'], 'running', { type: 'run.started', actor: 'rollbot' });
-    store.stepStarted(running.id, 0, 'mimo-1', 'Back up', 'run');
-    store.stepFinished(running.id, 0, 'mimo-1', okResult());
-    store.stepStarted(running.id, 1, 'mimo-1', 'Reload', 'run');
-    const approved = opened(store, request({ env: 'staging' }, { state: 'approved' })).run;
-    const pending = opened(store, request({ service: 'other' })).run;
-    clock.t += 10_000;
+describe('interruptOrphans (leases)', () => {
+  it('interrupts running runs whose owner stopped renewing, marks running steps unknown, re-runs nothing', async () => {
+    const { store, clock, reopen } = await setup();
+    const running = (await opened(store, request({}, { approvalsRequired: 0 }))).run;
+    await store.startRun(running.id, { type: 'run.started', actor: 'rollbot' });
+    await store.stepStarted(running.id, 0, 'mimo-1', 'Back up', 'run');
+    await store.stepFinished(running.id, 0, 'mimo-1', okResult());
+    await store.stepStarted(running.id, 1, 'mimo-1', 'Reload', 'run');
+    const pending = (await opened(store, request({ service: 'other' }))).run;
+    const survivor = await reopen();
+    await survivor.heartbeat(survivor.self);
 
-    // The process that drives these runs is still this one: nothing is stale yet.
-    expect(store.interruptStaleRuns()).toEqual([]);
-    const after = restart();
-    const interrupted = after.interruptStaleRuns();
-    expect(interrupted.map((r) => [r.id, r.state, r.finishedAt])).toEqual([
-      [running.id, 'interrupted', clock.t],
-      [approved.id, 'interrupted', clock.t],
-    ]);
-    expect(store.getRun(pending.id)?.state).toBe('pending_approval');
-    expect(store.stepResults(running.id).map((s) => s.state)).toEqual(['ok', 'unknown']);
-    const event = store.timeline(running.incidentId).at(-1);
-    expect(event).toMatchObject({
+    // The owner's lease is fresh: nothing is orphaned, whoever looks.
+    clock.t += TTL - 1;
+    expect(await survivor.interruptOrphans()).toEqual([]);
+    clock.t += 2;
+    const interrupted = await survivor.interruptOrphans();
+    expect(interrupted.map((r) => [r.id, r.state, r.finishedAt])).toEqual([[running.id, 'interrupted', clock.t]]);
+    // Told once: the second look finds nothing.
+    expect(await survivor.interruptOrphans()).toEqual([]);
+    expect((await store.getRun(pending.id))?.state).toBe('pending_approval');
+    expect((await store.stepResults(running.id)).map((s) => s.state)).toEqual(['ok', 'unknown']);
+    expect((await store.timeline(running.incidentId)).at(-1)).toMatchObject({
       type: 'run.interrupted',
       actor: 'rollbot',
-      data: { from: 'running', unknownSteps: 1 },
+      data: { from: 'running', unknownSteps: 1, owner: store.self.id },
     });
-    expect(after.interruptStaleRuns('U0OPS')).toEqual([]);
-    // The locks are free again.
-    expect(after.openRun(request()).ok).toBe(true);
+    // The lock is free again.
+    expect((await survivor.openRun(request())).ok).toBe(true);
   });
 
-  it('leaves runs of another live process alone and interrupts those of a dead one', () => {
-    const { store, restart, raw } = setup();
-    const live = opened(store, request({}, { state: 'approved' })).run;
-    const dead = opened(store, request({ env: 'staging' }, { state: 'approved' })).run;
-    const foreign = opened(store, request({ service: 'other' }, { state: 'approved' })).run;
-    const exited = spawnSync(process.execPath, ['-e', '']).pid;
-    raw('UPDATE runs SET owner_pid = ? WHERE id = ?', process.ppid, live.id);
-    raw('UPDATE runs SET owner_pid = ? WHERE id = ?', exited, dead.id);
-    raw("UPDATE runs SET owner_host = 'replaced-container' WHERE id = ?", foreign.id);
+  it('a restarted process with the same instance id does not mistake its dead incarnation for itself', async () => {
+    const { store, reopen } = await setup();
+    const { run } = await opened(store, request({}, { approvalsRequired: 0 }));
+    await store.startRun(run.id, { type: 'run.started', actor: 'rollbot' });
+    const again = await reopen(instance(store.self.id));
+    await again.heartbeat(again.self);
+    expect((await again.interruptOrphans()).map((r) => r.id)).toEqual([run.id]);
+  });
 
-    const interrupted = restart().interruptStaleRuns();
-    expect(interrupted.map((r) => r.id).sort()).toEqual([dead.id, foreign.id].sort());
-    expect(store.getRun(live.id)?.state).toBe('approved');
+  it('a clean shutdown gives the lease up at once', async () => {
+    const { store, reopen } = await setup();
+    const { run } = await opened(store, request({}, { approvalsRequired: 0 }));
+    await store.startRun(run.id, { type: 'run.started', actor: 'rollbot' });
+    const survivor = await reopen();
+    expect(await survivor.interruptOrphans()).toEqual([]);
+    await store.retire(store.self);
+    expect((await survivor.interruptOrphans()).map((r) => r.id)).toEqual([run.id]);
   });
 });
