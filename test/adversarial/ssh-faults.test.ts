@@ -12,6 +12,7 @@ import type { StepResult } from '../../src/domain/step-result.js';
 import { createSshRunner } from '../../src/exec/ssh-runner.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { rollbackServiceFor } from '../support/engine.js';
+import { instance } from '../support/temp-store.js';
 import { runRequest, sshHost } from '../support/exec-request.js';
 import { runAsTestUser, sh, sleep, waitForProcessGone } from '../support/host-user.js';
 import { newKeyPair, type SshdHandle, startSshd } from '../support/sshd.js';
@@ -109,11 +110,11 @@ beforeAll(async () => {
   );
   base = `${fleet.home}/adv-faults-${process.pid}`;
   await runAsTestUser(`mkdir -p ${base}`);
-  store = createStore({ file: join(work, 'rollbot.db'), clock: { now: () => Date.now() } });
+  store = await createStore({ file: join(work, 'rollbot.db'), clock: { now: () => Date.now() }, self: instance() });
 });
 
 afterAll(async () => {
-  store?.close();
+  await store?.close();
   await Promise.all([fleet?.stop(), dropSshd?.stop()]);
   await sh('rm', ['-rf', base]);
   rmSync(work, { recursive: true, force: true });
@@ -139,7 +140,7 @@ interface Observed {
 /** Runs level 1 on `env`; for the drop fault, kills the drop host's sessions once its step sleeps. */
 async function runFleet(env: string, fault: Fault) {
   const { rollback, ssh } = service();
-  const opened = rollback.open({
+  const opened = await rollback.open({
     service: 'fleet',
     env,
     level: 1,
@@ -157,8 +158,12 @@ async function runFleet(env: string, fault: Fault) {
     actor: 'U0ONCALL',
     signal: new AbortController().signal,
     observer: {
-      stepStarted: (step, host) => started.push(`${step.index}:${host}`),
-      stepFinished: (step, host, result) => observed.push({ host, step: step.index, result }),
+      stepStarted: (step, host) => {
+        started.push(`${step.index}:${host}`);
+      },
+      stepFinished: (step, host, result) => {
+        observed.push({ host, step: step.index, result });
+      },
       confirmRequested() {},
       confirmAnswered() {},
     },
@@ -215,7 +220,7 @@ const FAULT_STEP: Record<Fault, { step: number; state: string }> = {
 const STEP_NAMES = ['Prepare', 'Apply', 'Finish'];
 const faultName = (fault: Fault) => `${fault}-1`;
 
-function checkFaultResult(fault: Fault, run: Awaited<ReturnType<typeof runFleet>>): void {
+async function checkFaultResult(fault: Fault, run: Awaited<ReturnType<typeof runFleet>>): Promise<void> {
   const port = fault === 'drop' ? dropSshd.port : fleet.port;
   const hostName = faultName(fault);
   const { step, state } = FAULT_STEP[fault];
@@ -235,7 +240,7 @@ function checkFaultResult(fault: Fault, run: Awaited<ReturnType<typeof runFleet>
   expect(run.run.state).toBe('failed');
   expect(run.outcome.status).toBe('failed');
   expect(run.run.error).toBe(`${STEP_NAMES[step]} on ${hostName}: ${result.error}`);
-  const row = store.stepResults(run.runId).find((r) => r.host === hostName && r.stepIndex === step);
+  const row = (await store.stepResults(run.runId)).find((r) => r.host === hostName && r.stepIndex === step);
   expect(row).toMatchObject({ state, error: result.error });
 }
 
@@ -248,14 +253,14 @@ async function checkSlowStepStopped(runId: string): Promise<void> {
 
 /** Store rows, timeline and the hosts' own marker files tell the same story; nothing is `ok` that did not run. */
 async function checkNothingFalselyOk(run: Awaited<ReturnType<typeof runFleet>>): Promise<void> {
-  const rows = store.stepResults(run.runId);
+  const rows = await store.stepResults(run.runId);
   const okRows = rows
     .filter((r) => r.state === 'ok')
     .map((r) => `${r.stepIndex}:${r.host}`)
     .sort();
   expect(okRows).toEqual(await markers(run.runId));
   expect(rows.every((r) => r.state !== 'running')).toBe(true);
-  const events = store.timeline(run.incidentId).filter((e) => e.runId === run.runId);
+  const events = (await store.timeline(run.incidentId)).filter((e) => e.runId === run.runId);
   const finished = events
     .filter((e) => e.type === 'step.finished')
     .map((e) => `${e.data?.step}:${e.data?.host}:${e.data?.outcome}`)
@@ -274,7 +279,7 @@ async function checkNothingFalselyOk(run: Awaited<ReturnType<typeof runFleet>>):
 describe.each(FAULTS)('fault: %s', (fault) => {
   it('as the canary: the canary fails clearly and no other host starts', async () => {
     const run = await runFleet(`canary-${fault}`, fault);
-    checkFaultResult(fault, run);
+    await checkFaultResult(fault, run);
     expect(run.outcome.notStarted).toEqual(['ok-2', 'ok-3', 'ok-4']);
     expect(new Set(run.started.map((s) => s.split(':')[1]))).toEqual(new Set([faultName(fault)]));
     await checkNothingFalselyOk(run);
@@ -288,7 +293,7 @@ describe.each(FAULTS)('fault: %s', (fault) => {
 
   it('in batch 2: its batch peers finish every step, batch 3 never starts', async () => {
     const run = await runFleet(`batch-${fault}`, fault);
-    checkFaultResult(fault, run);
+    await checkFaultResult(fault, run);
     expect(run.outcome.notStarted).toEqual(['ok-4']);
     const startedHosts = new Set(run.started.map((s) => s.split(':')[1]));
     expect(startedHosts).toEqual(new Set(['ok-1', 'ok-2', faultName(fault), 'ok-3']));

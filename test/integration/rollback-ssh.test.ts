@@ -6,6 +6,7 @@ import { createSshRunner } from '../../src/exec/ssh-runner.js';
 import type { RunObserver } from '../../src/services/execute-plan.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { rollbackServiceFor } from '../support/engine.js';
+import { instance } from '../support/temp-store.js';
 import { runAsTestUser, sh } from '../support/host-user.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
 
@@ -87,12 +88,12 @@ beforeAll(async () => {
     );
     expect(started.code, started.stderr).toBe(0);
   }
-  store = createStore({ file: join(work, 'rollbot.db'), clock: { now: () => Date.now() } });
+  store = await createStore({ file: join(work, 'rollbot.db'), clock: { now: () => Date.now() }, self: instance() });
 });
 
 afterAll(async () => {
   for (const host of HOSTS) await runAsTestUser(`kill $(cat ${base}/${host.name}/pid) 2>/dev/null; true`);
-  store?.close();
+  await store?.close();
   await sshd?.stop();
   await sh('rm', ['-rf', base]);
 });
@@ -110,7 +111,7 @@ function service() {
 async function rollBack(severity: 'critical' | 'major', reason: string, params: Record<string, string>) {
   const { rollback, ssh } = service();
   const request = { service: 'fixture', env: 'production', level: 2, severity, reason, params, drill: false };
-  const opened = rollback.open({ ...request, requestedBy: 'U0ONCALL' }, { preApprovedBy: 'U0LEAD' });
+  const opened = await rollback.open({ ...request, requestedBy: 'U0ONCALL' }, { preApprovedBy: 'U0LEAD' });
   if (!opened.ok) throw new Error(opened.message);
   const signal = new AbortController().signal;
   const result = await rollback.execute(opened.run.id, { actor: 'U0LEAD', signal, observer: quiet });
@@ -128,11 +129,11 @@ describe('level-2 rollback over real SSH on 3 hosts', () => {
     for (const host of HOSTS) expect(await health(host.address)).toEqual({ code: 200, version: 'v1.0.0' });
 
     // Canary: web-1 finished every step before web-2 or web-3 started anything.
-    const events = store.timeline(opened.incident.id).filter((e) => e.type.startsWith('step.'));
+    const events = (await store.timeline(opened.incident.id)).filter((e) => e.type.startsWith('step.'));
     const lastCanary = Math.max(...events.filter((e) => e.data?.host === 'web-1').map((e) => e.seq));
     const firstOther = Math.min(...events.filter((e) => e.data?.host !== 'web-1').map((e) => e.seq));
     expect(lastCanary).toBeLessThan(firstOther);
-    expect(store.stepResults(opened.run.id).filter((s) => s.state === 'ok')).toHaveLength(12);
+    expect((await store.stepResults(opened.run.id)).filter((s) => s.state === 'ok')).toHaveLength(12);
     // The backup step really ran on each host, with the run id in the file name.
     const backup = await runAsTestUser(`cat ${base}/web-3/backups/${opened.run.id}`);
     expect(backup.stdout.trim()).toBe('v9.9.9');
@@ -146,6 +147,6 @@ describe('level-2 rollback over real SSH on 3 hosts', () => {
     expect(result.outcome.failures.map((f) => [f.host, f.step.name])).toEqual([['web-1', 'Verify version']]);
     expect(result.outcome.notStarted).toEqual(['web-2', 'web-3']);
     expect((await runAsTestUser(`cat ${base}/web-2/release`)).stdout.trim()).toBe('v1.0.0');
-    expect(store.stepResults(opened.run.id).every((s) => s.host === 'web-1')).toBe(true);
+    expect((await store.stepResults(opened.run.id)).every((s) => s.host === 'web-1')).toBe(true);
   });
 });

@@ -1,11 +1,16 @@
-/** The real rollback service (real SSH runner, local runner, health probe) around one test runbook. */
+/** The real use cases (real SSH runner, local runner, health probe) around one test runbook. */
 import { join } from 'node:path';
 import { createHealthProbe } from '../../src/exec/health.js';
 import { createLocalRunner } from '../../src/exec/local-runner.js';
+import { createSecretReader } from '../../src/exec/secrets.js';
+import { createLogger } from '../../src/logger.js';
 import { parseRunbookText } from '../../src/runbooks/load.js';
+import { type ExecuteContext, executeRun } from '../../src/services/execute.js';
 import { abortableSleep } from '../../src/services/health-steps.js';
-import type { CommandRunner } from '../../src/services/ports.js';
-import { createRollbackService } from '../../src/services/rollback.js';
+import { createServices } from '../../src/services/index.js';
+import { silentNotifier } from '../../src/services/notifier.js';
+import type { CommandRunner, Confirmer } from '../../src/services/ports.js';
+import type { RollbackRequest } from '../../src/services/request.js';
 import type { Store } from '../../src/store/store.js';
 
 export function rollbackServiceFor(opts: {
@@ -13,6 +18,9 @@ export function rollbackServiceFor(opts: {
   store: Store;
   ssh: CommandRunner;
   workDir: string;
+  /** Where `from: env:NAME` secrets are read (default: nothing is set). */
+  env?: Record<string, string>;
+  confirmer?: Confirmer;
 }) {
   // The loader insists the file is named after its service.
   const service = /^service: (\S+)/m.exec(opts.yaml)?.[1] ?? 'unnamed';
@@ -20,19 +28,35 @@ export function rollbackServiceFor(opts: {
   if (!parsed.runbook) throw new Error(JSON.stringify(parsed.errors));
   const runbook = parsed.runbook;
   const clock = { now: () => Date.now() };
-  return createRollbackService({
+  const services = createServices({
     store: opts.store,
     catalog: { get: (s) => (s === runbook.service ? runbook : undefined), names: () => [runbook.service] },
+    notifier: silentNotifier,
+    directory: { members: async (ids) => new Set(ids) },
     engine: {
       ssh: opts.ssh,
       local: createLocalRunner(),
       // Tests that reach a confirm step say so; everywhere else nobody is there to answer.
-      confirmer: { confirm: async () => ({ ok: false, by: 'nobody' }) },
+      confirmer: opts.confirmer ?? { confirm: async () => ({ ok: false, by: 'nobody' }) },
       probe: createHealthProbe(),
       clock,
       sleep: abortableSleep,
     },
+    secrets: createSecretReader((name) => opts.env?.[name]),
     clock,
+    logger: createLogger({ level: 'silent' }),
     logRoot: join(opts.workDir, 'logs'),
+    approvalTtlMs: 15 * 60_000,
+    timeZone: 'UTC',
+    teamId: () => undefined,
+    pollMs: 50,
   });
+  return {
+    services,
+    preview: services.preview,
+    /** Opens a run as the terminal does: typed secrets allowed; `preApprovedBy` is the typed confirmation. */
+    open: (request: Omit<RollbackRequest, 'requestedBy'> & { requestedBy: string }, options: { preApprovedBy?: string } = {}) =>
+      services.request(request, { via: 'terminal', ...(options.preApprovedBy ? { preApproved: true } : {}) }),
+    execute: (runId: string, ctx: ExecuteContext) => executeRun(services.executeDeps, runId, ctx),
+  };
 }
