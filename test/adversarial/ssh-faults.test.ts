@@ -12,10 +12,10 @@ import type { StepResult } from '../../src/domain/step-result.js';
 import { createSshRunner } from '../../src/exec/ssh-runner.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { rollbackServiceFor } from '../support/engine.js';
-import { instance } from '../support/temp-store.js';
 import { runRequest, sshHost } from '../support/exec-request.js';
 import { runAsTestUser, sh, sleep, waitForProcessGone } from '../support/host-user.js';
 import { newKeyPair, type SshdHandle, startSshd } from '../support/sshd.js';
+import { instance } from '../support/temp-store.js';
 
 // 127.0.0.21-26 on the fleet's sshd; 127.0.0.27 on its own sshd (so killSessions drops only it).
 const FLEET = ['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24', '127.0.0.25', '127.0.0.26'];
@@ -110,7 +110,11 @@ beforeAll(async () => {
   );
   base = `${fleet.home}/adv-faults-${process.pid}`;
   await runAsTestUser(`mkdir -p ${base}`);
-  store = await createStore({ file: join(work, 'rollbot.db'), clock: { now: () => Date.now() }, self: instance() });
+  store = await createStore({
+    file: join(work, 'rollbot.db'),
+    clock: { now: () => Date.now() },
+    self: instance(),
+  });
 });
 
 afterAll(async () => {

@@ -6,9 +6,9 @@ import { createSshRunner } from '../../src/exec/ssh-runner.js';
 import type { RunObserver } from '../../src/services/execute-plan.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { rollbackServiceFor } from '../support/engine.js';
-import { instance } from '../support/temp-store.js';
 import { runAsTestUser, sh } from '../support/host-user.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
+import { instance } from '../support/temp-store.js';
 
 const HOSTS = [
   { name: 'web-1', address: '127.0.0.5' },
@@ -88,7 +88,11 @@ beforeAll(async () => {
     );
     expect(started.code, started.stderr).toBe(0);
   }
-  store = await createStore({ file: join(work, 'rollbot.db'), clock: { now: () => Date.now() }, self: instance() });
+  store = await createStore({
+    file: join(work, 'rollbot.db'),
+    clock: { now: () => Date.now() },
+    self: instance(),
+  });
 });
 
 afterAll(async () => {

@@ -55,7 +55,10 @@ export function rollbackServiceFor(opts: {
     services,
     preview: services.preview,
     /** Opens a run as the terminal does: typed secrets allowed; `preApprovedBy` is the typed confirmation. */
-    open: (request: Omit<RollbackRequest, 'requestedBy'> & { requestedBy: string }, options: { preApprovedBy?: string } = {}) =>
+    open: (
+      request: Omit<RollbackRequest, 'requestedBy'> & { requestedBy: string },
+      options: { preApprovedBy?: string } = {},
+    ) =>
       services.request(request, { via: 'terminal', ...(options.preApprovedBy ? { preApproved: true } : {}) }),
     execute: (runId: string, ctx: ExecuteContext) => executeRun(services.executeDeps, runId, ctx),
   };

@@ -4,11 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { Plan } from '../../src/domain/plan.js';
 import type { Clock } from '../../src/services/ports.js';
 import { openSqlite } from '../../src/store/sql/sqlite.js';
 import type { Database } from '../../src/store/sql/types.js';
 import { createStore, type Instance, type Store } from '../../src/store/store.js';
+import { testPlan } from './records.js';
+
+export { testPlan } from './records.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -68,28 +70,16 @@ export function useTempStores() {
   };
 }
 
-/** A minimal plan as the store keeps it (the store never looks inside beyond its hash). */
-export function testPlan(over: Partial<Plan> = {}): Plan {
-  return {
-    service: 'mimo',
-    env: 'production',
-    level: 2,
-    levelName: 'Code rollback',
-    targetMs: 900_000,
-    hosts: [{ name: 'mimo-1', address: '10.0.1.10', port: 22, user: 'deploy', local: false }],
-    strategy: { canary: 1, parallel: 5 },
-    params: { version: 'v2.3.0' },
-    steps: [],
-    hash: 'hash-1',
-    secrets: [],
-    ...over,
-  };
-}
-
 /** Opens an incident (with a pending run) the way the use cases do. */
 export async function openIncident(
   store: Store,
-  over: { service?: string; env?: string; kind?: 'incident' | 'drill'; reason?: string; requestedBy?: string } = {},
+  over: {
+    service?: string;
+    env?: string;
+    kind?: 'incident' | 'drill';
+    reason?: string;
+    requestedBy?: string;
+  } = {},
 ) {
   const opened = await store.openRun({
     incident: {

@@ -84,6 +84,7 @@ const quiet: RunObserver = {
 
 const input = (plan: Plan, signal = new AbortController().signal) => ({
   plan,
+  secretValues: [],
   runId: 'INC-2026-0001-r1',
   logDir: '/tmp/rollbot-engine-test',
   signal,
@@ -169,6 +170,31 @@ describe('executePlan', () => {
     );
     expect(outcome.status).toBe('succeeded');
     expect(asked).toBe(1);
+  });
+
+  it('masks every result it returns (the one boundary): raw, quoted and URL-encoded forms', async () => {
+    const secret = "tok'en/42";
+    const runner: CommandRunner = {
+      async run() {
+        return failedResult(
+          `GET http://h/health?t=${encodeURIComponent(secret)} said ${secret} ('tok'\\''en/42')`,
+          1,
+          {
+            tail: `token=${secret}`,
+          },
+        );
+      },
+      async close() {},
+    };
+    const seen: string[] = [];
+    const outcome = await executePlan(deps(runner), {
+      ...input(planOf(['a'], [runStep(0, ['a'])])),
+      secretValues: [secret],
+      observer: { ...quiet, stepFinished: (_s, _h, r) => void seen.push(JSON.stringify(r)) },
+    });
+    const shown = JSON.stringify(outcome) + seen.join('');
+    for (const part of ['en/42', 'en%2F42', "tok'"]) expect(shown).not.toContain(part);
+    expect(shown).toContain('said •••••• (••••••)');
   });
 
   it('reports an abort between batches as aborted and starts nothing more', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SECRET_MASK } from '../../src/domain/plan.js';
 import { createSecretMasker, maskSecrets } from '../../src/domain/mask.js';
+import { SECRET_MASK } from '../../src/domain/plan.js';
 
 /** Splits `data` at the given cut points (positions taken modulo the length). */
 function split(data: Buffer, cuts: number[]): Buffer[] {

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { secretVariables } from '../../src/domain/secrets.js';
+import { fillSecrets } from '../../src/services/secrets.js';
 import { remoteCommand, secretInput } from '../../src/exec/remote-command.js';
 import { parseRunbookText } from '../../src/runbooks/load.js';
 import { renderPlan } from '../../src/runbooks/plan.js';
-import { secretVariables } from '../../src/runbooks/plan-steps.js';
 import type { Runbook } from '../../src/runbooks/schema.js';
 
 // `[\s\S]*` accepts anything; NUL and newlines are refused by rendering itself.
@@ -35,7 +36,10 @@ function load(text: string): Runbook {
 const runbook = load(RUNBOOK);
 /** The same steps with a secret param: the script reads it from a variable the runner sets. */
 const secretRunbook = load(
-  RUNBOOK.replace("value: { pattern: '[\\s\\S]*' }", "value: { pattern: '[\\s\\S]*', secret: true }"),
+  RUNBOOK.replace(
+    "value: { pattern: '[\\s\\S]*' }",
+    "value: { pattern: '[\\s\\S]*', secret: true, from: 'env:ECHO_VALUE' }",
+  ),
 );
 const cwd = mkdtempSync(join(tmpdir(), 'rollbot-canary-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -52,15 +56,18 @@ const shellValue = fc
 
 /** Renders the plan for `value` and runs each step's script with /bin/sh in the canary folder. */
 function runSteps(value: string, from: Runbook = runbook): string[][] {
+  const secret = from.params.value?.secret === true;
   const rendered = renderPlan(from, {
     env: 'local',
     level: 1,
-    params: { value },
+    params: secret ? {} : { value },
     runId: 'R1',
     incidentId: 'I1',
   });
   if (!rendered.ok) throw new Error(rendered.message);
-  return rendered.plan.steps.map((step) => {
+  // A secret is read at execution and reaches the script in its variable, as the runner sends it.
+  const plan = secret ? fillSecrets(rendered.plan, { value }).plan : rendered.plan;
+  return plan.steps.map((step) => {
     const target = step.targets[0];
     if (target?.kind !== 'run') throw new Error('expected a run target');
     const env = { PATH: process.env.PATH, ...target.env };
@@ -111,25 +118,25 @@ describe('values substituted into run steps', () => {
 
 describe('secret values', () => {
   it('stay out of the script: it reads them from a variable the runner sets', () => {
-    const rendered = renderPlan(secretRunbook, {
-      env: 'local',
-      level: 1,
-      params: { value: 'hunter2' },
-      runId: 'R1',
-      incidentId: 'I1',
-    });
+    const rendered = renderPlan(secretRunbook, { env: 'local', level: 1, params: {}, runId: 'R1', incidentId: 'I1' });
     if (!rendered.ok) throw new Error(rendered.message);
-    expect(rendered.plan.steps.map((s) => s.targets[0])).toEqual([
+    // Stored: the variable names only.
+    expect(JSON.stringify(rendered.plan.steps)).toContain('"secretVars":["ROLLBOT_SECRET_VALUE"]');
+    expect(JSON.stringify(rendered.plan.steps)).not.toContain('"env"');
+    // Executing: the process that read the value hands it over in the variable.
+    expect(fillSecrets(rendered.plan, { value: 'hunter2' }).plan.steps.map((s) => s.targets[0])).toEqual([
       {
         host: 'here',
         kind: 'run',
         script: `printf '%s\\0' "$ROLLBOT_SECRET_VALUE"`,
+        secretVars: ['ROLLBOT_SECRET_VALUE'],
         env: { ROLLBOT_SECRET_VALUE: 'hunter2' },
       },
       {
         host: 'here',
         kind: 'run',
         script: `printf '%s\\0' x"$ROLLBOT_SECRET_VALUE"y "$ROLLBOT_SECRET_VALUE"`,
+        secretVars: ['ROLLBOT_SECRET_VALUE'],
         env: { ROLLBOT_SECRET_VALUE: 'hunter2' },
       },
     ]);

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { SECRET_MASK } from '../../src/domain/plan.js';
 import { loadRunbookFile, parseRunbookText } from '../../src/runbooks/load.js';
-import { approvalsRequired, type PlanInput, planToText, renderPlan } from '../../src/runbooks/plan.js';
+import {
+  approvalsNeeded,
+  displaySteps,
+  type PlanInput,
+  planToText,
+  renderPlan,
+} from '../../src/runbooks/plan.js';
 import type { Runbook } from '../../src/runbooks/schema.js';
+import { fillSecrets } from '../../src/services/secrets.js';
 
 function fixture(name: string): Runbook {
   const { runbook, errors } = loadRunbookFile(`test/fixtures/runbooks/valid/${name}.yml`);
@@ -20,13 +27,15 @@ const base: PlanInput = {
   runId: 'RUN-7',
   incidentId: 'INC-2025-0001',
 };
-function plan(runbook: Runbook, input: Partial<PlanInput> = {}) {
-  const rendered = renderPlan(runbook, { ...base, ...input });
-  if (!rendered.ok) throw new Error(rendered.message);
-  return rendered.plan;
+function rendered(runbook: Runbook, input: Partial<PlanInput> = {}) {
+  const result = renderPlan(runbook, { ...base, ...input });
+  if (!result.ok) throw new Error(result.message);
+  return result;
 }
+const plan = (runbook: Runbook, input: Partial<PlanInput> = {}) => rendered(runbook, input).plan;
+/** The token is read from env:LEDGER_DEPLOY_TOKEN at execution; the plan holds only the reference. */
 const ledgerPlan = (input: Partial<PlanInput> = {}) =>
-  plan(ledger, { ...input, params: { revision: '41', token: TOKEN, ...input.params } });
+  plan(ledger, { ...input, params: { revision: '41', ...input.params } });
 
 /** Production has a database host with its own restore step; staging has no such host. */
 const SHOP = `service: shop
@@ -217,51 +226,76 @@ describe('renderPlan', () => {
     expect(new Set([hash, ...others]).size).toBe(others.length + 1);
   });
 
-  it('never shows a secret value, and the hash does not depend on it', () => {
+  it('holds a secret by reference only: the script reads a variable, the hash covers the source', () => {
     const p = ledgerPlan();
-    expect(p.secrets).toEqual([TOKEN]);
+    expect(p.secrets).toEqual([
+      {
+        param: 'token',
+        from: 'env:LEDGER_DEPLOY_TOKEN',
+        variable: 'ROLLBOT_SECRET_TOKEN',
+        pattern: '[A-Za-z0-9_-]{8,}',
+      },
+    ]);
     expect(p.params.token).toBe(SECRET_MASK);
-    // The script reads the secret from a variable; the value travels beside it, for the runner only.
     expect(p.steps[1]?.targets[0]).toEqual({
       host: 'ledger-a',
       kind: 'run',
       script: 'curl -fsS -u deploy:"$ROLLBOT_SECRET_TOKEN" -d run=RUN-7 https://deploy.example/api',
-      env: { ROLLBOT_SECRET_TOKEN: TOKEN },
+      secretVars: ['ROLLBOT_SECRET_TOKEN'],
     });
     const text = planToText(p);
-    expect(text).not.toContain(TOKEN);
     expect(text).toContain('-u deploy:"$ROLLBOT_SECRET_TOKEN" -d run=RUN-7');
+    expect(text).toContain('Secret: token read from env:LEDGER_DEPLOY_TOKEN');
     expect(text.endsWith(`Plan hash: ${p.hash}`)).toBe(true);
-    const other = ledgerPlan({ params: { token: 'another-token-42' } });
-    expect(other.hash).toBe(p.hash);
-    expect(JSON.stringify({ ...p, steps: undefined, secrets: undefined })).not.toContain(TOKEN);
+    const moved = structuredClone(ledger);
+    moved.params.token!.from = 'file:/run/secrets/ledger';
+    expect(plan(moved, { params: { revision: '41' } }).hash).not.toBe(p.hash);
   });
 
-  it('keeps step names and confirm questions masked even in the executable steps', () => {
-    const edited: Runbook = structuredClone(ledger);
-    const step = edited.levels[2]!.steps[1]!;
-    step.name = 'Notify with {{token}}';
-    const p = plan(edited, { params: { revision: '1', token: TOKEN } });
-    expect(p.steps[1]?.name).toBe(`Notify with ${SECRET_MASK}`);
-    expect(p.steps[1]?.targets[0]).toMatchObject({
-      script: expect.not.stringContaining(TOKEN),
-      env: { ROLLBOT_SECRET_TOKEN: TOKEN },
+  it('refuses a secret value unless typed at the terminal, and then keeps it out of the plan', () => {
+    expect(renderPlan(ledger, { ...base, params: { revision: '41', token: TOKEN } })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining(
+        'param token is a secret read from env:LEDGER_DEPLOY_TOKEN; it cannot be given here',
+      ),
     });
+    const typed = rendered(ledger, { params: { revision: '41', token: TOKEN }, typedSecrets: true });
+    expect(typed.typed).toEqual({ token: TOKEN });
+    expect(typed.plan.secrets[0]?.from).toBe('typed');
+    expect(JSON.stringify(typed.plan)).not.toContain(TOKEN);
+    const other = rendered(ledger, {
+      params: { revision: '41', token: 'another-token-42' },
+      typedSecrets: true,
+    });
+    expect(other.plan.hash).toBe(typed.plan.hash);
   });
 
-  it('masks a secret even in its quoted form', () => {
-    const tricky = "p'ss w0rd!x";
+  it('marks a secret in a URL, argv or expected value; the executing process fills it in, encoded', () => {
     const edited: Runbook = structuredClone(ledger);
-    edited.params.token = { pattern: '.+', secret: true };
-    const p = plan(edited, { params: { revision: '1', token: tricky } });
-    expect(p.steps[1]?.targets[0]).toMatchObject({ env: { ROLLBOT_SECRET_TOKEN: tricky } });
-    const text = planToText(JSON.parse(JSON.stringify(p)));
-    expect(text).not.toContain('ss w0rd');
-    expect(text).toContain('-u deploy:"$ROLLBOT_SECRET_TOKEN" -d');
-    // In a step name the secret is masked too.
-    const named: Runbook = structuredClone(edited);
-    named.levels[2]!.steps[1]!.name = 'Notify as {{token}}';
-    expect(planToText(plan(named, { params: { revision: '1', token: tricky } }))).not.toContain('ss w0rd');
+    edited.health!.url = 'https://{{host.address}}/health?t={{token}}';
+    const check = edited.levels[2]!.steps.find((st) => st.kind === 'check' || st.kind === 'monitor');
+    if (!check) throw new Error('the fixture has a health step');
+    const p = plan(edited, { params: { revision: '41' } });
+    const url = (steps: typeof p.steps) =>
+      steps.flatMap((st) => st.targets).find((t) => t.kind === 'check' || t.kind === 'monitor');
+    expect(url(p.steps)).toMatchObject({ url: 'https://ledger-a.internal/health?t=⟦secret:token⟧' });
+    expect(url(displaySteps(p.steps))).toMatchObject({
+      url: `https://ledger-a.internal/health?t=${SECRET_MASK}`,
+    });
+    const value = 'a/b c&d=1';
+    const filled = fillSecrets(p, { token: value });
+    expect(url(filled.plan.steps)).toMatchObject({
+      url: `https://ledger-a.internal/health?t=${encodeURIComponent(value)}`,
+    });
+    expect(filled.plan.steps[1]?.targets[0]).toMatchObject({ env: { ROLLBOT_SECRET_TOKEN: value } });
+    expect(filled.values).toEqual([value]);
+  });
+
+  it('shows a secret as the mask in step names and confirm questions', () => {
+    const edited: Runbook = structuredClone(ledger);
+    edited.levels[2]!.steps[1]!.name = 'Notify with {{token}}';
+    const p = plan(edited, { params: { revision: '1' } });
+    expect(p.steps[1]?.name).toBe(`Notify with ${SECRET_MASK}`);
   });
 
   it('lists every param problem in one message', () => {
@@ -277,7 +311,7 @@ describe('renderPlan', () => {
         'param revision is required for level 2',
         'param reason contains a newline, which is refused',
         'param region="mars" is not one of: eu, us',
-        'param token does not match pattern [A-Za-z0-9_-]{8,}',
+        'param token is a secret read from env:LEDGER_DEPLOY_TOKEN; it cannot be given here',
       ].join('; '),
     });
   });
@@ -316,12 +350,21 @@ describe('renderPlan', () => {
   });
 });
 
-describe('approvalsRequired', () => {
+describe('approvalsNeeded', () => {
+  const q = { env: 'production', drill: false } as const;
   it('reads a number or a per-severity map', () => {
-    expect(approvalsRequired(mimo, 2, 'critical')).toBe(1);
-    expect(approvalsRequired(ledger, 1, 'critical')).toBe(0);
-    expect(approvalsRequired(ledger, 1, 'minor')).toBe(1);
-    expect(() => approvalsRequired(ledger, 3, 'minor')).toThrow(/no level 3/);
+    expect(approvalsNeeded(mimo, { ...q, level: 2, severity: 'critical' })).toBe(1);
+    expect(approvalsNeeded(ledger, { ...q, level: 1, severity: 'critical' })).toBe(0);
+    expect(approvalsNeeded(ledger, { ...q, level: 1, severity: 'minor' })).toBe(1);
+    expect(() => approvalsNeeded(ledger, { ...q, level: 3, severity: 'minor' })).toThrow(/no level 3/);
+  });
+
+  it('lets a drill skip approvals only on a drill environment', () => {
+    const drills: Runbook = structuredClone(mimo);
+    drills.environments.staging!.drill = true;
+    expect(approvalsNeeded(drills, { level: 2, severity: 'minor', env: 'staging', drill: true })).toBe(0);
+    expect(approvalsNeeded(drills, { level: 2, severity: 'minor', env: 'production', drill: true })).toBe(1);
+    expect(approvalsNeeded(drills, { level: 2, severity: 'minor', env: 'staging', drill: false })).toBe(1);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { APPROVAL_TTL_MS, checkApproval, checkOperator } from '../../src/domain/policy.js';
 import type { Run } from '../../src/domain/records.js';
+import { testPlan } from '../support/records.js';
 
 const run: Run = {
   id: 'INC-2026-0001-r1',
@@ -11,8 +12,10 @@ const run: Run = {
   drill: false,
   state: 'pending_approval',
   planHash: 'a'.repeat(64),
-  planJson: '{}',
-  paramsJson: '{}',
+  plan: testPlan(),
+  executable: true,
+  approvalsRequired: 1,
+  owner: null,
   requestedBy: 'U0ALICE',
   createdAt: 1_000_000,
   startedAt: null,

@@ -34,7 +34,10 @@ describe('recordApproval', () => {
       ok: false,
       code: 'already_decided',
     });
-    expect(await store.recordApproval(run.id, 'U0CAROL', 'plan-a', 'approve')).toEqual({ ok: true, count: 2 });
+    expect(await store.recordApproval(run.id, 'U0CAROL', 'plan-a', 'approve')).toEqual({
+      ok: true,
+      count: 2,
+    });
     const granted = (await store.timeline(run.incidentId)).filter((e) => e.type === 'approval.granted');
     expect(granted.map((e) => [e.actor, e.data?.count])).toEqual([
       ['U0BOB', 1],
@@ -74,6 +77,9 @@ describe('recordApproval', () => {
     expect(await store.recordApproval(run.id, 'U0BOB', 'plan-a', 'approve')).toMatchObject({
       code: 'already_decided',
     });
-    expect((await store.timeline(run.incidentId)).at(-1)).toMatchObject({ type: 'approval.denied', actor: 'U0BOB' });
+    expect((await store.timeline(run.incidentId)).at(-1)).toMatchObject({
+      type: 'approval.denied',
+      actor: 'U0BOB',
+    });
   });
 });

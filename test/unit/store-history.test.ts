@@ -52,7 +52,12 @@ describe('history', () => {
   it('lists runs newest first with durations, filtered by service and drill', async () => {
     const { store, seed } = await setup();
     const a = await seed('mimo', 'production', { at: T0, end: 'succeeded', took: 10 * MIN });
-    const b = await seed('mimo', 'staging', { at: T0 + 60 * MIN, drill: true, end: 'succeeded', took: 12 * MIN });
+    const b = await seed('mimo', 'staging', {
+      at: T0 + 60 * MIN,
+      drill: true,
+      end: 'succeeded',
+      took: 12 * MIN,
+    });
     const c = await seed('api', 'production', { at: T0 + 120 * MIN, end: 'failed', took: 3 * MIN });
     const d = await seed('mimo', 'production', { at: T0 + 180 * MIN });
 

@@ -89,7 +89,8 @@ describe('openRun', () => {
     const { store } = await setup();
     const none = await opened(store, request({}, { approvalsRequired: 0 }));
     const typed = await opened(store, request({ env: 'staging' }, { preApproved: true }));
-    for (const { run } of [none, typed]) expect(run).toMatchObject({ state: 'approved', owner: store.self.id });
+    for (const { run } of [none, typed])
+      expect(run).toMatchObject({ state: 'approved', owner: store.self.id });
   });
 
   it('refuses a second active run on the same service and env, naming the holder', async () => {
@@ -120,7 +121,10 @@ describe('openRun', () => {
     const holder = await opened(store, request());
     // Refused while locked: the key is not spent.
     expect(await store.openRun(request({}, { requestKey: 'view:V1' }))).toMatchObject({ code: 'locked' });
-    await store.transitionRun(holder.run.id, ['pending_approval'], 'denied', { type: 'run.finished', actor: 'U0BOB' });
+    await store.transitionRun(holder.run.id, ['pending_approval'], 'denied', {
+      type: 'run.finished',
+      actor: 'U0BOB',
+    });
     expect((await store.openRun(request({}, { requestKey: 'view:V1' }))).ok).toBe(true);
     expect(await store.openRun(request({ env: 'staging' }, { requestKey: 'view:V1' }))).toMatchObject({
       ok: false,
@@ -155,7 +159,10 @@ describe('openRun', () => {
     const escalate = request({}, { incident: { incidentId }, level: 3, escalatedFrom: first.run.id });
     expect(await store.openRun(escalate)).toMatchObject({ ok: false, code: 'locked' });
     await store.startRun(first.run.id, { type: 'run.started', actor: 'rollbot' });
-    await store.transitionRun(first.run.id, ['running'], 'failed', { type: 'run.finished', actor: 'rollbot' });
+    await store.transitionRun(first.run.id, ['running'], 'failed', {
+      type: 'run.finished',
+      actor: 'rollbot',
+    });
     const second = await opened(store, escalate);
     expect(second.run).toMatchObject({ id: `${incidentId}-r2`, level: 3, escalatedFrom: first.run.id });
     expect((await store.runsOfIncident(incidentId)).map((r) => r.id)).toEqual([first.run.id, second.run.id]);
@@ -257,7 +264,13 @@ describe('transitionRun and startRun', () => {
     const { run } = await opened(store, request({}, { approvalsRequired: 0 }));
     await store.startRun(run.id, { type: 'run.started', actor: 'rollbot' });
     await store.stepStarted(run.id, 0, 'mimo-1', 'Back up', 'run');
-    await store.transitionRun(run.id, ['running'], 'failed', { type: 'run.finished', actor: 'rollbot' }, { error: 'exit 2' });
+    await store.transitionRun(
+      run.id,
+      ['running'],
+      'failed',
+      { type: 'run.finished', actor: 'rollbot' },
+      { error: 'exit 2' },
+    );
     expect((await store.getRun(run.id))?.error).toBe('exit 2');
     expect((await store.stepResults(run.id)).map((s) => s.state)).toEqual(['unknown']);
     const last = (await store.timeline(run.incidentId)).at(-1);
@@ -268,7 +281,10 @@ describe('transitionRun and startRun', () => {
     const { store } = await setup();
     const { run } = await opened(store, request());
     expect(() =>
-      store.transitionRun(run.id, ['pending_approval'], 'succeeded', { type: 'run.finished', actor: 'rollbot' }),
+      store.transitionRun(run.id, ['pending_approval'], 'succeeded', {
+        type: 'run.finished',
+        actor: 'rollbot',
+      }),
     ).toThrow(/forbids pending_approval -> succeeded/);
     expect((await store.getRun(run.id))?.state).toBe('pending_approval');
   });
@@ -280,7 +296,9 @@ describe('steps', () => {
     const { run } = await opened(store, request({}, { approvalsRequired: 0 }));
     await store.stepStarted(run.id, 0, 'mimo-1', 'Back up', 'run');
     clock.t += 2_000;
-    expect(await store.stepFinished(run.id, 0, 'mimo-1', okResult({ tail: 'SECRET-LOOKING OUTPUT' }))).toBe(true);
+    expect(await store.stepFinished(run.id, 0, 'mimo-1', okResult({ tail: 'SECRET-LOOKING OUTPUT' }))).toBe(
+      true,
+    );
     await store.stepStarted(run.id, 1, 'mimo-1', 'Check out', 'run');
     const failure = failedResult('exit 128', 300, { exitCode: 128, tail: 'fatal: tag' });
     expect(await store.stepFinished(run.id, 1, 'mimo-1', failure)).toBe(true);
@@ -293,7 +311,12 @@ describe('steps', () => {
     ]);
     expect(steps[0]).toMatchObject({ name: 'Back up', kind: 'run', durationMs: 1234, finishedAt: clock.t });
     const events = (await store.timeline(run.incidentId)).filter((e) => e.type.startsWith('step.'));
-    expect(events.map((e) => e.type)).toEqual(['step.started', 'step.finished', 'step.started', 'step.finished']);
+    expect(events.map((e) => e.type)).toEqual([
+      'step.started',
+      'step.finished',
+      'step.started',
+      'step.finished',
+    ]);
     expect(events[3]?.data).toEqual({
       step: 1,
       host: 'mimo-1',
@@ -318,7 +341,11 @@ describe('steps', () => {
       await store.stepStarted(run.id, i, 'h', `s${i}`, 'run');
       await store.stepFinished(run.id, i, 'h', result);
     }
-    expect((await store.stepResults(run.id)).map((s) => s.state)).toEqual(['unknown', 'canceled', 'timed_out']);
+    expect((await store.stepResults(run.id)).map((s) => s.state)).toEqual([
+      'unknown',
+      'canceled',
+      'timed_out',
+    ]);
   });
 
   it('restarts a retried step on the same row', async () => {
@@ -327,7 +354,9 @@ describe('steps', () => {
     await store.stepStarted(run.id, 0, 'h', 'Reload', 'run');
     await store.stepFinished(run.id, 0, 'h', failedResult('exit 1', 5, { exitCode: 1 }));
     await store.stepStarted(run.id, 0, 'h', 'Reload', 'run');
-    expect(await store.stepResults(run.id)).toMatchObject([{ state: 'running', exitCode: null, error: null }]);
+    expect(await store.stepResults(run.id)).toMatchObject([
+      { state: 'running', exitCode: null, error: null },
+    ]);
     await store.stepFinished(run.id, 0, 'h', okResult());
     expect(await store.stepResults(run.id)).toMatchObject([{ state: 'ok', exitCode: 0 }]);
   });
@@ -350,7 +379,9 @@ describe('interruptOrphans (leases)', () => {
     expect(await survivor.interruptOrphans()).toEqual([]);
     clock.t += 2;
     const interrupted = await survivor.interruptOrphans();
-    expect(interrupted.map((r) => [r.id, r.state, r.finishedAt])).toEqual([[running.id, 'interrupted', clock.t]]);
+    expect(interrupted.map((r) => [r.id, r.state, r.finishedAt])).toEqual([
+      [running.id, 'interrupted', clock.t],
+    ]);
     // Told once: the second look finds nothing.
     expect(await survivor.interruptOrphans()).toEqual([]);
     expect((await store.getRun(pending.id))?.state).toBe('pending_approval');

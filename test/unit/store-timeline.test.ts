@@ -11,14 +11,25 @@ async function setup() {
   const { incident } = await openIncident(store);
   // Opening wrote incident.opened and plan.rendered; four notes make six rows.
   for (let i = 0; i < 4; i++) {
-    await store.appendTimeline({ type: 'note.added', actor: 'U0ALICE', incidentId: incident.id, data: { text: `note ${i}` } });
+    await store.appendTimeline({
+      type: 'note.added',
+      actor: 'U0ALICE',
+      incidentId: incident.id,
+      data: { text: `note ${i}` },
+    });
   }
   /** Tampering as an attacker with write access to the file would: a separate raw connection. */
   const raw = (sql: string, ...params: (string | number | null)[]) => tamper(sql, params);
   return { store, incident, raw };
 }
 
-const intact = (count: number) => ({ ok: true, count, unkeyed: count, head: expect.any(String), keyed: false });
+const intact = (count: number) => ({
+  ok: true,
+  count,
+  unkeyed: count,
+  head: expect.any(String),
+  keyed: false,
+});
 
 describe('timeline hash chain', () => {
   it('chains each row to the previous one from a zero genesis hash', async () => {
@@ -55,7 +66,11 @@ describe('timeline hash chain', () => {
     expect(await store.verifyTimeline({ incidentId: incident.id })).toMatchObject({ ok: true, count: 6 });
     expect(await store.verifyTimeline({ incidentId: other.id })).toMatchObject({ ok: true, count: 2 });
     await raw("UPDATE timeline SET actor = 'U0EVE' WHERE seq = 2");
-    expect(await store.verifyTimeline({ incidentId: other.id })).toMatchObject({ ok: false, seq: 2, problem: 'edited' });
+    expect(await store.verifyTimeline({ incidentId: other.id })).toMatchObject({
+      ok: false,
+      seq: 2,
+      problem: 'edited',
+    });
   });
 
   it('reports an edited row at its seq', async () => {

@@ -15,6 +15,7 @@ import { type ProgressPhase, progressMessage } from '../../views/progress.js';
 import { resolutionMessage, rollbackFailedMessage } from '../../views/resolution.js';
 import { statusText } from '../../views/status.js';
 import { checkMessage, checkView } from '../support/fake-slack/limits.js';
+import { testPlan } from '../support/records.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -181,6 +182,9 @@ const incident: Incident = {
   resolvedAt: null,
   slackChannel: 'C1',
   slackTs: '1.2',
+  owner: 'U0ALICE',
+  resolvedBy: null,
+  resolution: null,
 };
 const run: Run = {
   id: 'INC-2025-0001-r1',
@@ -191,8 +195,10 @@ const run: Run = {
   drill: false,
   state: 'running',
   planHash: plan.hash,
-  planJson: '{}',
-  paramsJson: '{}',
+  plan: testPlan(),
+  executable: true,
+  approvalsRequired: 1,
+  owner: null,
   requestedBy: 'U0REQ',
   createdAt: incident.openedAt,
   startedAt: incident.openedAt + 1000,

@@ -15,6 +15,7 @@ import { planMessage } from '../../views/plan.js';
 import { progressMessage } from '../../views/progress.js';
 import { resolutionMessage, rollbackFailedMessage } from '../../views/resolution.js';
 import { statusText } from '../../views/status.js';
+import { testPlan } from '../support/records.js';
 
 const EVIL = '<!channel> <@U123> & <script>alert(1)</script> @here <https://evil.example|click>';
 const T0 = Date.UTC(2025, 10, 12, 14, 0);
@@ -48,6 +49,9 @@ function incidentOf(over: Partial<Incident> = {}): Incident {
     resolvedAt: null,
     slackChannel: 'C1',
     slackTs: '1.1',
+    owner: 'U0ALICE',
+    resolvedBy: null,
+    resolution: null,
     ...over,
   };
 }
@@ -61,8 +65,10 @@ function runOf(over: Partial<Run> = {}): Run {
     drill: false,
     state: 'running',
     planHash: plan.hash,
-    planJson: '{}',
-    paramsJson: '{}',
+    plan: testPlan(),
+    executable: true,
+    approvalsRequired: 1,
+    owner: null,
     requestedBy: 'U0REQ',
     createdAt: T0,
     startedAt: T0 + 60_000,

@@ -6,6 +6,7 @@ import { renderPlan } from '../../src/runbooks/plan.js';
 import type { MessageContent } from '../../views/blocks.js';
 import { ABORT, CONFIRM_CANCEL, CONFIRM_CONTINUE, ESCALATE, RESOLVED, RETRY_STEP } from '../../views/ids.js';
 import { type ProgressPhase, progressMessage } from '../../views/progress.js';
+import { testPlan } from '../support/records.js';
 
 const T0 = Date.UTC(2025, 10, 12, 14, 0);
 
@@ -33,8 +34,10 @@ function runOf(over: Partial<Run> = {}): Run {
     drill: false,
     state: 'running',
     planHash: plan.hash,
-    planJson: '{}',
-    paramsJson: '{}',
+    plan: testPlan(),
+    executable: true,
+    approvalsRequired: 1,
+    owner: null,
     requestedBy: 'U0REQ',
     createdAt: T0,
     startedAt: T0,

@@ -1,0 +1,20 @@
+/** Record fixtures shared by the view, policy and store tests. */
+import type { Plan } from '../../src/domain/plan.js';
+
+/** A minimal plan as the store keeps it (the store never looks inside beyond its hash). */
+export function testPlan(over: Partial<Plan> = {}): Plan {
+  return {
+    service: 'mimo',
+    env: 'production',
+    level: 2,
+    levelName: 'Code rollback',
+    targetMs: 900_000,
+    hosts: [{ name: 'mimo-1', address: '10.0.1.10', port: 22, user: 'deploy', local: false }],
+    strategy: { canary: 1, parallel: 5 },
+    params: { version: 'v2.3.0' },
+    steps: [],
+    hash: 'hash-1',
+    secrets: [],
+    ...over,
+  };
+}
