@@ -223,6 +223,23 @@ describe('dropped connections', () => {
     expect(received[0]).toMatch(/^after-\d+$/);
   });
 
+  it('keeps a connection after an error that was only an answer (a failed statement or callback)', async () => {
+    const db = open(await cluster().createDatabase(), { max: 1 });
+    const backend = async () => (await db.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid;
+    const pid = await backend();
+    await db.run('CREATE TABLE k (id TEXT PRIMARY KEY)');
+    await db.run("INSERT INTO k VALUES ('a')");
+    await expect(db.run("INSERT INTO k VALUES ('a')")).rejects.toBeInstanceOf(UniqueViolation);
+    await expect(db.get('SELECT no_such_column FROM k')).rejects.toThrow(/does not exist/);
+    const callbackError = db.transaction('write', async (tx) => {
+      await tx.run("INSERT INTO k VALUES ('b')");
+      throw new Error('a domain refusal');
+    });
+    await expect(callbackError).rejects.toThrow('a domain refusal');
+    expect(await backend()).toBe(pid); // rolled back and reused, not reconnected
+    expect(await db.all('SELECT id FROM k')).toEqual([{ id: 'a' }]);
+  });
+
   it('close() ends the pool and every listener', async () => {
     const url = await cluster().createDatabase();
     const db = openPostgres(url, { applicationName: 'rollbot-closing' });

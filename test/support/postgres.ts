@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { appendFile, chown, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -125,24 +125,52 @@ export function templateDir(bin = postgresBinDir()): string {
 }
 
 /**
- * Several test files may ask at once: each builds a candidate beside the final path and renames it
- * into place; the first rename wins and the others delete theirs. A reader never sees half a dir.
+ * Several test files may ask at once: one builds the template under a lock file while the others
+ * wait for it (five concurrent initdbs took 30 s here under load; one takes 1–3 s). The build goes
+ * to a temp dir renamed into place, so a reader never sees half a template.
  */
 async function ensureTemplate(bin: string): Promise<string> {
   const final = templateDir(bin);
-  if (existsSync(join(final, 'PG_VERSION'))) return final;
+  const lock = `${final}.lock`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (existsSync(join(final, 'PG_VERSION'))) return final;
+    const held = await open(lock, 'wx').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST') return undefined;
+      throw err;
+    });
+    if (held) {
+      try {
+        await held.writeFile(String(process.pid));
+        await held.close();
+        if (!existsSync(join(final, 'PG_VERSION'))) await buildTemplate(bin, final);
+      } finally {
+        await rm(lock, { force: true });
+      }
+      return final;
+    }
+    if (await holderIsGone(lock)) await rm(lock, { force: true }); // its builder died mid-way
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+    await sleep(50);
+  }
+}
+
+async function buildTemplate(bin: string, final: string): Promise<void> {
   const candidate = await mkdtemp(`${final}.tmp-`);
   try {
     if (asRoot()) await chown(candidate, ...(await uidGid(RUN_AS)));
     const data = join(candidate, 'data');
     await initdb(bin, data);
-    await rename(data, final).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-    });
+    await rm(final, { recursive: true, force: true }); // a half-deleted leftover has no PG_VERSION
+    await rename(data, final);
   } finally {
     await rm(candidate, { recursive: true, force: true });
   }
-  return final;
+}
+
+async function holderIsGone(lock: string): Promise<boolean> {
+  const pid = Number(await readFile(lock, 'utf8').catch(() => ''));
+  return Number.isInteger(pid) && pid > 0 && !(await isProcessRunning(pid));
 }
 
 /** For vitest's global teardown: the template is rebuilt by the next run that needs it. */

@@ -6,17 +6,11 @@
 import pg, { type PoolClient, type PoolConfig } from 'pg';
 import { assertChannelName } from './channel.js';
 import { listenWithReconnect } from './pg-listen.js';
+import { PgSession } from './pg-session.js';
 import { storeTypes } from './pg-types.js';
-import { toNumberedPlaceholders } from './placeholders.js';
 import { redactDatabaseUrl } from './redact-url.js';
 import { guardTransaction, TransactionAborted } from './tx-guard.js';
-import {
-  type Database,
-  type SqlRunner,
-  type SqlValue,
-  type TransactionMode,
-  UniqueViolation,
-} from './types.js';
+import type { Database, SqlRunner, TransactionMode } from './types.js';
 
 /** Advisory lock keys (two int4: rollbot's namespace, then which lock). Other apps sharing the database pick others. */
 export const LOCK_NAMESPACE = 0x726f6c6c; // 'roll'
@@ -80,58 +74,44 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
   pool.on('error', (err) => onError(err));
   const listeners = new Set<() => Promise<void>>();
 
-  /** `fail(err)` marks the connection unusable: it is destroyed instead of going back to the pool. */
-  const checkout = async <T>(
-    fn: (client: PoolClient, fail: (err: Error) => void) => Promise<T>,
-  ): Promise<T> => {
+  const checkout = async <T>(fn: (session: PgSession) => Promise<T>): Promise<T> => {
     let client: PoolClient;
     try {
       client = await pool.connect();
     } catch (err) {
       throw new Error(`cannot connect to PostgreSQL at ${shown}: ${messageOf(err)}`, { cause: err });
     }
-    let broken: Error | undefined;
-    const fail = (err: Error) => {
-      broken ??= err;
-    };
-    // A connection error between two statements is emitted, not thrown: catch it here.
-    client.on('error', fail);
+    const session = new PgSession(client);
     try {
-      return await fn(client, fail);
-    } catch (err) {
-      if (isConnectionError(err)) fail(err as Error);
-      throw err;
+      return await fn(session);
     } finally {
-      client.off('error', fail);
-      client.release(broken);
+      session.release();
     }
   };
 
   const transaction = <T>(mode: TransactionMode, fn: (tx: SqlRunner) => Promise<T>): Promise<T> =>
-    checkout(async (client, fail) => {
-      const guard = guardTransaction(clientRunner(client));
+    checkout(async (session) => {
+      const guard = guardTransaction(session.runner());
       try {
-        await execute(client, mode === 'write' ? BEGIN_WRITE : BEGIN_READ, []);
+        await session.execute(mode === 'write' ? BEGIN_WRITE : BEGIN_READ);
         const result = await fn(guard.runner);
         const outcome = guard.finish();
         if (outcome.failed) throw new TransactionAborted(outcome.error);
-        await execute(client, 'COMMIT', []);
+        await session.execute('COMMIT');
         return result;
       } catch (err) {
         guard.finish();
-        if (!isConnectionError(err)) {
-          // The caller gets the first error; a connection that cannot even roll back is not reused.
-          await execute(client, 'ROLLBACK', []).catch(fail);
-        }
+        // The caller gets the first error; a connection that cannot even roll back is not reused.
+        if (!session.broken) await session.execute('ROLLBACK').catch((e: Error) => session.fail(e));
         throw err;
       }
     });
 
   const direct: SqlRunner = {
     dialect: 'postgres',
-    all: (text, params) => checkout((client) => clientRunner(client).all(text, params)),
-    get: (text, params) => checkout((client) => clientRunner(client).get(text, params)),
-    run: (text, params) => checkout((client) => clientRunner(client).run(text, params)),
+    all: (text, params) => checkout((session) => session.runner().all(text, params)),
+    get: (text, params) => checkout((session) => session.runner().get(text, params)),
+    run: (text, params) => checkout((session) => session.runner().run(text, params)),
   };
 
   return {
@@ -139,15 +119,15 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
     url: shown,
     transaction,
     withSession: (fn, { statementTimeoutMs } = {}) =>
-      checkout(async (client, fail) => {
-        if (statementTimeoutMs === undefined) return fn(clientRunner(client));
+      checkout(async (session) => {
+        if (statementTimeoutMs === undefined) return fn(session.runner());
         const ms = Math.max(0, Math.floor(statementTimeoutMs));
-        await execute(client, `SET statement_timeout = ${ms}`, []);
+        await session.execute(`SET statement_timeout = ${ms}`);
         try {
-          return await fn(clientRunner(client, ms + 5_000));
+          return await fn(session.runner(ms + 5_000));
         } finally {
           // Back to the value the connection started with, or the connection is not reused.
-          await execute(client, 'RESET statement_timeout', []).catch(fail);
+          await session.execute('RESET statement_timeout').catch((e: Error) => session.fail(e));
         }
       }),
     async notify(channel, payload) {
@@ -177,69 +157,6 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
       await pool.end();
     },
   };
-}
-
-/** Statements on one checked-out connection; `queryTimeoutMs` overrides the pool's client-side limit. */
-function clientRunner(client: PoolClient, queryTimeoutMs?: number): SqlRunner {
-  const exec = (text: string, params: readonly SqlValue[]) => execute(client, text, params, queryTimeoutMs);
-  return {
-    dialect: 'postgres',
-    all: async <T>(text: string, params: readonly SqlValue[] = []) => rowsOf(await exec(text, params)) as T[],
-    get: async <T>(text: string, params: readonly SqlValue[] = []) =>
-      rowsOf(await exec(text, params))[0] as T | undefined,
-    run: async (text: string, params: readonly SqlValue[] = []) =>
-      resultsOf(await exec(text, params)).reduce((sum, r) => sum + (r.rowCount ?? 0), 0),
-  };
-}
-
-type Outcome = pg.QueryResult | pg.QueryResult[];
-
-/**
- * One statement with `?` placeholders. Without parameters pg uses the simple protocol, which also
- * takes several `;`-separated statements (migrations); with them, exactly one statement.
- */
-async function execute(
-  client: PoolClient,
-  text: string,
-  params: readonly SqlValue[],
-  queryTimeoutMs?: number,
-): Promise<Outcome> {
-  const numbered = toNumberedPlaceholders(text);
-  if (numbered.count !== params.length) {
-    throw new RangeError(
-      `statement has ${numbered.count} placeholders but ${params.length} values: ${text.trim().slice(0, 200)}`,
-    );
-  }
-  try {
-    const query = { text: numbered.text, values: params as SqlValue[], query_timeout: queryTimeoutMs };
-    return (await client.query(query as pg.QueryConfig)) as Outcome;
-  } catch (err) {
-    throw err instanceof pg.DatabaseError && err.code === '23505' ? new UniqueViolation(err) : err;
-  }
-}
-
-function resultsOf(outcome: Outcome): pg.QueryResult[] {
-  return Array.isArray(outcome) ? outcome : [outcome];
-}
-
-/** With several statements, the rows of the last one that returns rows. */
-function rowsOf(outcome: Outcome): unknown[] {
-  const withRows = resultsOf(outcome).filter((r) => r.fields.length > 0);
-  return withRows.at(-1)?.rows ?? [];
-}
-
-/**
- * True when the connection may be unusable: no answer from the server (a timeout, a socket error),
- * or the server ending the session (class 08, 57P0x). Such a connection is destroyed, not reused.
- */
-export function isConnectionError(err: unknown): boolean {
-  if (err instanceof UniqueViolation || err instanceof TransactionAborted || err instanceof RangeError)
-    return false;
-  if (err instanceof pg.DatabaseError) {
-    const code = err.code ?? '';
-    return code.startsWith('08') || code.startsWith('57P');
-  }
-  return true;
 }
 
 function assertPostgresUrl(url: string, shown: string): void {
