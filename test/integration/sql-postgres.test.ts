@@ -240,6 +240,36 @@ describe('dropped connections', () => {
     expect(await db.all('SELECT id FROM k')).toEqual([{ id: 'a' }]);
   });
 
+  it('queues write transactions in-process, so waiting writers never take every pooled connection', async () => {
+    const db = open(await cluster().createDatabase(), { max: 2, connectionTimeoutMs: 2_000 });
+    await db.run('CREATE TABLE n (v INTEGER NOT NULL)');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const first = db.transaction('write', async (tx) => {
+      await tx.run('INSERT INTO n (v) VALUES (0)');
+      entered();
+      await held; // a test-only pause while holding the write lock
+    });
+    await inside;
+    const writers = Array.from({ length: 5 }, (_, i) =>
+      db.transaction('write', (tx) => tx.run('INSERT INTO n (v) VALUES (?)', [i + 1])),
+    );
+    try {
+      // Five writers wait for the lock, yet a read still gets the second connection.
+      expect(await db.get('SELECT 42 AS answer')).toEqual({ answer: 42 });
+    } finally {
+      release();
+    }
+    await Promise.all([first, ...writers]);
+    expect(await db.get('SELECT COUNT(*) AS c FROM n')).toEqual({ c: 6 });
+  });
+
   it('close() ends the pool and every listener', async () => {
     const url = await cluster().createDatabase();
     const db = openPostgres(url, { applicationName: 'rollbot-closing' });

@@ -8,6 +8,7 @@ import { assertChannelName } from './channel.js';
 import { listenWithReconnect } from './pg-listen.js';
 import { PgSession } from './pg-session.js';
 import { storeTypes } from './pg-types.js';
+import { createQueue } from './queue.js';
 import { redactDatabaseUrl } from './redact-url.js';
 import { guardTransaction, TransactionAborted } from './tx-guard.js';
 import type { Database, SqlRunner, TransactionMode } from './types.js';
@@ -30,7 +31,11 @@ export interface PostgresOptions {
   statementTimeoutMs?: number;
   /** Client-side limit per round trip, for a server that stopped answering (default statement + 5 s). */
   queryTimeoutMs?: number;
-  /** A session idle inside a transaction this long is ended by the server, releasing its locks (default 60 s). */
+  /**
+   * A session idle inside a transaction this long (its process frozen or gone mid-transaction) is
+   * ended by the server, releasing the write lock. Below the statement timeout, so replicas
+   * waiting for the lock get it before they give up (default 10 s).
+   */
   idleInTransactionTimeoutMs?: number;
   /** Shown in pg_stat_activity (default `rollbot`; listeners add `-listen`). */
   applicationName?: string;
@@ -65,7 +70,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     statement_timeout: statementTimeout,
     query_timeout: options.queryTimeoutMs ?? statementTimeout + 5_000,
-    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
     application_name: options.applicationName ?? 'rollbot',
     keepAlive: true,
   };
@@ -89,7 +94,12 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
     }
   };
 
+  // Write transactions of this process queue here, before taking a connection: at most one
+  // pooled connection waits for (or holds) the advisory lock, the rest stay free for reads.
+  const writeQueue = createQueue();
   const transaction = <T>(mode: TransactionMode, fn: (tx: SqlRunner) => Promise<T>): Promise<T> =>
+    mode === 'write' ? writeQueue(() => transactionOnce(mode, fn)) : transactionOnce(mode, fn);
+  const transactionOnce = <T>(mode: TransactionMode, fn: (tx: SqlRunner) => Promise<T>): Promise<T> =>
     checkout(async (session) => {
       const guard = guardTransaction(session.runner());
       try {

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { assertChannelName } from './channel.js';
+import { createQueue } from './queue.js';
 import { guardTransaction, TransactionAborted } from './tx-guard.js';
 import {
   type Database,
@@ -132,16 +133,6 @@ function isRetriableBusy(err: unknown): boolean {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Runs tasks one after another, in call order. */
-function createQueue() {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(task: () => Promise<T>): Promise<T> => {
-    const next = tail.then(task, task);
-    tail = next.catch(() => undefined);
-    return next;
-  };
 }
 
 /** Switching to WAL needs a moment of exclusive access, which a concurrent opener may hold. */
