@@ -70,8 +70,7 @@ async function main(): Promise<void> {
     `store-ops: ${OPS} ops per operation after ${WARMUP} warm-up, ${cpus().length} × ${cpus()[0]?.model}`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'rollbot-bench-store-'));
-  // No template: a benchmark leaves nothing behind, and the start-up figure includes initdb.
-  const cluster = await startPostgres({ durable: true, template: false });
+  const cluster = await startPostgres({ durable: true }); // initdb included in its start-up time
   console.log(`PostgreSQL cluster (initdb + start + first connection): ${cluster.startupMs} ms`);
   const backends: Backend[] = [];
   try {

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { appendFile, chown, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,10 +41,11 @@ export interface ClusterOptions {
   /** fsync and synchronous commit on, as in production (benchmarks); tests skip them. */
   durable?: boolean;
   /**
-   * Copy a data dir initdb'd once (~0.1 s) instead of running initdb (~1.3 s) per cluster. The
-   * template lives in the temp dir until `removeTemplate` (vitest's global teardown). Default on.
+   * A directory (this test run's, from the global setup) where a data dir initdb'd once is kept:
+   * clusters copy it (~0.1 s) instead of running initdb (~1.3 s, more under load). Without it,
+   * each cluster runs initdb.
    */
-  template?: boolean;
+  templateRoot?: string;
 }
 
 export async function startPostgres(options: ClusterOptions = {}): Promise<PostgresCluster> {
@@ -56,8 +57,8 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<Postg
   const password = `${randomBytes(9).toString('base64url')}@:/%?#pw`;
   try {
     if (asRoot()) await chown(dir, ...(await uidGid(RUN_AS)));
-    if (options.template === false) await initdb(bin, data);
-    else await runPg('cp', ['-a', await ensureTemplate(bin), data]);
+    if (options.templateRoot === undefined) await initdb(bin, data);
+    else await runPg('cp', ['-a', await ensureTemplate(bin, options.templateRoot), data]);
     await appendFile(join(data, 'postgresql.conf'), serverSettings(dir, options));
     const { port, pid } = await startOnFreePort(bin, data, log);
     const exitGuard = () => killSync(pid);
@@ -118,10 +119,14 @@ async function initdb(bin: string, data: string): Promise<void> {
   ]);
 }
 
-/** Where the template data dir lives: per server version and user, so a different install never reuses it. */
-export function templateDir(bin = postgresBinDir()): string {
-  const tag = bin.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  return join(tmpdir(), `rollbot-pg-template-${tag}-${process.getuid?.() ?? 'u'}`);
+/**
+ * A directory for one test run's template, readable by the user the clusters run as; the run
+ * deletes it at the end, so a template is never shared with another run (or another worktree).
+ */
+export async function createTemplateRoot(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'rollbot-pg-run-'));
+  await chmod(root, 0o711);
+  return root;
 }
 
 /**
@@ -129,9 +134,9 @@ export function templateDir(bin = postgresBinDir()): string {
  * wait for it (five concurrent initdbs took 30 s here under load; one takes 1–3 s). The build goes
  * to a temp dir renamed into place, so a reader never sees half a template.
  */
-async function ensureTemplate(bin: string): Promise<string> {
-  const final = templateDir(bin);
-  const lock = `${final}.lock`;
+async function ensureTemplate(bin: string, root: string): Promise<string> {
+  const final = join(root, 'template');
+  const lock = join(root, 'template.lock');
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (existsSync(join(final, 'PG_VERSION'))) return final;
@@ -171,17 +176,6 @@ async function buildTemplate(bin: string, final: string): Promise<void> {
 async function holderIsGone(lock: string): Promise<boolean> {
   const pid = Number(await readFile(lock, 'utf8').catch(() => ''));
   return Number.isInteger(pid) && pid > 0 && !(await isProcessRunning(pid));
-}
-
-/** For vitest's global teardown: the template is rebuilt by the next run that needs it. */
-export async function removeTemplate(): Promise<void> {
-  let dir: string;
-  try {
-    dir = templateDir();
-  } catch {
-    return; // no PostgreSQL installed: no template either
-  }
-  await rm(dir, { recursive: true, force: true });
 }
 
 /** The newest installed server (Debian: /usr/lib/postgresql/<major>/bin); ROLLBOT_PG_BIN overrides. */
