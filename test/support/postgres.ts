@@ -4,21 +4,19 @@
  * neither Debian's own cluster nor another test's is touched), stopped by `pg_ctl stop -m fast`
  * (then by PID) and deleted. One per test file; `createDatabase` gives each test its own database.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { appendFile, chmod, chown, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { appendFile, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from './free-port.js';
 import { isProcessRunning, sleep, waitForProcessGone } from './host-user.js';
+import { asRoot, initdb, postgresBinDir, RUN_AS, runPg, uidGid } from './postgres-bin.js';
+import { ensureTemplate } from './postgres-template.js';
 
-const exec = promisify(execFile);
+export { createTemplateRoot } from './postgres-template.js';
 
-/** initdb and postgres refuse to run as root; as root the tests use Debian's `postgres` user. */
-const RUN_AS = 'postgres';
 export const APP_ROLE = 'rollbot';
 
 export interface PostgresCluster {
@@ -51,7 +49,9 @@ export interface ClusterOptions {
 export async function startPostgres(options: ClusterOptions = {}): Promise<PostgresCluster> {
   const started = Date.now();
   const bin = postgresBinDir();
+  await stopOrphanedClusters(bin);
   const dir = await mkdtemp(join(tmpdir(), 'rollbot-pg-'));
+  await writeFile(join(dir, 'owner.pid'), String(process.pid));
   const data = join(dir, 'data');
   const log = join(dir, 'postgres.log');
   const password = `${randomBytes(9).toString('base64url')}@:/%?#pw`;
@@ -105,94 +105,21 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<Postg
   }
 }
 
-async function initdb(bin: string, data: string): Promise<void> {
-  await runPg(join(bin, 'initdb'), [
-    '-D',
-    data,
-    '-U',
-    'postgres',
-    '--auth-local=trust', // the helper's own admin connection, over the socket in our 0700 dir
-    '--auth-host=scram-sha-256', // the app role, over TCP, with its password
-    '--encoding=UTF8',
-    '--locale=C',
-    '--no-sync',
-  ]);
-}
-
 /**
- * A directory for one test run's template, readable by the user the clusters run as; the run
- * deletes it at the end, so a template is never shared with another run (or another worktree).
+ * A test process killed outright (SIGKILL, Ctrl-C) runs no teardown, and pg_ctl starts the server
+ * in a session of its own, so its cluster would outlive it. Each cluster dir records its owner's
+ * PID; the next start stops the clusters whose owner is gone and deletes their dirs.
  */
-export async function createTemplateRoot(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'rollbot-pg-run-'));
-  await chmod(root, 0o711);
-  return root;
-}
-
-/**
- * Several test files may ask at once: one builds the template under a lock file while the others
- * wait for it (five concurrent initdbs took 30 s here under load; one takes 1–3 s). The build goes
- * to a temp dir renamed into place, so a reader never sees half a template.
- */
-async function ensureTemplate(bin: string, root: string): Promise<string> {
-  const final = join(root, 'template');
-  const lock = join(root, 'template.lock');
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (existsSync(join(final, 'PG_VERSION'))) return final;
-    const held = await open(lock, 'wx').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EEXIST') return undefined;
-      throw err;
-    });
-    if (held) {
-      try {
-        await held.writeFile(String(process.pid));
-        await held.close();
-        if (!existsSync(join(final, 'PG_VERSION'))) await buildTemplate(bin, final);
-      } finally {
-        await rm(lock, { force: true });
-      }
-      return final;
-    }
-    if (await holderIsGone(lock)) await rm(lock, { force: true }); // its builder died mid-way
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
-    await sleep(50);
+async function stopOrphanedClusters(bin: string): Promise<void> {
+  for (const name of readdirSync(tmpdir())) {
+    if (!/^rollbot-pg-(?!run-)/.test(name)) continue;
+    const dir = join(tmpdir(), name);
+    const owner = Number(await readFile(join(dir, 'owner.pid'), 'utf8').catch(() => ''));
+    if (!Number.isInteger(owner) || owner <= 0 || (await isProcessRunning(owner))) continue;
+    const data = join(dir, 'data');
+    await stopCluster(bin, data, await postmasterPid(data)).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
   }
-}
-
-async function buildTemplate(bin: string, final: string): Promise<void> {
-  const candidate = await mkdtemp(`${final}.tmp-`);
-  try {
-    if (asRoot()) await chown(candidate, ...(await uidGid(RUN_AS)));
-    const data = join(candidate, 'data');
-    await initdb(bin, data);
-    await rm(final, { recursive: true, force: true }); // a half-deleted leftover has no PG_VERSION
-    await rename(data, final);
-  } finally {
-    await rm(candidate, { recursive: true, force: true });
-  }
-}
-
-async function holderIsGone(lock: string): Promise<boolean> {
-  const pid = Number(await readFile(lock, 'utf8').catch(() => ''));
-  return Number.isInteger(pid) && pid > 0 && !(await isProcessRunning(pid));
-}
-
-/** The newest installed server (Debian: /usr/lib/postgresql/<major>/bin); ROLLBOT_PG_BIN overrides. */
-export function postgresBinDir(): string {
-  if (process.env.ROLLBOT_PG_BIN) return process.env.ROLLBOT_PG_BIN;
-  const root = '/usr/lib/postgresql';
-  const majors = existsSync(root)
-    ? readdirSync(root)
-        .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (majors.length === 0) {
-    throw new Error(
-      'PostgreSQL server binaries not found: apt-get install -y postgresql (or set ROLLBOT_PG_BIN)',
-    );
-  }
-  return join(root, majors[0]!, 'bin');
 }
 
 /** The socket lives in our dir and the port is our own: the apt-installed cluster (5432, /var/run/postgresql) never meets this one. */
@@ -291,21 +218,4 @@ async function postmasterPid(data: string): Promise<number | undefined> {
   const text = await readFile(join(data, 'postmaster.pid'), 'utf8').catch(() => '');
   const pid = Number(text.split('\n')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function asRoot(): boolean {
-  return process.getuid?.() === 0;
-}
-
-async function runPg(file: string, args: string[]): Promise<void> {
-  const [cmd, argv] = asRoot() ? ['runuser', ['-u', RUN_AS, '--', file, ...args]] : [file, args];
-  await exec(cmd as string, argv as string[], { timeout: 60_000 });
-}
-
-async function uidGid(user: string): Promise<[number, number]> {
-  const { stdout } = await exec('getent', ['passwd', user]).catch(() => {
-    throw new Error(`user ${user} not found: apt-get install -y postgresql creates it`);
-  });
-  const fields = stdout.trim().split(':');
-  return [Number(fields[2]), Number(fields[3])];
 }
