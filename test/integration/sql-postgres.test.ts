@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/migrations-postgres.js';
@@ -289,6 +290,14 @@ describe('dropped connections', () => {
     const db = open(await cluster().createDatabase());
     expect(await db.get('SELECT 9007199254740991::bigint AS max')).toEqual({ max: Number.MAX_SAFE_INTEGER });
     await expect(db.get('SELECT 9007199254740993::bigint AS big')).rejects.toThrow(/safe range/);
+    // The parsers are the pool's own: pg's global ones, which other code may rely on, are untouched.
+    const plain = new pg.Client(await cluster().createDatabase());
+    await plain.connect();
+    try {
+      expect((await plain.query('SELECT 5::bigint AS n')).rows).toEqual([{ n: '5' }]);
+    } finally {
+      await plain.end();
+    }
   });
 });
 
