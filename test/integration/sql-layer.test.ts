@@ -233,7 +233,8 @@ describe.each(backends)('the query layer on $dialect', ({ dialect, fresh }) => {
     expect(await db.get('SELECT value FROM counter WHERE id = 1')).toEqual({ value: 80 });
   });
 
-  it('write transactions never lose an update: two processes', async () => {
+  // Two Node processes start with tsx: allow for a loaded machine.
+  it('write transactions never lose an update: two processes', { timeout: 150_000 }, async () => {
     const { db, target } = await openWith(
       'CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)',
     );
@@ -288,7 +289,7 @@ function startWorker(dialect: Dialect, location: string, times: number) {
         if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${err}`);
         return false;
       },
-      30_000,
+      120_000,
     );
   return { child, line };
 }
