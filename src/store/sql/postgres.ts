@@ -131,7 +131,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
     withSession: (fn, { statementTimeoutMs } = {}) =>
       checkout(async (session) => {
         if (statementTimeoutMs === undefined) return fn(session.runner());
-        const ms = Math.max(0, Math.floor(statementTimeoutMs));
+        const ms = Math.max(1_000, Math.floor(statementTimeoutMs)); // 0 would mean no limit at all
         await session.execute(`SET statement_timeout = ${ms}`);
         try {
           return await fn(session.runner(ms + 5_000));
