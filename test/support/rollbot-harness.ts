@@ -1,6 +1,5 @@
 /** Starts the whole bot against a fake Slack and a real sshd, and drives it like Slack would. */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSecrets, loadConfig } from '../../src/config.js';
@@ -19,7 +18,10 @@ import {
   stateValues,
   viewSubmission,
 } from './fake-slack/index.js';
+import { freePort } from './free-port.js';
 import type { SshdHandle } from './sshd.js';
+
+export { freePort };
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
@@ -33,18 +35,6 @@ export const USERS = [
   { id: 'U0MALLORY', name: 'mallory' },
   { id: 'U0ONCALL', name: 'oncall' },
 ];
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** A runbook for two sshd hosts: writes the release file, then verifies it. */
 export function shopRunbook(sshd: SshdHandle, dir: string, healthUrl?: string): string {

@@ -1,9 +1,10 @@
 /** Real OpenSSH sshd processes on loopback addresses for integration tests and benchmarks. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 import { descendantsOf, ensureTestUser, killAll, sleep, TEST_USER } from './host-user.js';
 import { installUserKey, keygen, sshdConfig } from './sshd-files.js';
 
@@ -149,17 +150,6 @@ function answersSsh(host: string, port: number): Promise<boolean> {
     socket.setTimeout(1000, () => done(false));
     socket.once('data', (data) => done(data.toString('latin1').startsWith('SSH-')));
     socket.once('error', () => done(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
   });
 }
 
