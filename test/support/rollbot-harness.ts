@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSecrets, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { type Server, startServer } from '../../src/main.js';
 import { formatRunbookErrors, loadRunbooks } from '../../src/runbooks/load.js';
-import { type Server, startServer } from '../../src/serve.js';
 import type { Clock } from '../../src/services/ports.js';
 import {
   blockAction,
