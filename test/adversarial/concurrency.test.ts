@@ -391,7 +391,7 @@ describe('a run with a secret param, approved on a process that cannot rebuild i
       );
       pair.push(botOn(port));
     }
-    const sealedStore = servers[0]!.flow.context.store as Store;
+    const sealedStore = servers[0]!.core.store as Store;
     const before = markerLines('sealed');
     const { approval, runId } = await request(pair[0]!, 'sealed', { token: 'tok-1234567890' });
     const approved = await clickAs(pair[1]!, 'U0BOB', approval, ids.APPROVE);

@@ -29,9 +29,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // Whatever the generators opened and is still waiting goes away, so stopping does not wait on it.
-  const store = h?.server.flow.context.store as Store | undefined;
+  const store = h?.server.core.store as Store | undefined;
   for (const run of store?.activeRuns() ?? [])
-    await h.server.flow.abort({ user: run.requestedBy, runId: run.id });
+    await h.server.core.services.abort({ user: run.requestedBy, runId: run.id });
   db?.close();
   await h?.stop();
   await sshd?.stop();
@@ -292,7 +292,7 @@ function fullyValid(s: Submission): boolean {
 describe('fuzzing the request modal', () => {
   it('answers 1,000 generated submissions with field errors, or one incident when fully valid; nothing runs unapproved', async () => {
     const channel = h.slack.channelId('#ops')!;
-    const store = h.server.flow.context.store as Store;
+    const store = h.server.core.store as Store;
     const outcomes = { errors: 0, opened: 0, validButRefused: 0 };
     let n = 0;
     const started = performance.now();
@@ -325,7 +325,7 @@ describe('fuzzing the request modal', () => {
           outcomes.opened += 1;
           // Free the service for the next valid submission (one active run per service and env).
           for (const run of store.activeRuns().filter((r) => r.state === 'pending_approval'))
-            await h.server.flow.abort({ user: run.requestedBy, runId: run.id });
+            await h.server.core.services.abort({ user: run.requestedBy, runId: run.id });
         } else {
           expect(res.json).toMatchObject({ response_action: 'errors', errors: expect.any(Object) });
           expect(opened).toBe(0);
@@ -335,7 +335,7 @@ describe('fuzzing the request modal', () => {
       }),
       { numRuns: RUNS, interruptAfterTimeLimit: 45_000, markInterruptAsFailure: true },
     );
-    await h.server.flow.idle();
+    await h.server.core.services.idle();
     // Every run that started had its approvals first, or a policy that asks for none (level 1, critical).
     const starts = db.starts();
     for (const s of starts)

@@ -225,9 +225,9 @@ describe.each(['http', 'socket'] as const)('secrets over %s', (mode) => {
       h.slack.thread(channel, local.ts).find((m) => hasButton(m, ids.RESOLVED)),
     );
 
-    const store = h.server.flow.context.store;
+    const store = h.server.core.store;
     const incidents = [ok, failed, local].map((m) => /INC-\d{4}-\d{4}/.exec(m.text)![0]);
-    const runs = incidents.map((id) => store.runsOfIncident(id)[0]!);
+    const runs = await Promise.all(incidents.map(async (id) => (await store.runsOfIncident(id))[0]!));
     expect(runs.map((r) => r.state)).toEqual(['succeeded', 'failed', 'succeeded']);
     // Positive controls: the secret really was used on the hosts, and the local steps really ran.
     for (const host of ['vault-1', 'vault-2']) {

@@ -44,7 +44,7 @@ describe('Slack outage during a run', () => {
       h.slack.failFor(OUTAGE_MS / 2, '*', { status: 500 });
       h.slack.failFor(OUTAGE_MS, '*', { status: 429, retryAfter: 1 });
       await click(h, 'U0BOB', approval, ids.APPROVE);
-      const store = h.server.flow.context.store;
+      const store = h.server.core.store;
       const run = store.runsOfIncident(incidentId)[0]!;
       await waitFor(
         'the run to finish without Slack',

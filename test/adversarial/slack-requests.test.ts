@@ -51,7 +51,7 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-const store = () => h.server.flow.context.store as Store;
+const store = () => h.server.core.store as Store;
 const runOf = (runId: string): Run => store().getRun(runId)!;
 const snapshot = () => ({ db: db.counts(), slack: slackEffects(h) });
 /** A little time for anything a request might have set off, then: no row and no Slack call more. */
@@ -443,7 +443,7 @@ describe('edited modal submissions and button values', () => {
 
   it('refuses an Approve whose value was edited: another plan, an older plan, another run, garbage', async () => {
     // A second request on a different plan (another version); the first one is cancelled.
-    expect((await h.server.flow.abort({ user: 'U0ALICE', runId: first.runId })).ok).toBe(true);
+    expect((await h.server.core.services.abort({ user: 'U0ALICE', runId: first.runId })).ok).toBe(true);
     second = await openRequest(await openModal('U0ALICE'), 'v1.2.0');
     expect(second.planHash).not.toBe(first.planHash);
     const value = (v: object) => JSON.stringify(v);
@@ -564,7 +564,7 @@ describe('edited modal submissions and button values', () => {
     expect((await h.driver.raw(body, FORM, { timestamp: ts })).status).toBe(200);
     expect((await h.driver.raw(body, FORM, { timestamp: ts })).status).toBe(401);
     await waitFor('the run to finish', () => runOf(second.runId).state === 'succeeded');
-    await h.server.flow.idle();
+    await h.server.core.services.idle();
     const types = timelineOf(second).map((e) => e.type);
     expect(types.filter((t) => t === 'approval.granted')).toHaveLength(1);
     expect(types.filter((t) => t === 'run.started')).toHaveLength(1);

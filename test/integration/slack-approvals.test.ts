@@ -44,7 +44,7 @@ interface Request {
 }
 
 // The flow is typed against a narrow port; the object behind it is the full store.
-const store = (h: Harness) => h.server.flow.context.store as Store;
+const store = (h: Harness) => h.server.core.store as Store;
 const runOf = (h: Harness, runId: string): Run => {
   const run = store(h).getRun(runId);
   if (!run) throw new Error(`no run ${runId}`);
@@ -109,7 +109,7 @@ async function openRequest(
 /** Ends a request still waiting so the next test can take the service (one active run per env). */
 async function cancel(h: Harness, runId: string) {
   if (runOf(h, runId).state === 'pending_approval') {
-    const aborted = await h.server.flow.abort({ user: 'U0ALICE', runId });
+    const aborted = await h.server.core.services.abort({ user: 'U0ALICE', runId });
     expect(aborted.ok).toBe(true);
   }
 }
@@ -204,7 +204,7 @@ describe('approvals over HTTP', () => {
       return state !== 'pending_approval' && state !== 'approved' && state !== 'running' && state;
     });
     expect(done).toBe('succeeded');
-    await h.server.flow.idle();
+    await h.server.core.services.idle();
     const types = timelineTypes(h, req.incidentId);
     expect(countOf(types, 'run.approved')).toBe(1);
     expect(countOf(types, 'run.started')).toBe(1);
@@ -329,7 +329,7 @@ describe('approvals over HTTP', () => {
       h.slack.thread(CHANNEL, req.root.ts).find((m) => hasButton(m, ids.ESCALATE)),
     );
     expect(runOf(h, req.runId).state).toBe('succeeded');
-    await h.server.flow.idle();
+    await h.server.core.services.idle();
 
     await click(h, 'U0ALICE', done, ids.ESCALATE);
     const approval = await waitFor('the level 3 approval message', () =>
@@ -373,7 +373,7 @@ describe('approvals over HTTP', () => {
     );
     await click(h, 'U0ALICE', progress, ids.CONFIRM_CANCEL);
     await waitFor('the escalated run to end', () => ['aborted', 'failed'].includes(runOf(h, runId).state));
-    await h.server.flow.idle();
+    await h.server.core.services.idle();
     expect(
       store(h)
         .stepResults(runId)
@@ -475,7 +475,7 @@ describe('approvals against an injected clock', () => {
     const created = runOf(h, req.runId).createdAt;
 
     clock.set(created + 5 * MINUTE - 1);
-    h.server.flow.tick();
+    await h.server.core.services.sweep();
     await moreTicks();
     expect(pings(req)).toBe(0);
     expect(reminders(req)).toHaveLength(0);
@@ -487,10 +487,10 @@ describe('approvals against an injected clock', () => {
     expect(reminder.text).toContain('after 5m —');
 
     clock.set(created + 9 * MINUTE);
-    h.server.flow.tick();
-    h.server.flow.tick();
+    await h.server.core.services.sweep();
+    await h.server.core.services.sweep();
     await moreTicks();
-    await h.server.flow.idle();
+    await h.server.core.services.idle();
     expect(pings(req)).toBe(1);
     expect(reminders(req)).toHaveLength(1);
     expect(runOf(h, req.runId).state).toBe('pending_approval');
@@ -502,7 +502,7 @@ describe('approvals against an injected clock', () => {
     const created = runOf(h, req.runId).createdAt;
 
     clock.set(created + 15 * MINUTE);
-    h.server.flow.tick();
+    await h.server.core.services.sweep();
     await moreTicks();
     expect(runOf(h, req.runId).state).toBe('pending_approval');
 

@@ -76,7 +76,7 @@ describe('blocked versions', () => {
     expect(await blocked()).toEqual(['v9.9.9']);
     await h.slash('U0BOB', 'unblock shop v9.9.9');
     await waitFor('the unblock', async () => (await blocked()).length === 0);
-    const types = h.server.flow.context.store.timeline(incidentId).map((e) => e.type);
+    const types = (await h.server.core.store.timeline(incidentId)).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['run.observed', 'version.blocked', 'version.unblocked']));
   });
 });

@@ -128,7 +128,7 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
     const topLevel = h.slack.messages(`#${channel}`).filter((m) => !m.thread_ts);
     expect(topLevel.map((m) => m.ts).sort()).toEqual([root.ts, resolution.ts].sort());
     const incidentId = /INC-\d{4}-\d{4}/.exec(root.text)?.[0];
-    const timeline = h.server.flow.context.store.timeline(incidentId!).map((e) => e.type);
+    const timeline = (await h.server.core.store.timeline(incidentId!)).map((e) => e.type);
     expect(timeline).toEqual(
       expect.arrayContaining([
         'incident.opened',
@@ -155,10 +155,10 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
     await h.interactEvent(
       eventCallback(messageEvent({ ...reply, thread_ts: '1.000001', text: 'unrelated' }, h.slack), h.slack),
     );
-    await waitFor('the thread reply on the timeline', () =>
-      h.server.flow.context.store.timeline(incidentId!).some((e) => e.type === 'note.added'),
+    await waitFor('the thread reply on the timeline', async () =>
+      (await h.server.core.store.timeline(incidentId!)).some((e) => e.type === 'note.added'),
     );
-    const notes = h.server.flow.context.store.timeline(incidentId!).filter((e) => e.type === 'note.added');
+    const notes = (await h.server.core.store.timeline(incidentId!)).filter((e) => e.type === 'note.added');
     expect(notes.map((n) => [n.actor, n.data?.text])).toEqual([
       ['U0BOB', 'DB failover at 14:02, p99 > 2s & falling'],
     ]);

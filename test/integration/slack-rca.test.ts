@@ -55,10 +55,10 @@ describe('RCA draft in Slack', () => {
       JSON.stringify(h.slack.calls) +
       [...h.slack.files.values()].map((f) => Buffer.from(f.bytes).toString()).join('');
     expect(everything).not.toContain(SECRET);
-    const store = h.server.flow.context.store;
-    expect(JSON.stringify(store.timeline(incidentId))).not.toContain(SECRET);
-    const run = store.runsOfIncident(incidentId)[0]!;
-    expect(JSON.stringify(store.stepResults(run.id))).toContain('••••••');
-    expect(JSON.stringify([run, store.stepResults(run.id)])).not.toContain(SECRET);
+    const store = h.server.core.store;
+    expect(JSON.stringify(await store.timeline(incidentId))).not.toContain(SECRET);
+    const run = (await store.runsOfIncident(incidentId))[0]!;
+    expect(JSON.stringify(await store.stepResults(run.id))).toContain('••••••');
+    expect(JSON.stringify([run, await store.stepResults(run.id)])).not.toContain(SECRET);
   });
 });
