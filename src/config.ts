@@ -41,6 +41,10 @@ export const envSchema = z.object({
     .default('UTC')
     .refine((tz) => isTimeZone(tz), 'must be an IANA time zone such as Europe/Berlin'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ROLLBOT_PROMETHEUS_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus:9090' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 export const configSchema = envSchema.transform((env) => ({
@@ -59,6 +63,7 @@ export const configSchema = envSchema.transform((env) => ({
   knownHostsFile: env.ROLLBOT_KNOWN_HOSTS,
   timeZone: env.ROLLBOT_TIMEZONE,
   logLevel: env.LOG_LEVEL,
+  prometheusUrl: env.ROLLBOT_PROMETHEUS_URL,
 }));
 
 export type Config = z.output<typeof configSchema>;

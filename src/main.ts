@@ -5,6 +5,7 @@ import { type Config, childProcessEnv, configSecrets } from './config.js';
 import { failedResult } from './domain/step-result.js';
 import { createHealthProbe } from './exec/health.js';
 import { createLocalRunner } from './exec/local-runner.js';
+import { createPrometheusClient } from './exec/prometheus.js';
 import { createSshRunner } from './exec/ssh-runner.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadRunbooks, type RunbookError } from './runbooks/load.js';
@@ -48,6 +49,7 @@ export function buildApp(
     local,
     confirmer: options.confirmer,
     probe: createHealthProbe(),
+    prometheus: createPrometheusClient(),
     clock,
     sleep: abortableSleep,
   };
@@ -57,6 +59,7 @@ export function buildApp(
     engine,
     clock,
     logRoot: join(dirname(config.dbFile), 'logs'),
+    prometheusUrl: config.prometheusUrl,
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return {

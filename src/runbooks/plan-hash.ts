@@ -10,7 +10,7 @@ export interface HashedPlanForm {
   strategy: Strategy;
   /** Display values: secrets are SECRET_MASK, so the hash never depends on them. */
   params: Record<string, string>;
-  /** Steps rendered with the display values. */
+  /** Steps rendered with the display values and PLACEHOLDER_IDS for the run and incident ids. */
   steps: PlannedStep[];
 }
 

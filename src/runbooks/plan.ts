@@ -18,7 +18,17 @@ export interface PlanInput {
   hosts?: string[];
   runId: string;
   incidentId: string;
+  /** ROLLBOT_PROMETHEUS_URL: where query steps without `prometheus:` send their queries. */
+  prometheusUrl?: string | undefined;
 }
+
+/**
+ * The ids a plan is hashed with, and previewed with before a run exists. The hash covers the plan
+ * with these in place of the real run and incident ids, so `rollbot plan`, the Slack plan message and
+ * the run all show one hash. That stays safe: approvals are recorded per run (keyed by run id) and
+ * must name this hash, so an approval never carries over to another run of the same plan.
+ */
+export const PLACEHOLDER_IDS = { runId: 'RUN-ID', incidentId: 'INCIDENT-ID' } as const;
 
 export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: Plan }> {
   const envs = Object.keys(runbook.environments);
@@ -54,13 +64,16 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: P
     env: input.env,
     level: String(input.level),
   };
-  const base = { runbook, steps, hosts: selected.hosts };
+  const base = { runbook, steps, hosts: selected.hosts, prometheusUrl: input.prometheusUrl };
   const secretVars = secretVariables(Object.keys(runbook.params).filter((n) => runbook.params[n]!.secret));
   const real = renderSteps({ ...base, values: { ...params.values, ...builtins }, secretVars });
   if (!real.ok) return real;
   // Rendered again with secrets masked: the form people approve and the hash covers.
   const shown = renderSteps({ ...base, values: { ...params.display, ...builtins } });
   if (!shown.ok) return shown;
+  const hashedIds = { 'run.id': PLACEHOLDER_IDS.runId, 'incident.id': PLACEHOLDER_IDS.incidentId };
+  const hashed = renderSteps({ ...base, values: { ...params.display, ...builtins, ...hashedIds } });
+  if (!hashed.ok) return hashed;
 
   const hosts = selected.hosts;
   // A level may run differently from the environment's default (a database restore: no canary).
@@ -88,7 +101,7 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<{ plan: P
       hosts,
       strategy,
       params: params.display,
-      steps: shown.steps,
+      steps: hashed.steps,
     }),
     secrets: params.secrets,
   };

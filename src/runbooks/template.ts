@@ -1,6 +1,7 @@
 /** Fills `{{ name }}` placeholders, encoding each value for where it lands: shell, argv, URL or text. */
 import { fail, type Result } from '../domain/result.js';
 import { findPlaceholders, replacePlaceholders } from './placeholders.js';
+import { promqlStringEscape } from './promql-context.js';
 import { refusedCharacter, shellQuote } from './quote.js';
 
 /**
@@ -8,14 +9,17 @@ import { refusedCharacter, shellQuote } from './quote.js';
  * - `argv`: one element of a `local` argv; the value stays inside that element, no shell involved.
  * - `url`: a health URL; values are percent-encoded.
  * - `text`: names, confirm questions, expected JSON values; inserted as they are.
+ * - `promql`: a query step's PromQL, where placeholders only stand inside "double-quoted" strings
+ *   (promql-context.ts); values are escaped for that string.
  */
-export type TemplateContext = 'shell' | 'argv' | 'url' | 'text';
+export type TemplateContext = 'shell' | 'argv' | 'url' | 'text' | 'promql';
 
 const ENCODERS: Record<TemplateContext, (value: string) => string> = {
   shell: shellQuote,
   argv: (value) => value,
   url: encodeURIComponent,
   text: (value) => value,
+  promql: promqlStringEscape,
 };
 
 /**

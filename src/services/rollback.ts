@@ -4,11 +4,12 @@ import { type Plan, type RunRequest, SECRET_MASK } from '../domain/plan.js';
 import type { Incident, Run } from '../domain/records.js';
 import { fail, type Result } from '../domain/result.js';
 import { outcomeOf } from '../domain/step-result.js';
-import { approvalsRequired, maskSecrets, renderPlan } from '../runbooks/plan.js';
+import { approvalsRequired, maskSecrets, PLACEHOLDER_IDS, renderPlan } from '../runbooks/plan.js';
 import type { Runbook } from '../runbooks/schema.js';
 import { type EngineDeps, type ExecuteOutcome, executePlan, type RunObserver } from './execute-plan.js';
 import { observeVersions } from './observe-versions.js';
 import { type Clock, type Metrics, noMetrics, type RunStore } from './ports.js';
+import { takeBaselines } from './query-steps.js';
 
 export interface RunbookCatalog {
   get(service: string): Runbook | undefined;
@@ -22,6 +23,8 @@ export interface RollbackDeps {
   clock: Clock;
   /** Step logs go to `<logRoot>/<runId>/`. */
   logRoot: string;
+  /** ROLLBOT_PROMETHEUS_URL, for query steps that name no Prometheus. */
+  prometheusUrl?: string | undefined;
   metrics?: Metrics;
 }
 
@@ -39,8 +42,6 @@ export interface Opened {
   plan: Plan;
   approvalsNeeded: number;
 }
-
-const PREVIEW_IDS = { runId: 'RUN-ID', incidentId: 'INCIDENT-ID' };
 
 export function createRollbackService(deps: RollbackDeps) {
   // Plans with their secret values live only in memory, keyed by run id, until the run ends.
@@ -61,7 +62,11 @@ export function createRollbackService(deps: RollbackDeps) {
   function preview(input: PreviewInput): Result<{ plan: Plan; runbook: Runbook }> {
     const found = runbookOf(input.service);
     if (!found.ok) return found;
-    const rendered = renderPlan(found.runbook, { ...input, ...PREVIEW_IDS });
+    const rendered = renderPlan(found.runbook, {
+      ...input,
+      ...PLACEHOLDER_IDS,
+      prometheusUrl: deps.prometheusUrl,
+    });
     return rendered.ok ? { ok: true, plan: rendered.plan, runbook: found.runbook } : rendered;
   }
 
@@ -94,7 +99,12 @@ export function createRollbackService(deps: RollbackDeps) {
       state: approvalsNeeded === 0 || options.preApprovedBy ? 'approved' : 'pending_approval',
       drill: request.drill,
       render: (ids) => {
-        const rendered = renderPlan(runbook, { ...request, runId: ids.runId, incidentId: ids.incidentId });
+        const rendered = renderPlan(runbook, {
+          ...request,
+          runId: ids.runId,
+          incidentId: ids.incidentId,
+          prometheusUrl: deps.prometheusUrl,
+        });
         if (!rendered.ok) throw new Error(rendered.message);
         plan = rendered.plan;
         const shown = displayPlan(rendered.plan);
@@ -138,10 +148,17 @@ export function createRollbackService(deps: RollbackDeps) {
       data: { planHash: plan.hash, hosts: plan.hosts.map((h) => h.name) },
     });
     if (!started) return fail('already_decided', `Run ${runId} is not approved or already started.`);
-    // What the hosts run now is the version a resolved rollback blocks from being redeployed.
-    const versions = await observeVersions(deps.engine.probe, plan, ctx.signal);
+    // What the hosts run now is the version a resolved rollback blocks from being redeployed, and
+    // the metrics before anything changes are the "before" of the RCA's figures.
+    const [versions, baselines] = await Promise.all([
+      observeVersions(deps.engine.probe, plan, ctx.signal),
+      takeBaselines(deps.engine, plan, ctx.signal),
+    ]);
     if (Object.keys(versions).length > 0) {
       deps.store.appendTimeline({ type: 'run.observed', actor: 'rollbot', runId, data: { versions } });
+    }
+    if (baselines.length > 0) {
+      deps.store.appendTimeline({ type: 'run.baseline', actor: 'rollbot', runId, data: { baselines } });
     }
     const observer = persistingObserver(deps.store, runId, {
       ...ctx.observer,
@@ -220,6 +237,7 @@ export function createRollbackService(deps: RollbackDeps) {
       hosts: stored.hosts.map((h) => h.name),
       runId,
       incidentId: run.incidentId,
+      prometheusUrl: deps.prometheusUrl,
     });
     if (!rendered.ok || rendered.plan.hash !== run.planHash || rendered.plan.secrets.length > 0)
       return undefined;

@@ -140,4 +140,8 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX outbox_pending ON outbox(state, incident_id, seq);
   `,
+  // 4: the samples a query step measured (JSON), for the progress message and the RCA's figures.
+  `
+  ALTER TABLE step_results ADD COLUMN samples_json TEXT;
+  `,
 ];

@@ -1,6 +1,6 @@
 /** Per-host step results of a run, each change followed by its timeline event (never the tail). */
 import type { StepKind } from '../domain/plan.js';
-import { outcomeOf, type StepResult } from '../domain/step-result.js';
+import { type MetricSample, outcomeOf, type StepResult } from '../domain/step-result.js';
 import type { Clock } from '../services/ports.js';
 import type { Db } from './db.js';
 import type { TimelineRepo } from './timeline.js';
@@ -21,6 +21,7 @@ interface StepDbRow {
   tail: string | null;
   error: string | null;
   log_file: string | null;
+  samples_json: string | null;
 }
 
 export interface StepRepo {
@@ -42,11 +43,11 @@ export function stepRepo(db: Db, clock: Clock, tl: TimelineRepo): StepRepo {
      ON CONFLICT (run_id, step_index, host) DO UPDATE SET
        name = excluded.name, kind = excluded.kind, state = 'running', started_at = excluded.started_at,
        exit_code = NULL, signal = NULL, finished_at = NULL, duration_ms = NULL, tail = NULL, error = NULL,
-       log_file = NULL`,
+       log_file = NULL, samples_json = NULL`,
   );
   const finish = db.prepare(
     `UPDATE step_results SET state = @state, exit_code = @exitCode, signal = @signal, finished_at = @now,
-       duration_ms = @durationMs, tail = @tail, error = @error, log_file = @logFile
+       duration_ms = @durationMs, tail = @tail, error = @error, log_file = @logFile, samples_json = @samples
      WHERE run_id = @runId AND step_index = @stepIndex AND host = @host AND state = 'running'`,
   );
   const one = db.prepare<[string, number, string], StepDbRow>(
@@ -82,11 +83,22 @@ export function stepRepo(db: Db, clock: Clock, tl: TimelineRepo): StepRepo {
       tail: result.tail,
       error: result.error ?? null,
       logFile: result.logFile ?? null,
+      samples: result.samples ? JSON.stringify(result.samples) : null,
     }).changes;
     if (changed === 0) return false;
     const name = one.get(runId, stepIndex, host)!.name;
     const { exitCode, durationMs } = result;
-    const data = { step: stepIndex, host, name, outcome, exitCode, durationMs, error: result.error ?? null };
+    const data = {
+      step: stepIndex,
+      host,
+      name,
+      outcome,
+      exitCode,
+      durationMs,
+      error: result.error ?? null,
+      // Query steps: what was measured is part of the record (values and reasons, never output).
+      ...(result.samples ? { samples: result.samples } : {}),
+    };
     tl.appendTimeline({ type: 'step.finished', actor: 'rollbot', runId, data });
     return true;
   });
@@ -115,5 +127,6 @@ function toStep(r: StepDbRow): StepRow {
     tail: r.tail,
     error: r.error,
     logFile: r.log_file,
+    ...(r.samples_json ? { samples: JSON.parse(r.samples_json) as MetricSample[] } : {}),
   };
 }

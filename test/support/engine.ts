@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { createHealthProbe } from '../../src/exec/health.js';
 import { createLocalRunner } from '../../src/exec/local-runner.js';
+import { createPrometheusClient } from '../../src/exec/prometheus.js';
 import { parseRunbookText } from '../../src/runbooks/load.js';
 import { abortableSleep } from '../../src/services/health-steps.js';
 import type { CommandRunner } from '../../src/services/ports.js';
@@ -13,6 +14,8 @@ export function rollbackServiceFor(opts: {
   store: Store;
   ssh: CommandRunner;
   workDir: string;
+  /** ROLLBOT_PROMETHEUS_URL, for runbooks with query steps. */
+  prometheusUrl?: string;
 }) {
   // The loader insists the file is named after its service.
   const service = /^service: (\S+)/m.exec(opts.yaml)?.[1] ?? 'unnamed';
@@ -29,10 +32,12 @@ export function rollbackServiceFor(opts: {
       // Tests that reach a confirm step say so; everywhere else nobody is there to answer.
       confirmer: { confirm: async () => ({ ok: false, by: 'nobody' }) },
       probe: createHealthProbe(),
+      prometheus: createPrometheusClient(),
       clock,
       sleep: abortableSleep,
     },
     clock,
     logRoot: join(opts.workDir, 'logs'),
+    prometheusUrl: opts.prometheusUrl,
   });
 }
