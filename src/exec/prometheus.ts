@@ -51,10 +51,10 @@ export function answerOf(status: number, body: string): PrometheusAnswer {
         ? (data.result[0] as { value?: unknown } | undefined)
         : undefined;
       if (first === undefined) return fail('empty result: no series matched');
-      return valueOf(Array.isArray(first.value) ? first.value[1] : undefined);
+      return sampleValue(Array.isArray(first.value) ? first.value[1] : undefined);
     }
     case 'scalar':
-      return valueOf(Array.isArray(data.result) ? data.result[1] : undefined);
+      return sampleValue(Array.isArray(data.result) ? data.result[1] : undefined);
     default:
       return fail(
         `result type ${String(data?.resultType)}: write a query that returns an instant vector or a scalar`,
@@ -62,7 +62,7 @@ export function answerOf(status: number, body: string): PrometheusAnswer {
   }
 }
 
-function valueOf(raw: unknown): PrometheusAnswer {
+function sampleValue(raw: unknown): PrometheusAnswer {
   if (typeof raw !== 'string') return fail('the result has no sample value');
   if (raw === 'NaN') return fail('NaN (no data to divide, e.g. no requests in the window)');
   if (/^[-+]?Inf$/.test(raw)) return fail(`${raw.startsWith('-') ? '-' : '+'}Inf`);

@@ -16,6 +16,7 @@ import {
   unixUser,
 } from './primitives.js';
 import { refusedCharacter } from './quote.js';
+import { ifThen } from './step-rules.js';
 import { jsonExpectValues, stepSchema, urlTemplate } from './step-schema.js';
 
 export type { ExpectSpec, ProbeRef, RunbookStep, RunbookStepKind } from './step-schema.js';
@@ -38,11 +39,13 @@ const hostSchema = z
     'A host steps run on. Its key must be in ROLLBOT_KNOWN_HOSTS: unknown or changed host keys are refused.',
   )
   // The JSON Schema form of the rule below, for editors.
-  .meta({
-    if: { required: ['local'], properties: { local: { const: true } } },
-    then: { not: { required: ['address'] } },
-    else: { required: ['address'] },
-  })
+  .meta(
+    ifThen(
+      { required: ['local'], properties: { local: { const: true } } },
+      { not: { required: ['address'] } },
+      { required: ['address'] },
+    ),
+  )
   .superRefine((host, ctx) => {
     if (!host.local && host.address === undefined) {
       ctx.addIssue({ code: 'custom', path: [], message: 'address is required unless local: true' });

@@ -12,6 +12,19 @@ export interface StepKeyRules<K extends string> {
 }
 
 type JsonSchema = Record<string, unknown>;
+
+/**
+ * JSON Schema's `if`/`then`/`else`. Built from entries because an object literal with a `then` key
+ * looks like a promise to anything that awaits it (and to the linter).
+ */
+export function ifThen(ifSchema: JsonSchema, thenSchema: JsonSchema, elseSchema?: JsonSchema): JsonSchema {
+  const entries: [string, JsonSchema][] = [
+    ['if', ifSchema],
+    ['then', thenSchema],
+  ];
+  if (elseSchema) entries.push(['else', elseSchema]);
+  return Object.fromEntries(entries);
+}
 const has = (key: string): JsonSchema => ({ required: [key] });
 const anyOf = (keys: readonly string[]): JsonSchema =>
   keys.length === 1 ? has(keys[0]!) : { anyOf: keys.map(has) };
@@ -23,17 +36,17 @@ const anyOf = (keys: readonly string[]): JsonSchema =>
 export function kindRules<K extends string>(kinds: readonly K[], rules: StepKeyRules<K>): JsonSchema {
   const allOf: JsonSchema[] = [];
   for (const [key, taking] of Object.entries(rules.only)) {
-    allOf.push({ if: has(key), then: anyOf(taking) });
+    allOf.push(ifThen(has(key), anyOf(taking)));
   }
   for (const kind of kinds) {
-    for (const group of rules.needs[kind] ?? []) allOf.push({ if: has(kind), then: anyOf(group) });
+    for (const group of rules.needs[kind] ?? []) allOf.push(ifThen(has(kind), anyOf(group)));
     for (const group of rules.exclusive[kind] ?? []) {
-      allOf.push({ if: has(kind), then: { not: { required: [...group] } } });
+      allOf.push(ifThen(has(kind), { not: { required: [...group] } }));
     }
     const types = Object.entries(rules.types[kind] ?? {});
     if (types.length > 0) {
       const properties = Object.fromEntries(types.map(([key, type]) => [key, { type }]));
-      allOf.push({ if: has(kind), then: { properties } });
+      allOf.push(ifThen(has(kind), { properties }));
     }
   }
   return { oneOf: kinds.map(has), allOf };
