@@ -110,12 +110,21 @@ export function queryRunsInBatch(
   return batchIndex === batchCount - 1 && failedHosts.size === 0;
 }
 
+/** What `run.baseline` records per query step. */
+export interface Baseline {
+  step: number;
+  name: string;
+  /** "< 0.01" */
+  condition: string;
+  sample: MetricSample;
+}
+
 /** The baseline: one sample of every query step before the run changes anything, in plan order. */
 export async function takeBaselines(
   deps: QueryStepDeps,
   plan: Plan,
   signal: AbortSignal,
-): Promise<{ step: number; name: string; sample: MetricSample }[]> {
+): Promise<Baseline[]> {
   const targets = plan.steps.flatMap((step) =>
     step.targets.filter((t): t is QueryTarget => t.kind === 'query').map((target) => ({ step, target })),
   );
@@ -123,6 +132,7 @@ export async function takeBaselines(
     targets.map(async ({ step, target }) => ({
       step: step.index,
       name: step.name,
+      condition: conditionText(target.expect),
       sample: await takeSample(deps, target, signal, Math.min(BASELINE_TIMEOUT_MS, target.requestTimeoutMs)),
     })),
   );
