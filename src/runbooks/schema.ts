@@ -183,9 +183,19 @@ const healthSchema = z
 
 const count = z.number().int().min(0);
 const approvalsSchema = z
-  .union([count, z.strictObject({ critical: count, major: count, minor: count })], {
-    error: 'expected a non-negative integer or { critical, major, minor }',
-  })
+  .union(
+    [
+      count,
+      z.strictObject({
+        critical: count.describe('Approvals at CRITICAL (seed 002: immediate action).'),
+        major: count.describe('Approvals at MAJOR (within 30 minutes).'),
+        minor: count.describe('Approvals at MINOR (monitor, consider).'),
+      }),
+    ],
+    {
+      error: 'expected a non-negative integer or { critical, major, minor }',
+    },
+  )
   .describe(
     'Approvals a run of this level needs: a number, or per severity, e.g. { critical: 0, major: 1, minor: 1 }. The requester never approves their own run.',
   );
