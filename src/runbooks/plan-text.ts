@@ -50,9 +50,9 @@ function targetLine(target: StepTarget): string {
       return `${prefix} GET ${target.url} ${expect}${window}`;
     }
     case 'query': {
-      const indent = ' '.repeat(prefix.length + 1);
-      const query = target.query.replaceAll('\n', `\n${indent}  `);
-      return `${prefix} PromQL on ${target.prometheus}:\n${indent}  ${query}\n${indent}${querySampling(target)}`;
+      const indent = '       ';
+      const query = target.query.replaceAll('\n', `\n${indent}`);
+      return `${prefix} PromQL on ${target.prometheus}:\n${indent}${query}\n${indent}${querySampling(target)}`;
     }
   }
 }
