@@ -14,7 +14,8 @@ export function secretParams(params: unknown): Set<string> {
 
 /**
  * A query step runs once per run, so host placeholders have no value; a secret has no business in a
- * query that the plan and timeline show; and a value outside a double-quoted string would be PromQL.
+ * query or URL that the plan shows (and the client sends no credentials); and a value outside a
+ * double-quoted string would be PromQL.
  */
 export function queryStepIssues(step: Raw, at: IssuePath, secrets: ReadonlySet<string>): RefIssue[] {
   const issues: RefIssue[] = [];
@@ -28,10 +29,10 @@ export function queryStepIssues(step: Raw, at: IssuePath, secrets: ReadonlySet<s
           path,
           message: `{{${name}}} has no value here: a query step runs once per run, not per host`,
         });
-      } else if (key === 'query' && secrets.has(name)) {
+      } else if (secrets.has(name)) {
         issues.push({
           path,
-          message: `{{${name}}} is a secret param; a query is shown in the plan and sent as is`,
+          message: `{{${name}}} is a secret param; a query and its URL are shown in the plan`,
         });
       }
     }

@@ -194,6 +194,7 @@ describe('query step in a runbook', () => {
     ['a host placeholder', 'query: x{instance="{{host.address}}"}', /runs once per run, not per host/],
     ['a secret param', 'query: x{t="{{token}}"}', /is a secret param/],
     ['a host placeholder in the URL', 'prometheus: "http://{{host.name}}:9090"', /runs once per run/],
+    ['a secret param in the URL', 'prometheus: "http://prom:9090/{{token}}"', /is a secret param/],
     ['an unknown param', 'query: x{job="{{jobb}}"}', /Unknown param \{\{jobb\}\}/],
   ])('refuses a placeholder %s at load time', (_what, line, message) => {
     const key = line.split(':')[0];
