@@ -174,12 +174,26 @@ describe('query step', () => {
   it('is canceled, not failed or passed, when the run is aborted mid-window', async () => {
     const api = await fakeApi(sequence(['0.001']));
     const abort = new AbortController();
-    const running = runQuery(deps, target(api.url, { everyMs: 60_000, samples: 5 }), 600_000, abort.signal);
-    await waitForQueries(api.queries, 1);
+    // Abort once the step waits for its second sample, i.e. the first one is taken.
+    let waiting!: () => void;
+    const asleep = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const sleep = (ms: number, signal: AbortSignal) => {
+      waiting();
+      return abortableSleep(ms, signal);
+    };
+    const running = runQuery(
+      { ...deps, sleep },
+      target(api.url, { everyMs: 60_000, samples: 5 }),
+      600_000,
+      abort.signal,
+    );
+    await asleep;
     abort.abort();
     const result = await running;
     expect(result).toMatchObject({ ok: false, canceled: true });
-    expect(result.samples).toHaveLength(1);
+    expect(result.samples?.map((s) => s.value)).toEqual([0.001]);
   });
 
   it('times out with what it has when the window outlasts the step timeout', async () => {
@@ -194,11 +208,3 @@ describe('query step', () => {
     expect(result.error).toMatch(/samples taken/);
   });
 });
-
-async function waitForQueries(queries: string[], n: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (queries.length < n) {
-    if (Date.now() > deadline) throw new Error(`only ${queries.length} queries arrived`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
