@@ -1,16 +1,14 @@
 /** One runbook step: exactly one kind (run, local, check, monitor, query, confirm), normalised with defaults. */
 import { z } from 'zod';
-import { CONDITION_SOURCE, type Condition, parseCondition } from '../domain/condition.js';
-import { formatDuration } from '../domain/duration.js';
+import { CONDITION_SOURCE, parseCondition } from '../domain/condition.js';
 import { durationMs, hostName } from './primitives.js';
+import { isCondition, normaliseStep, sampleCount } from './step-normalise.js';
 import { kindRules, type StepKeyRules } from './step-rules.js';
+
+export type { QueryStepSpec, RunbookStep } from './step-normalise.js';
 
 export const STEP_KINDS = ['run', 'local', 'check', 'monitor', 'query', 'confirm'] as const;
 export type RunbookStepKind = (typeof STEP_KINDS)[number];
-
-const DEFAULT_TIMEOUT_MS = 5 * 60_000;
-const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
-const MONITOR_SLACK_MS = 60_000;
 
 /**
  * Keys only some kinds take, and what each kind needs. One table: `rollbot validate` reports from it
@@ -165,35 +163,7 @@ const rawStep = z
       .describe('A failure here does not stop the run (an unknown outcome or an abort still does).'),
   })
   .meta(kindRules(STEP_KINDS, STEP_RULES));
-type RawStep = z.output<typeof rawStep>;
-
-interface StepCommon {
-  name: string;
-  /** Milliseconds. */
-  timeout: number;
-  /** Host names this step is limited to; undefined = every selected host. */
-  hosts: string[] | undefined;
-  continueOnError: boolean;
-}
-export interface QueryStepSpec {
-  query: string;
-  /** URL template; undefined: the default Prometheus (ROLLBOT_PROMETHEUS_URL). */
-  prometheus: string | undefined;
-  expect: Condition;
-  every: number;
-  /** Samples taken: `count`, or one at the start and one per `every` over `for`. */
-  samples: number;
-  failureLimit: number;
-}
-export type RunbookStep = StepCommon &
-  (
-    | { kind: 'run'; run: string }
-    | { kind: 'local'; local: string[] }
-    | { kind: 'check'; check: ProbeRef; expect: ExpectSpec | undefined }
-    | { kind: 'monitor'; monitor: ProbeRef; expect: ExpectSpec | undefined; every: number; for: number }
-    | ({ kind: 'query' } & QueryStepSpec)
-    | { kind: 'confirm'; confirm: string }
-  );
+export type RawStep = z.output<typeof rawStep>;
 
 export const stepSchema = rawStep
   .superRefine((step, ctx) => {
@@ -252,82 +222,3 @@ export const stepSchema = rawStep
     });
   })
   .transform(normaliseStep);
-
-function isCondition(expect: ExpectSpec | Condition): expect is Condition {
-  return 'op' in expect;
-}
-
-function normaliseStep(step: RawStep): RunbookStep {
-  const common = { hosts: step.hosts, continueOnError: step.continueOnError };
-  const probeExpect = step.expect === undefined || isCondition(step.expect) ? undefined : step.expect;
-  if (step.run !== undefined) {
-    const name = step.name ?? shorten(step.run.trim().split('\n')[0] ?? 'run');
-    return { ...common, kind: 'run', run: step.run, name, timeout: step.timeout ?? DEFAULT_TIMEOUT_MS };
-  }
-  if (step.local !== undefined) {
-    const name = step.name ?? shorten(step.local.join(' '));
-    return { ...common, kind: 'local', local: step.local, name, timeout: step.timeout ?? DEFAULT_TIMEOUT_MS };
-  }
-  if (step.check !== undefined) {
-    const name = step.name ?? (step.check === 'health' ? 'Health check' : shorten(`Check ${step.check.url}`));
-    const timeout = step.timeout ?? DEFAULT_CHECK_TIMEOUT_MS;
-    return { ...common, kind: 'check', check: step.check, expect: probeExpect, name, timeout };
-  }
-  if (step.monitor !== undefined) {
-    const every = step.every!;
-    const forMs = step.for!;
-    const name =
-      step.name ??
-      `Monitor ${step.monitor === 'health' ? 'health' : step.monitor.url} for ${formatDuration(forMs)}`;
-    const timeout = step.timeout ?? forMs + MONITOR_SLACK_MS;
-    return {
-      ...common,
-      kind: 'monitor',
-      monitor: step.monitor,
-      expect: probeExpect,
-      every,
-      for: forMs,
-      name,
-      timeout,
-    };
-  }
-  if (step.query !== undefined) {
-    const every = step.every!;
-    const samples = sampleCount(every, step.for, step.count)!;
-    const window = (samples - 1) * every;
-    return {
-      ...common,
-      kind: 'query',
-      query: step.query,
-      prometheus: step.prometheus,
-      expect: step.expect as Condition,
-      every,
-      samples,
-      failureLimit: step.failureLimit ?? 0,
-      name: step.name ?? shorten(`Query ${step.query}`),
-      timeout: step.timeout ?? window + MONITOR_SLACK_MS,
-    };
-  }
-  const confirm = step.confirm!;
-  return {
-    ...common,
-    kind: 'confirm',
-    confirm,
-    name: step.name ?? 'Confirm',
-    timeout: step.timeout ?? DEFAULT_TIMEOUT_MS,
-  };
-}
-
-/** `count`, or one sample at the start and one per `every` until `for` has passed. */
-function sampleCount(
-  every: number,
-  forMs: number | undefined,
-  count: number | undefined,
-): number | undefined {
-  if (count !== undefined) return count;
-  return forMs === undefined ? undefined : Math.floor(forMs / every) + 1;
-}
-
-function shorten(text: string): string {
-  return text.length <= 60 ? text : `${text.slice(0, 59)}…`;
-}
