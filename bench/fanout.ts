@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createHealthProbe } from '../src/exec/health.js';
 import { createLocalRunner } from '../src/exec/local-runner.js';
+import { createPrometheusClient } from '../src/exec/prometheus.js';
 import { createSshRunner } from '../src/exec/ssh-runner.js';
 import { parseRunbookText } from '../src/runbooks/load.js';
 import { renderPlan } from '../src/runbooks/plan.js';
@@ -95,6 +96,7 @@ levels:
           local: createLocalRunner(),
           confirmer: { confirm: async () => ({ ok: true, by: 'bench' }) },
           probe: createHealthProbe(),
+          prometheus: createPrometheusClient(),
           clock: { now: () => Date.now() },
           sleep: abortableSleep,
         },

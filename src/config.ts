@@ -58,6 +58,10 @@ export const envSchema = z.object({
     .min(16, 'at least 16 characters (e.g. openssl rand -hex 32)')
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  ROLLBOT_PROMETHEUS_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus:9090' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 export const configSchema = envSchema.transform((env) => ({
@@ -79,6 +83,7 @@ export const configSchema = envSchema.transform((env) => ({
   knownHostsFile: env.ROLLBOT_KNOWN_HOSTS,
   timeZone: env.ROLLBOT_TIMEZONE,
   logLevel: env.LOG_LEVEL,
+  prometheusUrl: env.ROLLBOT_PROMETHEUS_URL,
 }));
 
 export type Config = z.output<typeof configSchema>;

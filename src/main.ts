@@ -10,6 +10,7 @@ import { type Config, childProcessEnv, configSecrets, secretEnvironment } from '
 import { failedResult } from './domain/step-result.js';
 import { createHealthProbe } from './exec/health.js';
 import { createLocalRunner } from './exec/local-runner.js';
+import { createPrometheusClient } from './exec/prometheus.js';
 import { createSecretReader } from './exec/secrets.js';
 import { createSshRunner } from './exec/ssh-runner.js';
 import { createLogger, type Logger } from './logger.js';
@@ -74,7 +75,16 @@ export async function buildCore(config: Config, options: CoreOptions): Promise<C
     catalog,
     notifier: options.notifier?.(store) ?? silentNotifier,
     directory: options.directory ?? { members: async (ids) => new Set(ids.filter((id) => !id.startsWith('S'))) },
-    engine: { ssh, local, confirmer, probe: createHealthProbe(), clock, sleep: abortableSleep },
+    engine: {
+      ssh,
+      local,
+      confirmer,
+      probe: createHealthProbe(),
+      prometheus: createPrometheusClient(),
+      clock,
+      sleep: abortableSleep,
+    },
+    prometheusUrl: config.prometheusUrl,
     secrets: createSecretReader(secretEnvironment()),
     clock,
     logger,

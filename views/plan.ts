@@ -1,6 +1,7 @@
 /** The plan message: every step's exact command per host, hosts, strategy, params, hash; collapsed when long. */
 import type { KnownBlock } from '@slack/types';
 import { type Plan, type PlannedStep, type StepTarget, strategyText } from '../src/domain/plan.js';
+import { querySampling } from '../src/domain/query-text.js';
 import { shellQuote } from '../src/runbooks/quote.js';
 import { context, fallback, fieldsSection, header, type MessageContent, section } from './blocks.js';
 import { humanDuration, levelLabel, plural } from './format.js';
@@ -115,6 +116,8 @@ export function commandOf(target: StepTarget): string {
           : '';
       return `GET ${target.url} → expect ${target.expect.status}${json}${window}`;
     }
+    case 'query':
+      return `PromQL on ${target.prometheus}:\n${target.query}\n→ ${querySampling(target)}`;
   }
 }
 

@@ -27,6 +27,7 @@ import { escapeFit, escapeMrkdwn, inlineCode, mention } from './mrkdwn.js';
 import { packLines } from './pack.js';
 import { escalateButton, failureBlocks } from './progress-failure.js';
 import { cellsOf, stepLine } from './progress-grid.js';
+import { withQueryFigure } from './query-figures.js';
 
 export type { ProgressPhase };
 
@@ -70,7 +71,11 @@ export function progressMessage(input: ProgressInput): MessageContent {
 function gridBlocks(input: ProgressInput, room: number): KnownBlock[] {
   const waitingAt = input.phase.kind === 'confirm' ? input.phase.stepIndex : -1;
   const lines = input.plan.steps.map((step) =>
-    stepLine(step, cellsOf(step, input.steps, input.now), step.index === waitingAt),
+    withQueryFigure(
+      stepLine(step, cellsOf(step, input.steps, input.now), step.index === waitingAt),
+      step,
+      input.steps,
+    ),
   );
   return packLines(lines, room).map(section);
 }

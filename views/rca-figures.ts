@@ -1,6 +1,7 @@
 /** The RCA's `## Figures`: time to acknowledge, approve and restore; each run against its level's target. */
 import { humanDuration } from './format.js';
 import { levelColon, type RcaFacts, type RunFacts, runActual } from './rca-facts.js';
+import { metricLines } from './rca-metrics.js';
 import { stepTable } from './rca-steps.js';
 import { cell, oneLine } from './rca-text.js';
 
@@ -16,6 +17,7 @@ export function figuresSection(facts: RcaFacts): string[] {
     '',
     ...runsTable(facts),
     ...versionLines(facts),
+    ...metricLines(facts.events),
     ...facts.runs
       .filter((r) => r.startedAt !== null || r.steps.length > 0)
       .flatMap((r) => stepTable(r, facts)),

@@ -1,6 +1,8 @@
 /** Durations as written in runbooks ("90s", "5m", "1h30m", "500ms") to milliseconds and back. */
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_RE = /^(?:(\d+)(ms|s|m|h))+$/;
+/** The grammar of a duration, also emitted into the editor's JSON Schema. No spaces: `5 minutes` is refused. */
+export const DURATION_SOURCE = String.raw`^(?:\d+(?:ms|s|m|h))+$`;
+const DURATION_RE = new RegExp(DURATION_SOURCE);
 const PART_RE = /(\d+)(ms|s|m|h)/g;
 
 export function parseDuration(text: string): number | undefined {

@@ -1,5 +1,6 @@
 /** A rendered plan: the exact per-host work a run will do, and the hash approvals bind to. */
 import type { SecretRef } from './secrets.js';
+import type { Condition } from './condition.js';
 import type { Severity } from './severity.js';
 
 export { SECRET_MASK } from './secrets.js';
@@ -57,8 +58,28 @@ export interface MonitorTarget extends TargetBase {
   everyMs: number;
   forMs: number;
 }
-export type StepTarget = RunTarget | LocalTarget | CheckTarget | MonitorTarget;
-export type StepKind = 'run' | 'local' | 'check' | 'monitor' | 'confirm';
+/**
+ * `query`: a PromQL query sampled `samples` times, `everyMs` apart. It measures the service, not a
+ * host, so a query step has one target whose host is QUERY_TARGET_HOST, run once per run.
+ */
+export interface QueryTarget extends TargetBase {
+  kind: 'query';
+  /** Prometheus base URL (the step's, or ROLLBOT_PROMETHEUS_URL). */
+  prometheus: string;
+  query: string;
+  expect: Condition;
+  everyMs: number;
+  samples: number;
+  /** Failed samples tolerated; one more fails the step at once. */
+  failureLimit: number;
+  requestTimeoutMs: number;
+}
+
+/** The host name of a query step's one target: no runbook host can have it (names start with a letter or digit). */
+export const QUERY_TARGET_HOST = '(prometheus)';
+
+export type StepTarget = RunTarget | LocalTarget | CheckTarget | MonitorTarget | QueryTarget;
+export type StepKind = 'run' | 'local' | 'check' | 'monitor' | 'query' | 'confirm';
 
 export interface PlannedStep {
   index: number;

@@ -2,7 +2,7 @@
 import type { Plan, StepKind } from './plan.js';
 import type { RunState } from './run-state.js';
 import type { Severity } from './severity.js';
-import type { StepOutcome } from './step-result.js';
+import type { MetricSample, StepOutcome } from './step-result.js';
 
 export type IncidentKind = 'incident' | 'drill';
 export type IncidentStatus = 'open' | 'resolved';
@@ -127,6 +127,8 @@ export interface StepRow {
   tail: string | null;
   error: string | null;
   logFile: string | null;
+  /** Query steps: the samples measured (absent for other kinds and unfinished steps). */
+  samples?: MetricSample[];
 }
 
 export type ApprovalDecision = 'approve' | 'deny';

@@ -15,6 +15,18 @@ export interface StepResult {
   error?: string;
   /** Full output of the step (secrets masked), when one was written. */
   logFile?: string;
+  /** Query steps: every sample taken, in order. */
+  samples?: MetricSample[];
+}
+
+/** One measurement of a query step: the value compared (null when there was none) and the verdict. */
+export interface MetricSample {
+  /** Epoch ms when the answer arrived. */
+  at: number;
+  value: number | null;
+  ok: boolean;
+  /** Why the sample failed: the condition missed, or no usable value (empty result, NaN, HTTP 500...). */
+  reason?: string;
 }
 
 export type StepOutcome = 'ok' | 'failed' | 'timed_out' | 'canceled' | 'unknown' | 'skipped';

@@ -14,6 +14,8 @@ export const TIMELINE_TYPES = [
   'run.approved',
   'run.started',
   'run.observed',
+  // One sample of every query step, taken before the first step: the "before" of the figures.
+  'run.baseline',
   'run.confirm_requested',
   'run.confirmed',
   'step.started',

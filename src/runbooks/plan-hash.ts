@@ -11,7 +11,7 @@ export interface HashedPlanForm {
   strategy: Strategy;
   /** Display values: secrets are SECRET_MASK, so the hash never depends on them. */
   params: Record<string, string>;
-  /** Steps in display form: secret markers masked. */
+  /** Steps in display form (secret markers masked), with PLACEHOLDER_IDS for the run and incident ids. */
   steps: PlannedStep[];
   /** Where each secret is read: a changed source is a changed plan. */
   secrets: SecretRef[];

@@ -130,6 +130,7 @@ export function referencedParams(runbook: Runbook, steps: readonly RunbookStep[]
     if (step.kind === 'run') texts.push(step.run);
     else if (step.kind === 'local') texts.push(...step.local);
     else if (step.kind === 'confirm') texts.push(step.confirm);
+    else if (step.kind === 'query') texts.push(step.query, step.prometheus ?? '');
     else probeTexts(step);
   }
   const names = texts.flatMap((t) => findPlaceholders(t).map((p) => p.name));

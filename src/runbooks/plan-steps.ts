@@ -2,6 +2,7 @@
 import type { HealthExpect, HostRef, PlannedStep, StepTarget } from '../domain/plan.js';
 import { fail, type Result } from '../domain/result.js';
 import { findPlaceholders } from './placeholders.js';
+import { renderQueryTarget } from './plan-query.js';
 import type { ExpectSpec, ProbeRef, Runbook, RunbookStep } from './schema.js';
 import { renderTemplate, type TemplateContext } from './template.js';
 
@@ -22,6 +23,8 @@ export interface StepRenderInput {
   values: Readonly<Record<string, string>>;
   /** Secret params by name → the environment variable a `run` script reads each from. */
   secretVars: Readonly<Record<string, string>>;
+  /** Where query steps without `prometheus:` send their queries (ROLLBOT_PROMETHEUS_URL). */
+  prometheusUrl?: string | undefined;
 }
 
 /**
@@ -56,6 +59,14 @@ export function renderSteps(input: StepRenderInput): Result<{ steps: PlannedStep
       targets: [],
     };
     if (step.kind === 'confirm') return { ...planned, confirm: render(step.confirm, stepValues, 'display') };
+    if (step.kind === 'query') {
+      const target = renderQueryTarget(step, input.prometheusUrl, (text, context) =>
+        render(text, input.values, context),
+      );
+      if (typeof target === 'string') problems.push(`step ${index + 1} (${step.name}): ${target}`);
+      else planned.targets.push(target);
+      return planned;
+    }
     for (const host of hosts) {
       const values = { ...input.values, ...hostValues(host) };
       const target = renderTarget(input.runbook, step, host.name, (text, context) =>
@@ -70,7 +81,7 @@ export function renderSteps(input: StepRenderInput): Result<{ steps: PlannedStep
   return { ok: true, steps };
 }
 
-type Render = (text: string, context: TemplateContext) => string;
+export type Render = (text: string, context: TemplateContext) => string;
 
 /** A `run` target names the secret variables its script reads; the executing process fills them. */
 function withSecretVars(
@@ -123,7 +134,8 @@ function renderTarget(
       return { ...common, kind: 'monitor', everyMs: step.every, forMs: step.for };
     }
     case 'confirm':
-      return 'confirm steps have no targets';
+    case 'query':
+      return `${step.kind} steps have no per-host targets`;
   }
 }
 

@@ -1,6 +1,7 @@
 /** A plan as terminal text: every step, every host, the exact command, secrets masked, then the hash. */
 import { formatDuration } from '../domain/duration.js';
 import { type Plan, type PlannedStep, type StepTarget, strategyText } from '../domain/plan.js';
+import { querySampling } from '../domain/query-text.js';
 import { maskMarkers } from '../domain/secrets.js';
 import { shellQuote } from './quote.js';
 
@@ -48,6 +49,11 @@ function targetLine(target: StepTarget): string {
           ? ` every ${formatDuration(target.everyMs)} for ${formatDuration(target.forMs)}`
           : '';
       return `${prefix} GET ${target.url} ${expect}${window}`;
+    }
+    case 'query': {
+      const indent = '       ';
+      const query = target.query.replaceAll('\n', `\n${indent}`);
+      return `${prefix} PromQL on ${target.prometheus}:\n${indent}${query}\n${indent}${querySampling(target)}`;
     }
   }
 }

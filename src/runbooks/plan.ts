@@ -20,7 +20,17 @@ export interface PlanInput {
   incidentId: string;
   /** The terminal's break-glass: secret params may be typed (`--set`). Never from Slack. */
   typedSecrets?: boolean;
+  /** ROLLBOT_PROMETHEUS_URL: where query steps without `prometheus:` send their queries. */
+  prometheusUrl?: string | undefined;
 }
+
+/**
+ * The ids a plan is hashed with, and previewed with before a run exists. The hash covers the plan
+ * with these in place of the real run and incident ids, so `rollbot plan`, the Slack plan message and
+ * the run all show one hash. That stays safe: approvals are recorded per run (keyed by run id) and
+ * must name this hash, so an approval never carries over to another run of the same plan.
+ */
+export const PLACEHOLDER_IDS = { runId: 'RUN-ID', incidentId: 'INCIDENT-ID' } as const;
 
 export interface Rendered {
   plan: Plan;
@@ -64,15 +74,14 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<Rendered>
     env: input.env,
     level: String(input.level),
   };
+  const base = { runbook, steps, hosts: selected.hosts, prometheusUrl: input.prometheusUrl };
   const secretVars = secretVariables(Object.keys(runbook.params).filter((n) => runbook.params[n]!.secret));
-  const rendered = renderSteps({
-    runbook,
-    steps,
-    hosts: selected.hosts,
-    values: { ...params.values, ...builtins },
-    secretVars,
-  });
+  const rendered = renderSteps({ ...base, values: { ...params.values, ...builtins }, secretVars });
   if (!rendered.ok) return rendered;
+  // Rendered again with the placeholder ids: the form the hash covers (one hash before and during a run).
+  const hashedIds = { 'run.id': PLACEHOLDER_IDS.runId, 'incident.id': PLACEHOLDER_IDS.incidentId };
+  const hashed = renderSteps({ ...base, values: { ...params.values, ...builtins, ...hashedIds }, secretVars });
+  if (!hashed.ok) return hashed;
 
   const hosts = selected.hosts;
   // A level may run differently from the environment's default (a database restore: no canary).
@@ -94,7 +103,7 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<Rendered>
       hosts,
       strategy,
       params: params.display,
-      steps: displaySteps(rendered.steps),
+      steps: displaySteps(hashed.steps),
       secrets: params.secrets,
     }),
     secrets: params.secrets,

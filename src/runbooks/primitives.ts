@@ -1,19 +1,24 @@
 /** Small zod building blocks shared by the runbook schema: durations, ids, names, param patterns. */
 import { z } from 'zod';
-import { parseDuration } from '../domain/duration.js';
+import { DURATION_SOURCE, parseDuration } from '../domain/duration.js';
 
 const DURATION_HINT = 'a duration such as 500ms, 90s, 5m or 1h30m';
 
-function duration(minMs: number) {
-  return z.string({ error: expected(DURATION_HINT) }).transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined || ms < minMs) {
-      const why = ms === undefined ? `expected ${DURATION_HINT}` : 'must be greater than 0';
+/**
+ * The pattern is part of the schema so editors refuse `5 minutes` as `rollbot validate` does; a
+ * positive duration also needs a non-zero digit somewhere (`0s` is refused, `0m30s` is not).
+ */
+function duration(minMs: 0 | 1) {
+  const pattern = new RegExp(`${minMs > 0 ? '^(?=.*[1-9])' : '^'}${DURATION_SOURCE.slice(1)}`);
+  return z
+    .string({ error: expected(DURATION_HINT) })
+    .superRefine((text, ctx) => {
+      if (pattern.test(text)) return;
+      const why = parseDuration(text) === undefined ? `expected ${DURATION_HINT}` : 'must be greater than 0';
       ctx.addIssue({ code: 'custom', message: `Invalid duration "${text}": ${why}` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+    })
+    .meta({ pattern: pattern.source, description: `A duration: ${DURATION_HINT.slice(2)}.` })
+    .transform((text) => parseDuration(text)!);
 }
 
 /** A zod error map: a missing value says "required", a wrong type says what was expected. */

@@ -7,6 +7,7 @@ import {
 } from './placeholders.js';
 import { hasMarkerSyntax } from '../domain/secrets.js';
 import { editDistance } from './primitives.js';
+import { queryStepIssues, secretParams } from './query-refs.js';
 import { quotedPlaceholders } from './shell-context.js';
 
 export type IssuePath = (string | number)[];
@@ -89,7 +90,11 @@ export function crossReferenceIssues(raw: unknown): RefIssue[] {
           expectJson(probe.expect, [...sp, kind, 'expect']);
         }
       }
-      expectJson(step.expect, [...sp, 'expect']);
+      if (typeof step.query === 'string' || typeof step.prometheus === 'string') {
+        for (const key of ['query', 'prometheus'] as const) template(step[key], [...sp, key]);
+        issues.push(...queryStepIssues(step, sp, secretParams(raw.params)));
+      }
+      if (isRecord(step.expect)) expectJson(step.expect, [...sp, 'expect']);
       if (Array.isArray(step.hosts)) {
         step.hosts.forEach((host: unknown, j) => {
           if (typeof host === 'string' && !knownHosts.has(host)) {

@@ -2,6 +2,7 @@
 import { fail, type Result } from '../domain/result.js';
 import { SECRET_MASK, secretMarker } from '../domain/secrets.js';
 import { findPlaceholders, replacePlaceholders } from './placeholders.js';
+import { promqlStringEscape } from './promql-context.js';
 import { refusedCharacter, shellQuote } from './quote.js';
 
 /**
@@ -10,8 +11,10 @@ import { refusedCharacter, shellQuote } from './quote.js';
  * - `url`: a health URL; values are percent-encoded.
  * - `text`: expected JSON values; inserted as they are.
  * - `display`: step names and confirm questions, only ever shown; a secret shows as the mask.
+ * - `promql`: a query step's PromQL, where placeholders only stand inside "double-quoted" strings
+ *   (promql-context.ts); values are escaped for that string.
  */
-export type TemplateContext = 'shell' | 'argv' | 'url' | 'text' | 'display';
+export type TemplateContext = 'shell' | 'argv' | 'url' | 'text' | 'display' | 'promql';
 
 const ENCODERS: Record<TemplateContext, (value: string) => string> = {
   shell: shellQuote,
@@ -19,6 +22,7 @@ const ENCODERS: Record<TemplateContext, (value: string) => string> = {
   url: encodeURIComponent,
   text: (value) => value,
   display: (value) => value,
+  promql: promqlStringEscape,
 };
 
 /**

@@ -6,9 +6,10 @@ import type { Plan, PlannedStep, StepTarget } from '../domain/plan.js';
 import { failedResult, type StepResult } from '../domain/step-result.js';
 import { type HealthStepDeps, runCheck, runMonitor } from './health-steps.js';
 import type { CommandRunner, Confirmer } from './ports.js';
+import { type QueryStepDeps, queryRunsInBatch, runQuery } from './query-steps.js';
 import { batchHosts } from './strategy.js';
 
-export interface EngineDeps extends HealthStepDeps {
+export interface EngineDeps extends HealthStepDeps, QueryStepDeps {
   ssh: CommandRunner;
   local: CommandRunner;
   confirmer: Confirmer;
@@ -90,8 +91,12 @@ export async function executePlan(deps: EngineDeps, input: ExecuteInput): Promis
         confirmed.add(step.index);
         continue;
       }
+      const inBatch = (t: StepTarget) =>
+        t.kind === 'query'
+          ? queryRunsInBatch(batchIndex, batches.length, failedHosts)
+          : batch.includes(t.host);
       const targets = step.targets.filter(
-        (t) => batch.includes(t.host) && !failedHosts.has(t.host) && !input.alreadyDone?.(step.index, t.host),
+        (t) => inBatch(t) && !failedHosts.has(t.host) && !input.alreadyDone?.(step.index, t.host),
       );
       const results = await allOrFirstError(
         targets.map(async (target) => {
@@ -151,6 +156,8 @@ async function runTarget(
       return runCheck(deps, target, step.timeoutMs, signal);
     case 'monitor':
       return runMonitor(deps, target, signal);
+    case 'query':
+      return runQuery(deps, target, step.timeoutMs, signal);
     case 'run':
     case 'local': {
       const host = plan.hosts.find((h) => h.name === target.host);

@@ -10,6 +10,7 @@ import { fail, type Result } from '../domain/result.js';
 import { outcomeOf } from '../domain/step-result.js';
 import { type EngineDeps, type ExecuteOutcome, executePlan, type RunObserver } from './execute-plan.js';
 import { observeVersions } from './observe-versions.js';
+import { takeBaselines } from './query-steps.js';
 import { type Clock, type Metrics, noMetrics, type SecretReader } from './ports.js';
 import { fillSecrets, readSecrets, type TypedSecrets } from './secrets.js';
 import type { Store } from './store-port.js';
@@ -82,10 +83,17 @@ export async function executeRun(
     return fail(secrets.code, `Run ${runId} ${error}`);
   }
   const { plan, values } = fillSecrets(started.plan, secrets.values);
-  // What the hosts run now is the version a resolved rollback blocks from being redeployed.
-  const versions = await observeVersions(deps.engine.probe, plan, ctx.signal);
+  // What the hosts run now is the version a resolved rollback blocks from being redeployed, and
+  // the metrics before anything changes are the "before" of the RCA's figures.
+  const [versions, baselines] = await Promise.all([
+    observeVersions(deps.engine.probe, plan, ctx.signal),
+    takeBaselines(deps.engine, plan, ctx.signal),
+  ]);
   if (Object.keys(versions).length > 0) {
     await deps.store.appendTimeline({ type: 'run.observed', actor: 'rollbot', runId, data: { versions } });
+  }
+  if (baselines.length > 0) {
+    await deps.store.appendTimeline({ type: 'run.baseline', actor: 'rollbot', runId, data: { baselines } });
   }
   const done = new Set(
     ctx.resumeFrom

@@ -36,6 +36,8 @@ export interface ServiceDeps {
   metrics?: Metrics;
   /** Step logs go to `<logRoot>/<runId>/`. */
   logRoot: string;
+  /** ROLLBOT_PROMETHEUS_URL, for query steps that name no Prometheus. */
+  prometheusUrl?: string | undefined;
   approvalTtlMs: number;
   timeZone: string;
   /** The Slack workspace this bot serves (clicks from another are refused); none at the terminal. */
@@ -74,7 +76,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     typed,
     executeDeps,
-    preview: (input: PreviewInput) => preview(deps.catalog, input),
+    preview: (input: PreviewInput) => preview(deps.catalog, { ...input, prometheusUrl: deps.prometheusUrl }),
     request: (request: RollbackRequest, options: RequestOptions) => requestRollback(base, request, options),
     decide: (input: DecisionInput) => decide(base, input),
     abort: (action: RunAction, options: { trusted?: boolean } = {}) => abortRun({ ...base, ...options }, action),

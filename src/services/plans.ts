@@ -1,7 +1,7 @@
 /** The runbook catalogue, plan previews, and the display form of a run that every message uses. */
 import type { Plan } from '../domain/plan.js';
 import { fail, type Result } from '../domain/result.js';
-import { displaySteps, type Rendered, renderPlan } from '../runbooks/plan.js';
+import { displaySteps, PLACEHOLDER_IDS, type Rendered, renderPlan } from '../runbooks/plan.js';
 import type { Runbook } from '../runbooks/schema.js';
 import type { RunView } from './notifier.js';
 import type { Store } from './store-port.js';
@@ -19,9 +19,9 @@ export interface PreviewInput {
   hosts?: string[];
   /** The terminal's break-glass `--set` of a secret; Slack never passes one. */
   typedSecrets?: boolean;
+  /** ROLLBOT_PROMETHEUS_URL, for query steps that name no Prometheus. */
+  prometheusUrl?: string | undefined;
 }
-
-const PREVIEW_IDS = { runId: 'RUN-ID', incidentId: 'INCIDENT-ID' };
 
 export function runbookOf(catalog: RunbookCatalog, service: string): Result<{ runbook: Runbook }> {
   const runbook = catalog.get(service);
@@ -34,7 +34,7 @@ export function runbookOf(catalog: RunbookCatalog, service: string): Result<{ ru
 export function preview(catalog: RunbookCatalog, input: PreviewInput): Result<Rendered & { runbook: Runbook }> {
   const found = runbookOf(catalog, input.service);
   if (!found.ok) return found;
-  const rendered = renderPlan(found.runbook, { ...input, ...PREVIEW_IDS });
+  const rendered = renderPlan(found.runbook, { ...input, ...PLACEHOLDER_IDS });
   return rendered.ok ? { ...rendered, runbook: found.runbook } : rendered;
 }
 

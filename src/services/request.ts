@@ -47,6 +47,8 @@ export interface RequestDeps {
   approvalTtlMs: number;
   /** Starts an approved run in this process (Slack); the terminal executes it itself. */
   start?: (runId: string, actor: string) => void;
+  /** ROLLBOT_PROMETHEUS_URL, for query steps that name no Prometheus. */
+  prometheusUrl?: string | undefined;
 }
 
 export interface Opened {
@@ -61,7 +63,7 @@ export async function requestRollback(
   options: RequestOptions,
 ): Promise<Result<Opened>> {
   const typedSecrets = options.via === 'terminal';
-  const checked = preview(deps.catalog, { ...request, typedSecrets });
+  const checked = preview(deps.catalog, { ...request, typedSecrets, prometheusUrl: deps.prometheusUrl });
   if (!checked.ok) return checked;
   const { runbook } = checked;
   const approvalsRequired = approvalsNeeded(runbook, request);
@@ -86,7 +88,7 @@ export async function requestRollback(
     ...(options.reopen ? { escalatedFrom: options.reopen.from.id } : {}),
     ...(options.requestKey ? { requestKey: options.requestKey } : {}),
     render: (ids) => {
-      const rendered = renderPlan(runbook, { ...request, ...ids, typedSecrets });
+      const rendered = renderPlan(runbook, { ...request, ...ids, typedSecrets, prometheusUrl: deps.prometheusUrl });
       // The preview rendered; only a different id could fail now, and that is a bug.
       if (!rendered.ok) throw new Error(rendered.message);
       return rendered.plan;

@@ -196,5 +196,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     by          TEXT NOT NULL
   );
   CREATE INDEX deploys_service ON deploys(service, env, at);
+
+  ALTER TABLE step_results ADD COLUMN samples_json TEXT;
   `,
 ];

@@ -142,7 +142,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 4: durable runs and replicas. A run stores its executable plan (secrets as references) and the
   // approvals it needs; the process holding it is an instance with a lease; the outbox is claimed
-  // per incident; the timeline's head lives in a row (the same in both dialects) and rows may be HMACs.
+  // per incident; the timeline's head lives in a row (the same in both dialects) and rows may be HMACs;
+  // deploys are recorded; query steps keep their samples.
   `
   ALTER TABLE runs ADD COLUMN plan_version INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE runs ADD COLUMN approvals_required INTEGER NOT NULL DEFAULT 0;
@@ -192,5 +193,8 @@ export const MIGRATIONS: readonly string[] = [
     by          TEXT NOT NULL
   ) STRICT;
   CREATE INDEX deploys_service ON deploys(service, env, at);
+
+  -- The samples a query step measured (JSON), for the progress message and the RCA's figures.
+  ALTER TABLE step_results ADD COLUMN samples_json TEXT;
   `,
 ];

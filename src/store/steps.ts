@@ -1,7 +1,7 @@
 /** Per-host step results of a run, each change followed by its timeline event (never the tail). */
 import type { StepKind } from '../domain/plan.js';
 import type { StepRow, StepState } from '../domain/records.js';
-import { outcomeOf, type StepResult } from '../domain/step-result.js';
+import { type MetricSample, outcomeOf, type StepResult } from '../domain/step-result.js';
 import type { StoreContext } from './context.js';
 import { appendEvent } from './timeline.js';
 
@@ -20,6 +20,7 @@ interface StepDbRow {
   tail: string | null;
   error: string | null;
   log_file: string | null;
+  samples_json: string | null;
 }
 
 export interface StepRepo {
@@ -46,7 +47,7 @@ export function stepRepo(ctx: StoreContext): StepRepo {
            ON CONFLICT (run_id, step_index, host) DO UPDATE SET
              name = excluded.name, kind = excluded.kind, state = 'running', started_at = excluded.started_at,
              exit_code = NULL, signal = NULL, finished_at = NULL, duration_ms = NULL, tail = NULL, error = NULL,
-             log_file = NULL`,
+             log_file = NULL, samples_json = NULL`,
           [runId, stepIndex, host, name, kind, clock.now()],
         );
         await appendEvent(tx, ctx, {
@@ -61,7 +62,7 @@ export function stepRepo(ctx: StoreContext): StepRepo {
         const outcome = outcomeOf(result);
         const changed = await tx.run(
           `UPDATE step_results SET state = ?, exit_code = ?, signal = ?, finished_at = ?, duration_ms = ?,
-             tail = ?, error = ?, log_file = ?
+             tail = ?, error = ?, log_file = ?, samples_json = ?
            WHERE run_id = ? AND step_index = ? AND host = ? AND state = 'running'`,
           [
             outcome,
@@ -72,6 +73,7 @@ export function stepRepo(ctx: StoreContext): StepRepo {
             result.tail,
             result.error ?? null,
             result.logFile ?? null,
+            result.samples ? JSON.stringify(result.samples) : null,
             runId,
             stepIndex,
             host,
@@ -91,6 +93,8 @@ export function stepRepo(ctx: StoreContext): StepRepo {
           exitCode,
           durationMs,
           error: result.error ?? null,
+          // Query steps: what was measured is part of the record (values and reasons, never output).
+          ...(result.samples ? { samples: result.samples } : {}),
         };
         await appendEvent(tx, ctx, { type: 'step.finished', actor: 'rollbot', runId, data });
         return true;
@@ -121,5 +125,6 @@ function toStep(r: StepDbRow): StepRow {
     tail: r.tail,
     error: r.error,
     logFile: r.log_file,
+    ...(r.samples_json ? { samples: JSON.parse(r.samples_json) as MetricSample[] } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { createHealthProbe } from '../../src/exec/health.js';
 import { createLocalRunner } from '../../src/exec/local-runner.js';
 import { createSecretReader } from '../../src/exec/secrets.js';
 import { createLogger } from '../../src/logger.js';
+import { createPrometheusClient } from '../../src/exec/prometheus.js';
 import { parseRunbookText } from '../../src/runbooks/load.js';
 import { type ExecuteContext, executeRun } from '../../src/services/execute.js';
 import { abortableSleep } from '../../src/services/health-steps.js';
@@ -21,6 +22,8 @@ export function rollbackServiceFor(opts: {
   /** Where `from: env:NAME` secrets are read (default: nothing is set). */
   env?: Record<string, string>;
   confirmer?: Confirmer;
+  /** ROLLBOT_PROMETHEUS_URL, for runbooks with query steps. */
+  prometheusUrl?: string;
 }) {
   // The loader insists the file is named after its service.
   const service = /^service: (\S+)/m.exec(opts.yaml)?.[1] ?? 'unnamed';
@@ -39,6 +42,7 @@ export function rollbackServiceFor(opts: {
       // Tests that reach a confirm step say so; everywhere else nobody is there to answer.
       confirmer: opts.confirmer ?? { confirm: async () => ({ ok: false, by: 'nobody' }) },
       probe: createHealthProbe(),
+      prometheus: createPrometheusClient(),
       clock,
       sleep: abortableSleep,
     },
@@ -50,6 +54,7 @@ export function rollbackServiceFor(opts: {
     timeZone: 'UTC',
     teamId: () => undefined,
     pollMs: 50,
+    prometheusUrl: opts.prometheusUrl,
   });
   return {
     services,

@@ -70,6 +70,7 @@ function deps(runner: CommandRunner, confirm = true): EngineDeps {
     local: runner,
     confirmer: { confirm: async () => ({ ok: confirm, by: 'U1' }) },
     probe: { probe: async () => ({ ok: true, detail: 'fine' }) },
+    prometheus: { query: async () => ({ ok: false, reason: 'no Prometheus in this test' }) },
     clock: { now: () => Date.now() },
     sleep: abortableSleep,
   };

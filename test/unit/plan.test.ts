@@ -4,6 +4,7 @@ import { loadRunbookFile, parseRunbookText } from '../../src/runbooks/load.js';
 import {
   approvalsNeeded,
   displaySteps,
+  PLACEHOLDER_IDS,
   type PlanInput,
   planToText,
   renderPlan,
@@ -215,7 +216,6 @@ describe('renderPlan', () => {
       plan(mimo, { params: { version: 'v2.3.1' } }).hash,
       plan(mimo, { params: { backup: 'x.tar.gz' } }).hash,
       plan(mimo, { hosts: ['mimo-1'] }).hash,
-      plan(mimo, { runId: 'RUN-8' }).hash,
       plan(mimo, { level: 1 }).hash,
       plan(mimo, { env: 'staging' }).hash,
     ];
@@ -224,6 +224,17 @@ describe('renderPlan', () => {
     if (step.kind === 'run') step.run = 'pm2 reload app --force';
     others.push(plan(edited).hash);
     expect(new Set([hash, ...others]).size).toBe(others.length + 1);
+  });
+
+  it('hashes the run and incident ids in placeholder form: the preview and every run share one hash', () => {
+    const run = plan(mimo, { runId: 'INC-2026-0007-r1', incidentId: 'INC-2026-0007' });
+    const other = plan(mimo, { runId: 'DRL-2026-0002-r3', incidentId: 'DRL-2026-0002' });
+    const preview = plan(mimo, { ...PLACEHOLDER_IDS });
+    expect(run.hash).toBe(preview.hash);
+    expect(other.hash).toBe(preview.hash);
+    // The commands themselves still carry the real ids.
+    expect(JSON.stringify(run.steps)).toContain('INC-2026-0007-r1');
+    expect(JSON.stringify(preview.steps)).not.toContain('INC-2026-0007-r1');
   });
 
   it('holds a secret by reference only: the script reads a variable, the hash covers the source', () => {

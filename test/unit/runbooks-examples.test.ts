@@ -37,6 +37,7 @@ const planInput = (env: string, level: number, params: Record<string, string>) =
   params,
   runId: 'INC-2025-0042-r1',
   incidentId: 'INC-2025-0042',
+  prometheusUrl: 'http://prometheus:9090',
 });
 
 describe('runbooks/', () => {
@@ -95,6 +96,21 @@ describe('node-app', () => {
   });
 });
 
+describe.each(['mimo.yml', 'lightdash.yml', 'node-app.yml'])('%s verifies from metrics', (file) => {
+  it("gates levels 2 and up on seed 004's error rate below 1% and p95 below 500 ms", () => {
+    const runbook = runbookOf(file);
+    for (const level of levelNumbers(runbook).filter((n) => n >= 2)) {
+      const queries = getLevel(runbook, level)!.steps.flatMap((s) => (s.kind === 'query' ? [s] : []));
+      const gate = (metric: RegExp) => queries.find((q) => metric.test(q.query));
+      expect(gate(/http_requests_total\{[^}]*code=~"5\.\."/)?.expect, `level ${level}`).toEqual({
+        op: '<',
+        value: 0.01,
+      });
+      expect(gate(/histogram_quantile\(0\.95,/)?.expect, `level ${level}`).toEqual({ op: '<', value: 0.5 });
+    }
+  });
+});
+
 describe.each(EXAMPLES)('example %s', (file) => {
   it('opens with the editor schema comment', () => {
     const text = readFileSync(join(DIR, file), 'utf8');
@@ -104,6 +120,8 @@ describe.each(EXAMPLES)('example %s', (file) => {
   it('has a staging environment for drills, approvers and an escalation path', () => {
     const runbook = runbookOf(file);
     expect(Object.keys(runbook.environments)).toContain('staging');
+    expect(runbook.environments.staging?.drill).toBe(true);
+    expect(runbook.environments.production?.drill).toBe(false);
     expect(runbook.approvers.length).toBeGreaterThan(0);
     expect(runbook.escalation.length).toBeGreaterThan(0);
   });
