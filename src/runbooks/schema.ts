@@ -136,7 +136,7 @@ const paramSchema = z
       .boolean()
       .default(false)
       .describe(
-        'The value is never typed into Slack and never stored: rollbot reads it from `from` when a step runs, masks it (••••••) everywhere, and hands it to `run` scripts as "$ROLLBOT_SECRET_<NAME>", never on a command line.',
+        'The value is never typed into Slack and never stored: rollbot reads it from `from` when a step runs. It is masked (••••••) everywhere and reaches `run` scripts as "$ROLLBOT_SECRET_<NAME>", never on a command line.',
       ),
     from: z
       .string()

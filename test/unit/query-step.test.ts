@@ -75,7 +75,7 @@ environments:
 params:
   job: { pattern: '^[a-z"\\\\]+$', default: shop }
   port: { pattern: '^[0-9]+$', default: '9090' }
-  token: { pattern: '^[a-z]+$', secret: true, default: abc }
+  token: { pattern: '^[a-z]+$', secret: true, from: 'env:SHOP_TOKEN' }
 levels:
   1:
     name: Restart
