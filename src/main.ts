@@ -47,6 +47,8 @@ export interface CoreOptions {
   metrics?: Metrics;
   leaseTtlMs?: number;
   approvalTtlMs?: number;
+  /** Where `from: env:NAME` secrets are read (default: this process's environment). */
+  secretEnv?: (name: string) => string | undefined;
 }
 
 /** Approval requests expire after 15 minutes (DESIGN §4). */
@@ -85,7 +87,7 @@ export async function buildCore(config: Config, options: CoreOptions): Promise<C
       sleep: abortableSleep,
     },
     prometheusUrl: config.prometheusUrl,
-    secrets: createSecretReader(secretEnvironment()),
+    secrets: createSecretReader(options.secretEnv ?? secretEnvironment()),
     clock,
     logger,
     ...(options.metrics ? { metrics: options.metrics } : {}),
@@ -175,6 +177,7 @@ export interface ServeOptions {
   tickMs?: number;
   approvalTtlMs?: number;
   leaseTtlMs?: number;
+  secretEnv?: (name: string) => string | undefined;
 }
 
 export interface Server {
@@ -214,6 +217,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.approvalTtlMs !== undefined ? { approvalTtlMs: options.approvalTtlMs } : {}),
     ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
+    ...(options.secretEnv ? { secretEnv: options.secretEnv } : {}),
   });
   const { logger, store, services } = core;
   if (core.runbookErrors.length > 0) {

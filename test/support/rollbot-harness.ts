@@ -26,6 +26,8 @@ export { freePort };
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-bot-token';
 export const APP_TOKEN = 'xapp-test-app-token';
+/** The value the shop runbook's secret `token` is read from (env:SHOP_FLAG_TOKEN). */
+export const SHOP_FLAG_TOKEN = 'flag-token-s3cr3t-v4lue';
 
 /** U0ALICE requests; U0BOB is an approver; U0CAROL approves through the S0LEADS group; U0MALLORY is nobody. */
 export const USERS = [
@@ -62,7 +64,7 @@ ${hosts}
       - { name: shop-stg, address: ${sshd.addresses[0]}, port: ${sshd.port}, user: ${sshd.user} }
 params:
   version: { description: Release to roll back to, pattern: '^v\\d+\\.\\d+\\.\\d+$', default: v1.0.0 }
-  token: { description: Feature-flag service token, pattern: '^[A-Za-z0-9_-]{8,64}$', secret: true }
+  token: { description: Feature-flag service token, pattern: '^[A-Za-z0-9_-]{8,64}$', secret: true, from: 'env:SHOP_FLAG_TOKEN' }
 ${health}levels:
   1:
     name: Feature toggle
@@ -154,6 +156,7 @@ export async function startHarness(opts: {
     ROLLBOT_SSH_KEY: opts.sshd.userKeyFile,
     ROLLBOT_KNOWN_HOSTS: opts.sshd.knownHostsFile,
     LOG_LEVEL: 'silent',
+    SHOP_FLAG_TOKEN: SHOP_FLAG_TOKEN,
     ...(opts.mode === 'socket'
       ? { SLACK_APP_TOKEN: creds.appToken }
       : { SLACK_SIGNING_SECRET: creds.signingSecret }),
@@ -173,6 +176,8 @@ export async function startHarness(opts: {
       : createLogger({ level: 'silent' }),
     ...(opts.clock ? { clock: opts.clock } : {}),
     tickMs: opts.tickMs ?? 50,
+    // `from: env:NAME` secrets come from the bot's environment: here, the harness's.
+    secretEnv: (name) => env[name],
   });
   if (opts.mode === 'socket') await slack.socket.waitForConnection(10_000);
   const driver = createSlackDriver({
