@@ -233,10 +233,10 @@ describe('ten requesters submit for the same service at once', () => {
     expect(accepted).toHaveLength(1);
     expect(refused).toHaveLength(9);
 
-    const active = store.activeRuns().filter((r) => r.service === 'racy');
+    const active = (await store.activeRuns()).filter((r) => r.service === 'racy');
     expect(active).toHaveLength(1);
     const holder = active[0]!;
-    expect(store.runsOfIncident(holder.incidentId)).toHaveLength(1);
+    expect(await store.runsOfIncident(holder.incidentId)).toHaveLength(1);
     expect(REQUESTERS).toContain(holder.requestedBy);
     for (const r of refused) {
       const body = r.json as { response_action: string; errors: Record<string, string> };
@@ -276,7 +276,7 @@ describe('Abort clicked as the last step finishes', () => {
         ),
       );
       await waitFor('the last step to start', () =>
-        store.stepResults(runId).some((s) => s.stepIndex === 1 && s.state === 'running'),
+        (await store.stepResults(runId)).some((s) => s.stepIndex === 1 && s.state === 'running'),
       );
       await sleep(delay);
       const repliesBefore = slack.ephemerals.length;
@@ -291,7 +291,7 @@ describe('Abort clicked as the last step finishes', () => {
       expect(finished[0]?.data?.status).toBe(run.state);
       if (run.state === 'aborted') {
         // An abort that stopped nothing is not an abort: something must have been cut short.
-        const steps = store.stepResults(runId);
+        const steps = await store.stepResults(runId);
         expect(steps.length < 2 || steps.some((s) => s.state !== 'ok'), JSON.stringify(steps)).toBe(true);
       }
 

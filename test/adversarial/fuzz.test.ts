@@ -324,7 +324,7 @@ describe('fuzzing the request modal', () => {
           expect(fullyValid(s), JSON.stringify(s)).toBe(true);
           outcomes.opened += 1;
           // Free the service for the next valid submission (one active run per service and env).
-          for (const run of store.activeRuns().filter((r) => r.state === 'pending_approval'))
+          for (const run of (await store.activeRuns()).filter((r) => r.state === 'pending_approval'))
             await h.server.core.services.abort({ user: run.requestedBy, runId: run.id });
         } else {
           expect(res.json).toMatchObject({ response_action: 'errors', errors: expect.any(Object) });

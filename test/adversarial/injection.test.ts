@@ -227,7 +227,7 @@ describe('injection through Slack', () => {
     const run = await finishedRun(count + 1);
     expect(run.state).toBe('succeeded');
     expectArrived(run.runId, values);
-    expect(store().getIncident(run.incidentId)?.reason).toBe(reason.trim());
+    expect(await store().getIncident(run.incidentId)?.reason).toBe(reason.trim());
     expect(await canaryExists()).toBe(false);
     // Slack mentions typed by a requester never reach a message as live mentions.
     const posted = JSON.stringify(h.slack.callsTo('chat.postMessage').map((c) => c.args));
@@ -259,7 +259,7 @@ describe('injection through Slack', () => {
     const run = await finishedRun(count + 1);
     expect(run.state).toBe('succeeded');
     expectArrived(run.runId, values);
-    expect(store().getIncident(run.incidentId)?.reason).toBe(reason);
+    expect(await store().getIncident(run.incidentId)?.reason).toBe(reason);
     expect(await canaryExists()).toBe(false);
   });
 
@@ -334,7 +334,7 @@ describe('injection through Slack', () => {
   it('notes and thread replies join the timeline byte for byte', async () => {
     const incidentId = injRuns()[0]!.incidentId;
     const incident = await waitFor('the incident thread', () => {
-      const found = store().getIncident(incidentId);
+      const found = await store().getIncident(incidentId);
       return found?.slackTs ? found : undefined;
     });
     const notes = [corpus().single, corpus().double, corpus().backslash, corpus().mentions, corpus().astral];

@@ -45,14 +45,14 @@ describe('Slack outage during a run', () => {
       h.slack.failFor(OUTAGE_MS, '*', { status: 429, retryAfter: 1 });
       await click(h, 'U0BOB', approval, ids.APPROVE);
       const store = h.server.core.store;
-      const run = store.runsOfIncident(incidentId)[0]!;
+      const run = (await store.runsOfIncident(incidentId))[0]!;
       await waitFor(
         'the run to finish without Slack',
-        () => store.getRun(run.id)?.state === 'succeeded',
+        () => await store.getRun(run.id)?.state === 'succeeded',
         30_000,
       );
       expect(Date.now() - outageStart).toBeLessThan(OUTAGE_MS);
-      const types = store.timeline(incidentId).map((e) => e.type);
+      const types = (await store.timeline(incidentId)).map((e) => e.type);
       expect(types.filter((t) => t === 'step.finished')).toHaveLength(4);
       expect(types).toEqual(expect.arrayContaining(['run.approved', 'run.started', 'run.finished']));
       const failedCalls = h.slack.calls.filter((c) => c.status === 500 || c.status === 429);
@@ -66,7 +66,7 @@ describe('Slack outage during a run', () => {
       );
       expect(Date.now() - outageStart).toBeGreaterThanOrEqual(OUTAGE_MS - 1000);
       const thread = h.slack.thread(CHANNEL, root.ts).filter((m) => m.ts !== root.ts);
-      const postedEvents = store.timeline(incidentId).filter((e) => e.type === 'message.posted');
+      const postedEvents = (await store.timeline(incidentId)).filter((e) => e.type === 'message.posted');
       const whatAt = new Map(postedEvents.map((e) => [String(e.data?.ts), String(e.data?.what)]));
       const inThreadOrder = [...thread]
         .sort((a, b) => Number(a.ts) - Number(b.ts))

@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 const store = () => h.server.core.store as Store;
-const runOf = (runId: string): Run => store().getRun(runId)!;
+const runOf = (runId: string): Run => await store().getRun(runId)!;
 const snapshot = () => ({ db: db.counts(), slack: slackEffects(h) });
 /** A little time for anything a request might have set off, then: no row and no Slack call more. */
 async function expectNothingExecuted(before: ReturnType<typeof snapshot>) {
@@ -481,7 +481,7 @@ describe('edited modal submissions and button values', () => {
     ).toEqual(['already_decided']);
 
     // Values that are not ours at all: "could not be read", and not a single timeline event.
-    const events = store().timeline(second.incidentId).length;
+    const events = (await store().timeline(second.incidentId)).length;
     const garbage = [
       'not json',
       '{"runId":',
@@ -506,9 +506,9 @@ describe('edited modal submissions and button values', () => {
         'U0BOB',
       ),
     ).toContain('no longer exists');
-    expect(store().timeline(second.incidentId)).toHaveLength(events);
+    expect(await store().timeline(second.incidentId)).toHaveLength(events);
     expect(runOf(second.runId).state).toBe('pending_approval');
-    expect(store().approversOf(second.runId)).toEqual([]);
+    expect(await store().approversOf(second.runId)).toEqual([]);
     expect(timelineOf(second).map((e) => e.type)).not.toContain('approval.granted');
   });
 
@@ -549,7 +549,7 @@ describe('edited modal submissions and button values', () => {
       ['U0ALICE', 'not_authorized', 'T0OTHER'],
     ]);
     expect(runOf(second.runId).state).toBe('pending_approval');
-    expect(store().approversOf(second.runId)).toEqual([]);
+    expect(await store().approversOf(second.runId)).toEqual([]);
   });
 
   it('counts a replayed approval click once: the copy is refused at the edge', async () => {
@@ -571,7 +571,7 @@ describe('edited modal submissions and button values', () => {
     expect(
       timelineOf(second).filter((e) => e.type === 'approval.refused' && e.data?.code === 'already_decided'),
     ).toEqual([]);
-    expect(store().approversOf(second.runId)).toEqual(['U0BOB']);
+    expect(await store().approversOf(second.runId)).toEqual(['U0BOB']);
   });
 
   it('never started a run without an approval', () => {

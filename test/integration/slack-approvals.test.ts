@@ -46,7 +46,7 @@ interface Request {
 // The flow is typed against a narrow port; the object behind it is the full store.
 const store = (h: Harness) => h.server.core.store as Store;
 const runOf = (h: Harness, runId: string): Run => {
-  const run = store(h).getRun(runId);
+  const run = await store(h).getRun(runId);
   if (!run) throw new Error(`no run ${runId}`);
   return run;
 };
@@ -136,7 +136,7 @@ describe('approvals over HTTP', () => {
     const replies = await ephemeralsFor(h, 'U0ALICE', since);
     expect(replies.map((e) => e.text).join('\n')).toContain('cannot approve');
     expect(runOf(h, req.runId).state).toBe('pending_approval');
-    expect(store(h).approversOf(req.runId)).toEqual([]);
+    expect(await store(h).approversOf(req.runId)).toEqual([]);
     const refused = refusals(h, req.runId, 'U0ALICE');
     expect(refused).toHaveLength(1);
     expect(refused[0]?.data).toMatchObject({ decision: 'approve', code: 'not_authorized' });
@@ -152,7 +152,7 @@ describe('approvals over HTTP', () => {
     const replies = await ephemeralsFor(h, 'U0MALLORY', since);
     expect(replies.map((e) => e.text).join('\n')).toContain('not an approver');
     expect(runOf(h, req.runId).state).toBe('pending_approval');
-    expect(store(h).approversOf(req.runId)).toEqual([]);
+    expect(await store(h).approversOf(req.runId)).toEqual([]);
     const refused = refusals(h, req.runId, 'U0MALLORY');
     expect(refused).toHaveLength(1);
     expect(refused[0]?.data).toMatchObject({ decision: 'approve', code: 'not_authorized' });
@@ -181,7 +181,7 @@ describe('approvals over HTTP', () => {
         'You already decided on this request; each approver counts once.',
       ].sort(),
     );
-    expect(store(h).approversOf(req.runId)).toEqual(['U0BOB']);
+    expect(await store(h).approversOf(req.runId)).toEqual(['U0BOB']);
     expect(runOf(h, req.runId).state).toBe('pending_approval');
     const types = timelineTypes(h, req.incidentId);
     expect(countOf(types, 'approval.granted')).toBe(1);
@@ -211,9 +211,9 @@ describe('approvals over HTTP', () => {
     expect(countOf(types, 'approval.granted')).toBe(1);
     // Two steps on two hosts, each executed once; one run on the incident.
     expect(countOf(types, 'step.finished')).toBe(4);
-    expect(store(h).stepResults(req.runId)).toHaveLength(4);
-    expect(store(h).runsOfIncident(req.incidentId)).toHaveLength(1);
-    expect(store(h).approversOf(req.runId)).toHaveLength(1);
+    expect(await store(h).stepResults(req.runId)).toHaveLength(4);
+    expect(await store(h).runsOfIncident(req.incidentId)).toHaveLength(1);
+    expect(await store(h).approversOf(req.runId)).toHaveLength(1);
     // One progress message in the thread, not one per start (delivered by the outbox, so wait for it).
     await waitFor('the final progress message', () =>
       h.slack.thread(CHANNEL, req.root.ts).some((m) => hasButton(m, ids.RESOLVED)),
@@ -224,7 +224,7 @@ describe('approvals over HTTP', () => {
 
   it('ignores a retried slash command and a view submitted twice', async () => {
     const opensBefore = h.slack.callsTo('views.open').length;
-    const activeBefore = store(h).activeRuns().length;
+    const activeBefore = (await store(h).activeRuns()).length;
     const rootsBefore = roots(h).length;
     const ops = h.slack.channelId('#ops')!;
     const text = 'shop level=2 severity=major';
@@ -249,7 +249,7 @@ describe('approvals over HTTP', () => {
         .slice(opensBefore)
         .map((c) => c.args.trigger_id),
     ).toEqual([trigger]);
-    expect(store(h).activeRuns()).toHaveLength(activeBefore);
+    expect(await store(h).activeRuns()).toHaveLength(activeBefore);
     expect(roots(h)).toHaveLength(rootsBefore);
 
     // The same view submitted twice at once (a retried or double-clicked Submit).
@@ -289,10 +289,10 @@ describe('approvals over HTTP', () => {
     const types = timelineTypes(h, incidentId[0]);
     expect(countOf(types, 'incident.opened')).toBe(1);
     const next = `INC-${incidentId[1]}-${String(Number(incidentId[2]) + 1).padStart(4, '0')}`;
-    expect(store(h).getIncident(next)).toBeUndefined();
-    const runs = store(h).runsOfIncident(incidentId[0]);
+    expect(await store(h).getIncident(next)).toBeUndefined();
+    const runs = await store(h).runsOfIncident(incidentId[0]);
     expect(runs).toHaveLength(1);
-    expect(store(h).activeRuns()).toHaveLength(activeBefore + 1);
+    expect(await store(h).activeRuns()).toHaveLength(activeBefore + 1);
     await cancel(h, runs[0]!.id);
   });
 
@@ -315,7 +315,7 @@ describe('approvals over HTTP', () => {
     expect(types).toContain('approval.denied');
     expect(types).not.toContain('run.started');
     expect(types).not.toContain('step.started');
-    expect(store(h).stepResults(req.runId)).toHaveLength(0);
+    expect(await store(h).stepResults(req.runId)).toHaveLength(0);
     // A late Approve on the denied request is refused.
     await click(h, 'U0CAROL', req.approval, ids.APPROVE);
     await waitFor('the late approval refused', () => refusals(h, req.runId, 'U0CAROL').length === 1);
@@ -351,15 +351,15 @@ describe('approvals over HTTP', () => {
     // The requester of the escalation cannot approve it.
     await click(h, 'U0ALICE', approval, ids.APPROVE);
     await waitFor('the self-approval refusal', () => refusals(h, runId, 'U0ALICE').length === 1);
-    expect(store(h).approversOf(runId)).toEqual([]);
+    expect(await store(h).approversOf(runId)).toEqual([]);
     // One other approver is not enough at level 3...
     await click(h, 'U0BOB', approval, ids.APPROVE);
-    await waitFor('Bob counted', () => store(h).approversOf(runId).length === 1);
+    await waitFor('Bob counted', () => (await store(h).approversOf(runId)).length === 1);
     expect(runOf(h, runId).state).toBe('pending_approval');
     // ...the second one starts it.
     await click(h, 'U0CAROL', approval, ids.APPROVE);
     await waitFor('the escalated run to start', () => runOf(h, runId).state !== 'pending_approval');
-    expect(store(h).approversOf(runId)).toEqual(['U0BOB', 'U0CAROL']);
+    expect(await store(h).approversOf(runId)).toEqual(['U0BOB', 'U0CAROL']);
     const types = store(h)
       .timeline(req.incidentId)
       .filter((e) => e.runId === runId)
@@ -524,12 +524,12 @@ describe('approvals against an injected clock', () => {
     const replies = await ephemeralsFor(h, 'U0BOB', since);
     expect(replies.map((e) => e.text).join('\n')).toContain('expired');
     expect(refusals(h, req.runId, 'U0BOB')).toHaveLength(1);
-    expect(store(h).approversOf(req.runId)).toEqual([]);
+    expect(await store(h).approversOf(req.runId)).toEqual([]);
     expect(runOf(h, req.runId).state).toBe('expired');
     const types = timelineTypes(h, req.incidentId);
     expect(countOf(types, 'approval.expired')).toBe(1);
     expect(types).not.toContain('approval.granted');
     expect(types).not.toContain('run.started');
-    expect(store(h).stepResults(req.runId)).toHaveLength(0);
+    expect(await store(h).stepResults(req.runId)).toHaveLength(0);
   });
 });
