@@ -7,7 +7,7 @@ import { approvalExpiresAt } from '../domain/policy.js';
 import type { Run } from '../domain/records.js';
 import type { Logger } from '../logger.js';
 import { type DecideDeps, expireRequest } from './approve.js';
-import type { IncidentNotifier } from './notifier.js';
+import type { IncidentNotifier, RunView } from './notifier.js';
 import { runView } from './plans.js';
 import type { Store } from './store-port.js';
 
@@ -78,12 +78,30 @@ async function adoptApproved(deps: SweepDeps): Promise<number> {
   return adopted;
 }
 
+/** A request no process could execute (recorded by an older rollbot) is never left holding the lock. */
+async function endUnexecutable(deps: SweepDeps, view: RunView): Promise<void> {
+  const error = 'its plan was recorded by an older rollbot and cannot be executed';
+  const ended = await deps.store.transitionRun(
+    view.run.id,
+    ['pending_approval'],
+    'interrupted',
+    { type: 'run.finished', actor: 'rollbot', runId: view.run.id, data: { status: 'interrupted', error } },
+    { error },
+  );
+  const after = ended ? await runView(deps.store, view.run.id) : undefined;
+  if (after) await deps.notifier.ended(after, 'interrupted', `This request cannot run: ${error}. Nothing ran; request it again.`);
+}
+
 async function expireAndRemind(deps: SweepDeps): Promise<void> {
   const now = deps.clock.now();
   for (const run of await deps.store.activeRuns()) {
     if (run.state !== 'pending_approval') continue;
     const view = await runView(deps.store, run.id);
     if (!view) continue;
+    if (!run.executable) {
+      await endUnexecutable(deps, view);
+      continue;
+    }
     const expiresAt = approvalExpiresAt(run, deps.approvalTtlMs);
     if (now > expiresAt) {
       await expireRequest(deps, view);

@@ -62,6 +62,7 @@ ${hosts}
   staging:
     hosts:
       - { name: shop-stg, address: ${sshd.addresses[0]}, port: ${sshd.port}, user: ${sshd.user} }
+    drill: true
 params:
   version: { description: Release to roll back to, pattern: '^v\\d+\\.\\d+\\.\\d+$', default: v1.0.0 }
   token: { description: Feature-flag service token, pattern: '^[A-Za-z0-9_-]{8,64}$', secret: true, from: 'env:SHOP_FLAG_TOKEN' }
