@@ -28,7 +28,7 @@ export function register(app: App, deps: ListenerDeps): void {
         await ack(helpText());
         return;
       case 'status':
-        await ack(statusText(deps.queries.activeRuns(), Date.now()));
+        await ack(statusText(deps.queries.activeRuns(), Date.now(), deps.queries.channelNotice()));
         return;
       case 'history': {
         const { rows, mttr } = deps.queries.history(cmd.service);

@@ -1,5 +1,4 @@
 /** `rollbot serve`: wires the Slack adapters around the shared engine and starts the Bolt app. */
-import { WebClient } from '@slack/web-api';
 import type { ListenerDeps } from '../commands/deps.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -12,10 +11,12 @@ import { APPROVAL_TTL_MS } from './services/slack/requests.js';
 import { createSlackConfirmer } from './services/slack/runs.js';
 import { createBoltApp } from './slack/app.js';
 import { createDirectory } from './slack/directory.js';
-import { createViewOpener } from './slack/open-view.js';
+import { createHomeQuery } from './slack/home-data.js';
+import { type ChannelAccess, watchIncidentChannel } from './slack/incident-channel.js';
 import { createOutboxWorker } from './slack/outbox-worker.js';
 import { createPresenter } from './slack/presenter.js';
 import { createSlackSurface } from './slack/surface.js';
+import { createSlackWebApi } from './slack/web-api.js';
 
 export interface ServeOptions {
   logger?: Logger;
@@ -28,6 +29,8 @@ export interface ServeOptions {
 export interface Server {
   flow: SlackFlow;
   teamId: string | undefined;
+  /** Settles when the bot has joined (or failed to join) the incident channel. */
+  incidentChannel: Promise<ChannelAccess>;
   stop(): Promise<void>;
 }
 
@@ -48,15 +51,13 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       'some runbooks are invalid and were not loaded',
     );
   }
-  // The outbox owns retries (in order, persisted across restarts); the client fails fast.
-  const client = new WebClient(config.slack.botToken, {
-    slackApiUrl: config.slack.apiUrl,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-  });
-  const auth = await client.auth.test();
+  // Every Web API call goes through this client, each with a timeout and its kind's retry policy.
+  const api = createSlackWebApi({ apiUrl: config.slack.apiUrl, token: config.slack.botToken ?? '', logger });
+  const auth = await api.call('auth.test', {}, 'read');
   const teamId = typeof auth.team_id === 'string' ? auth.team_id : undefined;
-  const surface = createSlackSurface(client);
+  const surface = createSlackSurface(api);
+  const directory = createDirectory(surface, logger);
+  const channel = watchIncidentChannel({ api, channel: config.incidentChannel, logger });
   const outbox = createOutboxWorker({ surface, store, logger, incidentChannel: config.incidentChannel });
   flow = createSlackFlow(
     {
@@ -64,7 +65,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       catalog: ctx.catalog,
       store,
       notifier: createPresenter({ store, clock, timeZone: config.timeZone, kick: () => outbox.kick() }),
-      directory: createDirectory(surface, logger),
+      directory,
       clock,
       logger,
       teamId: () => teamId,
@@ -75,7 +76,9 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   );
   const deps: ListenerDeps = {
     flow,
-    openView: createViewOpener(config.slack.apiUrl, config.slack.botToken ?? ''),
+    openView: surface.openView,
+    updateView: surface.updateView,
+    publishHome: surface.publishHome,
     catalog: ctx.catalog,
     logger,
     queries: {
@@ -98,9 +101,20 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         });
         return { ok: true, message: `Noted on ${incidentId}'s timeline.` };
       },
+      home: createHomeQuery({
+        store,
+        catalog: ctx.catalog,
+        directory,
+        teamUrl: typeof auth.url === 'string' ? auth.url : undefined,
+        notice: channel.notice,
+        clock,
+      }),
+      channelNotice: channel.notice,
       threadReply: (reply) => {
         const incident = store.incidentByThread(reply.channel, reply.thread_ts);
         if (!incident) return;
+        // Slack retries an event it thinks was not acknowledged: record each reply (by its ts) once.
+        if (!store.claimRequestKey(`reply:${reply.channel}:${reply.ts}`)) return;
         store.appendTimeline({
           type: 'note.added',
           actor: reply.user,
@@ -110,11 +124,20 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       },
     },
   };
-  const app = createBoltApp(config, deps, {
-    blocked: (service) => store.blockedVersions(service).map((b) => b.version),
-    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-    slackAcked: metrics.slackAcked,
-  });
+  const identity =
+    typeof auth.bot_id === 'string' && typeof auth.user_id === 'string'
+      ? { botId: auth.bot_id, botUserId: auth.user_id }
+      : undefined;
+  const app = createBoltApp(
+    config,
+    deps,
+    {
+      blocked: (service) => store.blockedVersions(service).map((b) => b.version),
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+      slackAcked: metrics.slackAcked,
+    },
+    identity,
+  );
   await app.start(config.port);
   const interrupted = flow.recoverInterrupted();
   // Messages a previous process queued but could not deliver go out now, in order.
@@ -133,8 +156,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   return {
     flow,
     teamId,
+    incidentChannel: channel.ready,
     async stop() {
       clearInterval(ticker);
+      channel.stop();
       await app.stop();
       // Let running rollbacks finish rather than cut them off mid-step; what remains is
       // marked interrupted on the next start.

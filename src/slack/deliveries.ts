@@ -1,4 +1,5 @@
 /** What the outbox holds: rendered messages and where they go, resolved against the thread at delivery. */
+import { rcaUploadFailedMessage } from '../../views/delivery-failed.js';
 import type { Logger } from '../logger.js';
 import type { ChatMessage, SlackSurface } from '../services/ports.js';
 import type { Store } from '../store/store.js';
@@ -19,6 +20,19 @@ export type Delivery =
     };
 
 export class NoThreadError extends Error {}
+
+/**
+ * What the thread is told when a delivery fails for good and nothing else there carries its content
+ * (today: an RCA draft upload, e.g. refused for a missing `files:write` scope).
+ */
+export function fallbackFor(payload: Delivery, incidentId: string, reason: string): Delivery | undefined {
+  if (payload.op !== 'upload') return undefined;
+  return {
+    op: 'thread',
+    what: `${payload.what}:upload-failed`,
+    message: rcaUploadFailedMessage({ incidentId, reason }),
+  };
+}
 
 export interface DeliveryDeps {
   surface: SlackSurface;

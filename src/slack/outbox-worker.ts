@@ -1,17 +1,10 @@
 /** Delivers the outbox: in order per incident, retrying outages and rate limits, giving up only on permanent errors. */
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import { type Delivery, type DeliveryDeps, deliver, NoThreadError } from './deliveries.js';
+import { type Delivery, type DeliveryDeps, deliver, fallbackFor, NoThreadError } from './deliveries.js';
+import { SlackCallError } from './web-api.js';
 
 const MAX_BACKOFF_MS = 5000;
-// Slack answers these when it is the problem, not the message: worth trying again.
-const TRANSIENT_ERRORS = new Set([
-  'ratelimited',
-  'internal_error',
-  'fatal_error',
-  'service_unavailable',
-  'request_timeout',
-]);
 
 export interface OutboxWorker {
   /** Delivers what is due now (called after every enqueue). */
@@ -44,6 +37,11 @@ export function createOutboxWorker(deps: DeliveryDeps & { store: Store; logger: 
               'slack delivery failed for good',
             );
             store.outboxFailed(item.seq, verdict.reason);
+            const fallback = fallbackFor(item.payload as Delivery, item.incidentId, verdict.reason);
+            if (fallback) {
+              const runId = item.runId ? { runId: item.runId } : {};
+              store.enqueueOutbox({ incidentId: item.incidentId, ...runId, payload: fallback });
+            }
           } else {
             logger.warn(
               { seq: item.seq, reason: verdict.reason, retryInMs: verdict.retryInMs },
@@ -100,28 +98,15 @@ export function createOutboxWorker(deps: DeliveryDeps & { store: Store; logger: 
   };
 }
 
+/** Which failures are worth another try is SlackCallError's to say (src/slack/web-api-errors.ts). */
 function classify(err: unknown, attempts: number): { retryInMs?: number; reason: string } {
-  const e = err as {
-    code?: string;
-    retryAfter?: number;
-    data?: { error?: string };
-    statusCode?: number;
-    message?: string;
-  };
   const backoff = Math.min(250 * 2 ** attempts, MAX_BACKOFF_MS);
   if (err instanceof NoThreadError) return { reason: err.message };
-  if (e.code === 'slack_webapi_rate_limited_error') {
-    return { retryInMs: Math.max((e.retryAfter ?? 1) * 1000, 250), reason: 'rate limited' };
+  if (err instanceof SlackCallError) {
+    if (err.code === 'slack_webapi_rate_limited_error')
+      return { retryInMs: Math.max((err.retryAfter ?? 1) * 1000, 250), reason: err.reason };
+    // Outages, 5xx and timeouts: Slack or the network is down, not our message.
+    return err.transient ? { retryInMs: backoff, reason: err.reason } : { reason: err.reason };
   }
-  if (e.code === 'slack_webapi_platform_error') {
-    const slackError = e.data?.error ?? 'unknown';
-    return TRANSIENT_ERRORS.has(slackError)
-      ? { retryInMs: backoff, reason: slackError }
-      : { reason: slackError };
-  }
-  if (e.code === 'slack_webapi_http_error' && e.statusCode !== undefined && e.statusCode < 500) {
-    return { reason: `HTTP ${e.statusCode}` };
-  }
-  // HTTP 5xx, connection refused, timeouts: Slack or the network is down, not our message.
-  return { retryInMs: backoff, reason: e.message ?? String(err) };
+  return { retryInMs: backoff, reason: err instanceof Error ? err.message : String(err) };
 }

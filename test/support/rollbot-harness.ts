@@ -11,6 +11,7 @@ import type { Clock } from '../../src/services/ports.js';
 import {
   blockAction,
   createSlackDriver,
+  type FakeChannel,
   type FakeSlack,
   type SlackDriver,
   type StoredMessage,
@@ -134,6 +135,8 @@ export async function startHarness(opts: {
   env?: NodeJS.ProcessEnv;
   /** Where the bot logs, built as `rollbot serve` builds it (LOG_LEVEL, config secrets masked); default silent. */
   logTo?: NodeJS.WritableStream;
+  /** The workspace's channels (default: public #engineering-incidents and #ops). */
+  channels?: Array<string | FakeChannel>;
 }): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'rollbot-e2e-'));
   const runbooks = join(dir, 'runbooks');
@@ -146,15 +149,17 @@ export async function startHarness(opts: {
     appToken: APP_TOKEN,
     signingSecret: SIGNING_SECRET,
   };
+  const port = await freePort();
   const slack = await startFakeSlack({
     botToken: creds.botToken,
     appToken: creds.appToken,
     signingSecret: creds.signingSecret,
-    channels: ['#engineering-incidents', '#ops'],
+    channels: opts.channels ?? ['#engineering-incidents', '#ops'],
     users: USERS,
     usergroups: { S0LEADS: ['U0CAROL'] },
+    // Where Slack sends events in HTTP mode (the manifest's event_subscriptions.request_url).
+    ...(opts.mode === 'http' ? { requestUrl: `http://127.0.0.1:${port}/slack/events` } : {}),
   });
-  const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     SLACK_BOT_TOKEN: creds.botToken,
     SLACK_API_URL: slack.apiUrl,
@@ -185,6 +190,8 @@ export async function startHarness(opts: {
     tickMs: opts.tickMs ?? 50,
   });
   if (opts.mode === 'socket') await slack.socket.waitForConnection(10_000);
+  // The bot joins the incident channel at start; tests begin once it has (or has said why not).
+  await server.incidentChannel;
   const driver = createSlackDriver({
     signingSecret: creds.signingSecret,
     url: `http://127.0.0.1:${port}/slack/events`,
