@@ -24,6 +24,8 @@ export interface ServeOptions {
   /** How often approvals are checked for expiry and escalation pings (default 15 s). */
   tickMs?: number;
   approvalTtlMs?: number;
+  /** How often to check again for the incident channel while rollbot is not in it (default 60 s). */
+  channelRecheckMs?: number;
 }
 
 export interface Server {
@@ -57,7 +59,12 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const teamId = typeof auth.team_id === 'string' ? auth.team_id : undefined;
   const surface = createSlackSurface(api);
   const directory = createDirectory(surface, logger);
-  const channel = watchIncidentChannel({ api, channel: config.incidentChannel, logger });
+  const channel = watchIncidentChannel({
+    api,
+    channel: config.incidentChannel,
+    logger,
+    ...(options.channelRecheckMs ? { recheckMs: options.channelRecheckMs } : {}),
+  });
   const outbox = createOutboxWorker({ surface, store, logger, incidentChannel: config.incidentChannel });
   flow = createSlackFlow(
     {

@@ -137,6 +137,10 @@ export async function startHarness(opts: {
   logTo?: NodeJS.WritableStream;
   /** The workspace's channels (default: public #engineering-incidents and #ops). */
   channels?: Array<string | FakeChannel>;
+  /** The bot scopes the app was installed with (default: manifest.yml's). */
+  scopes?: string[];
+  /** How often the bot checks the incident channel again while it is not a member. */
+  channelRecheckMs?: number;
 }): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'rollbot-e2e-'));
   const runbooks = join(dir, 'runbooks');
@@ -157,6 +161,7 @@ export async function startHarness(opts: {
     channels: opts.channels ?? ['#engineering-incidents', '#ops'],
     users: USERS,
     usergroups: { S0LEADS: ['U0CAROL'] },
+    ...(opts.scopes ? { scopes: opts.scopes } : {}),
     // Where Slack sends events in HTTP mode (the manifest's event_subscriptions.request_url).
     ...(opts.mode === 'http' ? { requestUrl: `http://127.0.0.1:${port}/slack/events` } : {}),
   });
@@ -188,6 +193,7 @@ export async function startHarness(opts: {
       : createLogger({ level: 'silent' }),
     ...(opts.clock ? { clock: opts.clock } : {}),
     tickMs: opts.tickMs ?? 50,
+    ...(opts.channelRecheckMs ? { channelRecheckMs: opts.channelRecheckMs } : {}),
   });
   if (opts.mode === 'socket') await slack.socket.waitForConnection(10_000);
   // The bot joins the incident channel at start; tests begin once it has (or has said why not).
