@@ -49,10 +49,14 @@ describe('manifest.yml', () => {
     for (const s of shortcuts) expect(seen.actions.concat(seen.views)).toContain(s.callback_id);
     // message.channels and message.groups both arrive as `message` events.
     const events = (manifest.settings.event_subscriptions?.bot_events ?? []) as string[];
-    for (const event of events) expect(seen.events).toContain(event.startsWith('message.') ? 'message' : event);
+    for (const event of events)
+      expect(seen.events).toContain(event.startsWith('message.') ? 'message' : event);
     // And every event a listener waits for is one the app subscribes to.
     for (const event of seen.events)
-      expect(events.some((e) => e === event || e.startsWith(`${event}.`)), event).toBe(true);
+      expect(
+        events.some((e) => e === event || e.startsWith(`${event}.`)),
+        event,
+      ).toBe(true);
   });
 
   it('has exactly one listener for every button and modal the views can show, and none for anything else', () => {
