@@ -3,12 +3,15 @@
  * retry policy (CALL_POLICIES). Plain keep-alive HTTP(S): a trigger_id lives 3 s, and the acks still
  * in flight on a busy bot share the event loop with this client, so it does no more than a call needs.
  */
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from '../logger.js';
-import { SlackCallError, type SlackCallErrorCode } from './web-api-errors.js';
+import { SlackCallError } from './web-api-errors.js';
+import { answerOf, formBody, type Json, send } from './web-api-http.js';
 
 export { SlackCallError } from './web-api-errors.js';
+export { USER_AGENT } from './web-api-http.js';
+export type { Json };
 
 /**
  * - `trigger`: bound to a trigger_id, which Slack honours once within 3 s: never retried, and no
@@ -46,8 +49,6 @@ const FORM_METHODS = new Set([
   'usergroups.users.list',
 ]);
 
-export type Json = Record<string, unknown>;
-
 export interface SlackWebApiOptions {
   /** Web API base, e.g. `https://slack.com/api/`. */
   apiUrl: string;
@@ -69,8 +70,6 @@ export interface SlackWebApi {
   upload(url: string, content: Buffer): Promise<void>;
   readonly policies: Readonly<Record<CallKind, CallPolicy>>;
 }
-
-export const USER_AGENT = 'rollbot-web-api/1';
 
 export function createSlackWebApi(options: SlackWebApiOptions): SlackWebApi {
   const policies = Object.fromEntries(
@@ -137,104 +136,4 @@ function retryWait(err: unknown, attempt: number, maxRetryAfterMs: number): numb
     return ms <= maxRetryAfterMs ? ms : undefined;
   }
   return 250 * 4 ** (attempt - 1);
-}
-
-/** Form bodies carry nested arguments as JSON strings, as Slack documents. */
-function formBody(args: Json): string {
-  const form = new URLSearchParams();
-  for (const [key, value] of Object.entries(args)) {
-    if (value === undefined) continue;
-    form.set(key, typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
-  }
-  return form.toString();
-}
-
-/** A successful answer starts `{"ok":true`; only when it does not is the whole body parsed. */
-const OK_PREFIX = /^\s*\{\s*"ok"\s*:\s*true\s*[,}]/;
-
-function answerOf(
-  method: string,
-  status: number,
-  text: string,
-  retryAfter: number | undefined,
-  ignoreBody: boolean,
-): Json {
-  if (status === 429) {
-    throw new SlackCallError('slack_webapi_rate_limited_error', method, 'rate limited', {
-      statusCode: 429,
-      retryAfter: retryAfter ?? 1,
-    });
-  }
-  if (status === 200 && ignoreBody && OK_PREFIX.test(text)) return { ok: true };
-  let body: Json | undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    body = typeof parsed === 'object' && parsed !== null ? (parsed as Json) : undefined;
-  } catch {
-    // Not JSON (a proxy's error page): the status says enough.
-  }
-  if (status === 200 && body?.ok === true) return body;
-  if (status === 200 && typeof body?.error === 'string') {
-    throw new SlackCallError('slack_webapi_platform_error', method, body.error, { data: body });
-  }
-  throw new SlackCallError('slack_webapi_http_error', method, `HTTP ${status}`, { statusCode: status });
-}
-
-interface RawAnswer {
-  status: number;
-  text: string;
-  retryAfter?: number;
-}
-
-/** One POST with a deadline on the whole exchange (not just socket idleness). */
-function send(
-  agents: { http: HttpAgent; https: HttpsAgent },
-  url: URL,
-  body: string | Buffer,
-  timeoutMs: number,
-  headers: Record<string, string>,
-): Promise<RawAnswer> {
-  const secure = url.protocol === 'https:';
-  const request = secure ? httpsRequest : httpRequest;
-  const method = url.pathname.split('/').pop() ?? url.pathname;
-  return new Promise<RawAnswer>((resolve, reject) => {
-    let sent = false;
-    let timer: NodeJS.Timeout | undefined;
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent: secure ? agents.https : agents.http,
-        headers: { ...headers, 'user-agent': USER_AGENT, 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (err) => fail('slack_webapi_request_error', err.message));
-        res.on('end', () => {
-          clearTimeout(timer);
-          const retryAfter = Number(res.headers['retry-after']);
-          resolve({
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString('utf8'),
-            ...(Number.isFinite(retryAfter) ? { retryAfter } : {}),
-          });
-        });
-      },
-    );
-    const fail = (code: SlackCallErrorCode, message: string, outcomeUnknown = false) => {
-      clearTimeout(timer);
-      req.destroy();
-      reject(new SlackCallError(code, method, message, { outcomeUnknown }));
-    };
-    timer = setTimeout(
-      // Once the request was sent, Slack may have acted on it: the caller must not assume it did not.
-      () => fail('slack_webapi_timeout_error', `no answer within ${timeoutMs} ms`, sent),
-      timeoutMs,
-    );
-    req.on('error', (err) => fail('slack_webapi_request_error', err.message, sent));
-    req.end(body, () => {
-      sent = true;
-    });
-  });
 }
