@@ -86,14 +86,20 @@ describe('the Web API client', () => {
     expect(await surface.usergroupMembers('S0LEADS')).toEqual(['U1', 'U2']);
     expect(slack.callsTo('usergroups.users.list').map((c) => c.status)).toEqual([503, 503, 200]);
 
-    const { slack: limited, api } = await setup({ read: { timeoutMs: 200 } });
+    const { slack: limited, api } = await setup();
     limited.failNext('auth.test', { status: 429, retryAfter: 1 });
     const started = Date.now();
     await expect(api.call('auth.test', {}, 'read')).resolves.toMatchObject({ ok: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(limited.callsTo('auth.test').map((c) => c.status)).toEqual([429, 200]);
 
+    const impatient = createSlackWebApi({
+      apiUrl: limited.apiUrl,
+      token: BOT,
+      policies: { read: { timeoutMs: 200 } },
+    });
     limited.failNext('auth.test', { status: 'hang' }, 3);
-    const hung = await failure(api.call('auth.test', {}, 'read'));
+    const hung = await failure(impatient.call('auth.test', {}, 'read'));
     expect(hung.code).toBe('slack_webapi_timeout_error');
     expect(limited.callsTo('auth.test').filter((c) => c.status === 0)).toHaveLength(3);
   });
