@@ -3,12 +3,17 @@ import type { HistoryRow, MttrRow, Run } from '../src/domain/records.js';
 import type { Logger } from '../src/logger.js';
 import type { Services } from '../src/services/index.js';
 import type { RunbookCatalog } from '../src/services/plans.js';
+import type { HomeData, HomeView } from '../views/home.js';
 import type { ActiveRunSummary } from '../views/status.js';
 
 export interface ListenerDeps {
   services: Services;
   /** Opens a modal for a trigger_id (which Slack honours once, within 3 s). */
   openView(triggerId: string, view: object): Promise<void>;
+  /** Re-renders an open modal; `hash` guards against overwriting a newer version. */
+  updateView(viewId: string, view: object, hash?: string): Promise<void>;
+  /** Publishes a user's App Home tab. */
+  publishHome(user: string, view: HomeView): Promise<void>;
   catalog: RunbookCatalog;
   logger: Logger;
   queries: {
@@ -16,5 +21,9 @@ export interface ListenerDeps {
     status(): Promise<ActiveRunSummary[]>;
     history(service?: string): Promise<{ rows: HistoryRow[]; mttr: MttrRow[] }>;
     getRun(runId: string): Promise<Run | undefined>;
+    /** What the App Home shows this user. */
+    home(user: string): Promise<HomeData>;
+    /** A warning when rollbot cannot hear the incident channel (not a member), else undefined. */
+    channelNotice(): string | undefined;
   };
 }

@@ -20,7 +20,7 @@ const viewSchema = z
 const RERENDER_ACTIONS = [ids.SERVICE_SELECT, ids.ENV_SELECT, ids.LEVEL_RADIO];
 
 export function register(app: App, deps: ListenerDeps): void {
-  app.action(anyActionOf(RERENDER_ACTIONS), async ({ ack, body, client }) => {
+  app.action(anyActionOf(RERENDER_ACTIONS), async ({ ack, body }) => {
     await ack();
     const parsed = viewSchema.safeParse((body as { view?: unknown }).view);
     if (!parsed.success) return;
@@ -28,16 +28,13 @@ export function register(app: App, deps: ListenerDeps): void {
     const prefill = prefillFromState(view.state.values);
     const runbook = prefill.service ? deps.catalog.get(prefill.service) : undefined;
     try {
-      await client.views.update({
-        view_id: view.id,
-        ...(view.hash ? { hash: view.hash } : {}),
-        view: requestModal({
-          services: deps.catalog.names(),
-          runbook,
-          prefill,
-          privateMetadata: view.private_metadata ?? '',
-        }),
+      const modal = requestModal({
+        services: deps.catalog.names(),
+        runbook,
+        prefill,
+        privateMetadata: view.private_metadata ?? '',
       });
+      await deps.updateView(view.id, modal, view.hash);
     } catch (err) {
       // hash_conflict: the user changed something else meanwhile; their next change re-renders.
       deps.logger.warn({ err }, 'views.update failed');

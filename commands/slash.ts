@@ -28,7 +28,7 @@ export function register(app: App, deps: ListenerDeps): void {
         await ack(helpText());
         return;
       case 'status':
-        await ack(statusText(await deps.queries.status(), Date.now()));
+        await ack(statusText(await deps.queries.status(), Date.now(), deps.queries.channelNotice()));
         return;
       case 'history': {
         const { rows, mttr } = await deps.queries.history(cmd.service);

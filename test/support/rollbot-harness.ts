@@ -10,6 +10,7 @@ import type { Clock } from '../../src/services/ports.js';
 import {
   blockAction,
   createSlackDriver,
+  type FakeChannel,
   type FakeSlack,
   type SlackDriver,
   type StoredMessage,
@@ -127,6 +128,12 @@ export async function startHarness(opts: {
   env?: NodeJS.ProcessEnv;
   /** Where the bot logs, built as `rollbot serve` builds it (LOG_LEVEL, config secrets masked); default silent. */
   logTo?: NodeJS.WritableStream;
+  /** The workspace's channels (default: public #engineering-incidents and #ops). */
+  channels?: Array<string | FakeChannel>;
+  /** The bot scopes the app was installed with (default: manifest.yml's). */
+  scopes?: string[];
+  /** How often the bot checks the incident channel again while it is not a member. */
+  channelRecheckMs?: number;
 }): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'rollbot-e2e-'));
   const runbooks = join(dir, 'runbooks');
@@ -139,15 +146,18 @@ export async function startHarness(opts: {
     appToken: APP_TOKEN,
     signingSecret: SIGNING_SECRET,
   };
+  const port = await freePort();
   const slack = await startFakeSlack({
     botToken: creds.botToken,
     appToken: creds.appToken,
     signingSecret: creds.signingSecret,
-    channels: ['#engineering-incidents', '#ops'],
+    channels: opts.channels ?? ['#engineering-incidents', '#ops'],
     users: USERS,
     usergroups: { S0LEADS: ['U0CAROL'] },
+    ...(opts.scopes ? { scopes: opts.scopes } : {}),
+    // Where Slack sends events in HTTP mode (the manifest's event_subscriptions.request_url).
+    ...(opts.mode === 'http' ? { requestUrl: `http://127.0.0.1:${port}/slack/events` } : {}),
   });
-  const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     SLACK_BOT_TOKEN: creds.botToken,
     SLACK_API_URL: slack.apiUrl,
@@ -179,8 +189,11 @@ export async function startHarness(opts: {
     tickMs: opts.tickMs ?? 50,
     // `from: env:NAME` secrets come from the bot's environment: here, the harness's.
     secretEnv: (name) => env[name],
+    ...(opts.channelRecheckMs ? { channelRecheckMs: opts.channelRecheckMs } : {}),
   });
   if (opts.mode === 'socket') await slack.socket.waitForConnection(10_000);
+  // The bot joins the incident channel at start; tests begin once it has (or has said why not).
+  await server.incidentChannel;
   const driver = createSlackDriver({
     signingSecret: creds.signingSecret,
     url: `http://127.0.0.1:${port}/slack/events`,

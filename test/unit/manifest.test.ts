@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { register as registerApproval } from '../../commands/approval.js';
 import type { ListenerDeps } from '../../commands/deps.js';
+import { register as registerHome } from '../../commands/home.js';
 import { register as registerModal } from '../../commands/modal.js';
 import { register as registerRunControls } from '../../commands/run-controls.js';
 import { register as registerSlash } from '../../commands/slash.js';
@@ -30,6 +31,7 @@ function registrations() {
     registerApproval,
     registerRunControls,
     registerThreadReplies,
+    registerHome,
   ];
   for (const register of registers) register(app, deps);
   return seen;
@@ -46,8 +48,15 @@ describe('manifest.yml', () => {
     const shortcuts = (manifest.features.shortcuts ?? []) as { callback_id: string }[];
     for (const s of shortcuts) expect(seen.actions.concat(seen.views)).toContain(s.callback_id);
     // message.channels and message.groups both arrive as `message` events.
-    if ((manifest.settings.event_subscriptions?.bot_events ?? []).length > 0)
-      expect(seen.events).toContain('message');
+    const events = (manifest.settings.event_subscriptions?.bot_events ?? []) as string[];
+    for (const event of events)
+      expect(seen.events).toContain(event.startsWith('message.') ? 'message' : event);
+    // And every event a listener waits for is one the app subscribes to.
+    for (const event of seen.events)
+      expect(
+        events.some((e) => e === event || e.startsWith(`${event}.`)),
+        event,
+      ).toBe(true);
   });
 
   it('has exactly one listener for every button and modal the views can show, and none for anything else', () => {
@@ -71,17 +80,14 @@ describe('manifest.yml', () => {
     expect(seen.views).toEqual([ids.REQUEST_MODAL]);
   });
 
-  it('is ready for Socket Mode with interactivity and only the scopes the bot uses', () => {
+  it('is ready for Socket Mode with interactivity and a Home tab', () => {
     expect(manifest.settings.socket_mode_enabled).toBe(true);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
-    expect(manifest.oauth_config.scopes.bot).toEqual([
-      'commands',
-      'chat:write',
-      'chat:write.public',
-      'usergroups:read',
-      'channels:history',
-      'groups:history',
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual([
+      'message.channels',
+      'message.groups',
+      'app_home_opened',
     ]);
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['message.channels', 'message.groups']);
   });
 });

@@ -8,6 +8,8 @@ export {
   signRequest,
 } from './driver.js';
 export { eventCallback, type MessageEventInput, messageEvent, urlVerification } from './events.js';
+export type { Delivery, EventRetry, UserPost } from './events-out.js';
+export { type Installation, installationOf, manifestInstallation } from './manifest.js';
 export {
   type BlockActionInput,
   blockAction,
@@ -20,6 +22,7 @@ export {
   viewClosed,
   viewSubmission,
 } from './payloads.js';
+export { EVENT_SCOPES, METHOD_SCOPES, type ScopeRule, WIDENING_SCOPES } from './scopes.js';
 export { type FakeSlack, startFakeSlack } from './server.js';
 export type { Envelope, EnvelopeType, FakeSocket, SocketAck, SocketSendOptions } from './socket.js';
 export type * from './types.js';
