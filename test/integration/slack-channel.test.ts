@@ -28,9 +28,8 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-const notesOf = (harness: Harness, incidentId: string) =>
-  harness.server.flow.context.store
-    .timeline(incidentId)
+const notesOf = async (harness: Harness, incidentId: string) =>
+  (await harness.server.core.store.timeline(incidentId))
     .filter((e) => e.type === 'note.added')
     .map((e) => e.data?.text);
 
@@ -89,7 +88,6 @@ describe('the incident channel', () => {
       level: 1,
       severity: 'critical',
       reason: 'flag meltdown',
-      params: { token: 'tok_abcdefgh' },
     });
     await waitForButton(h, root, ids.RESOLVED);
     const reply = await h.slack.userPosts({
@@ -99,8 +97,8 @@ describe('the incident channel', () => {
       text: 'cache flushed too',
     });
     expect(reply.delivered).toBe(true);
-    await waitFor('the reply on the timeline', () => notesOf(harness, incidentId).length > 0);
-    expect(notesOf(h, incidentId)).toEqual(['cache flushed too']);
+    await waitFor('the reply on the timeline', async () => (await notesOf(harness, incidentId)).length > 0);
+    expect(await notesOf(h, incidentId)).toEqual(['cache flushed too']);
     const done = await waitForButton(h, root, ids.RESOLVED);
     await click(h, 'U0ALICE', done, ids.RESOLVED);
   });

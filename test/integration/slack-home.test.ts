@@ -44,11 +44,10 @@ describe('App Home', () => {
       level: 1,
       severity: 'critical',
       reason: 'flag meltdown',
-      params: { token: 'tok_abcdefgh' },
     });
     await click(h, 'U0ALICE', await waitForButton(h, first.root, ids.RESOLVED), ids.RESOLVED);
-    await waitFor('the first incident resolved', () =>
-      h.server.flow.context.store.getIncident(first.incidentId)?.status === 'resolved' ? true : undefined,
+    await waitFor('the first incident resolved', async () =>
+      (await h.server.core.store.getIncident(first.incidentId))?.status === 'resolved' ? true : undefined,
     );
     const open = await requestRollback(h, 'U0ALICE', {
       level: 2,
