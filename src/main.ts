@@ -58,7 +58,7 @@ export async function buildCore(config: Config, options: CoreOptions): Promise<C
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const clock = options.clock ?? systemClock;
   const self = instanceOf(config);
-  const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const leaseTtlMs = options.leaseTtlMs ?? config.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const store = await createStore({
     file: config.dbFile,
     ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
@@ -239,7 +239,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     logger,
     // The channel's id once known: finding a post made before a crash reads its history by id.
     incidentChannel: () => (channel.access.state === 'member' ? channel.access.channelId : config.incidentChannel),
-    worker: store.self.id,
+    // Its claims name this incarnation: a restart (same id, new token) frees the old ones at once.
+    worker: `${store.self.id}:${store.self.token}`,
   });
   const identity =
     typeof auth.bot_id === 'string' && typeof auth.user_id === 'string'

@@ -25,6 +25,7 @@ export interface SweepDeps extends Pick<DecideDeps, 'catalog' | 'approvalTtlMs' 
     | 'adoptableRuns'
     | 'stepResults'
     | 'claimKey'
+    | 'releaseDeadClaims'
   >;
   notifier: IncidentNotifier;
   logger: Logger;
@@ -39,6 +40,8 @@ export async function sweep(deps: SweepDeps): Promise<{ interrupted: number; ado
   for (const run of interrupted) await tellInterrupted(deps, run);
   const adopted = await adoptApproved(deps);
   await expireAndRemind(deps);
+  // Messages a dead process had taken for delivery go out from here.
+  await deps.store.releaseDeadClaims();
   return { interrupted: interrupted.length, adopted };
 }
 
