@@ -130,6 +130,15 @@ const levelSchema = z.strictObject({
   name: z.string().min(1),
   target: durationMs,
   approvals: approvalsSchema,
+  dataLoss: z
+    .string()
+    .trim()
+    .min(1)
+    .max(300)
+    .optional()
+    .describe(
+      'What this level loses, shown in the incident and approval messages (e.g. "Writes since the backup are lost"). Default: level 3 loses writes since the backup, levels 1-2 none.',
+    ),
   /** Overrides the environment's strategy for this level, key by key (e.g. `{ canary: 0 }`). */
   strategy: z
     .strictObject({

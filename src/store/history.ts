@@ -1,4 +1,6 @@
-/** Execution history and mean time to recovery, read straight from the runs table. */
+/** Execution history, mean time to restore, and step durations of earlier runs, read from the runs tables. */
+import type { StepSample } from '../domain/estimates.js';
+import { meanTimeToRestore, runDurationMs } from '../domain/figures.js';
 import type { RunState } from '../domain/run-state.js';
 import type { Db } from './db.js';
 import type { HistoryQuery, HistoryRow, MttrRow } from './types.js';
@@ -21,8 +23,22 @@ interface HistoryDbRow {
 export interface HistoryRepo {
   /** Newest first. */
   history(query?: HistoryQuery): HistoryRow[];
-  /** Mean started→finished of succeeded non-drill runs, one row per service (just one if given). */
+  /**
+   * Mean time to restore (incident opened → its first run that succeeded finished) over restored
+   * incidents, drills excluded; one row per service (just one if given). See domain/figures.ts.
+   */
   mttr(service?: string): MttrRow[];
+  /** Step durations of earlier successful runs: what RCA estimates and the incident's ETA use. */
+  stepSamples(query: StepSampleQuery): StepSample[];
+}
+
+export interface StepSampleQuery {
+  service: string;
+  level: number;
+  /** Only runs that finished before this time (epoch ms): "earlier" runs. */
+  before: number;
+  /** The newest this many runs (default 20): recent runs say most about how long steps take now. */
+  runs?: number;
 }
 
 export const DEFAULT_HISTORY_LIMIT = 20;
@@ -36,13 +52,15 @@ export function historyRepo(db: Db): HistoryRepo {
      ORDER BY created_at DESC, rowid DESC
      LIMIT @limit`,
   );
-  const mean = db.prepare<[{ service: string | null }], { service: string; runs: number; mean_ms: number }>(
-    `SELECT service, COUNT(*) AS runs, AVG(finished_at - started_at) AS mean_ms
-     FROM runs
-     WHERE state = 'succeeded' AND drill = 0 AND started_at IS NOT NULL AND finished_at IS NOT NULL
-       AND (@service IS NULL OR service = @service)
-     GROUP BY service
-     ORDER BY service`,
+  const restores = db.prepare<
+    [{ service: string | null }],
+    { service: string; opened_at: number; restored_at: number }
+  >(
+    `SELECT i.service, i.opened_at, MIN(r.finished_at) AS restored_at
+     FROM incidents i JOIN runs r ON r.incident_id = i.id
+     WHERE i.kind = 'incident' AND r.state = 'succeeded' AND r.finished_at IS NOT NULL
+       AND (@service IS NULL OR i.service = @service)
+     GROUP BY i.id`,
   );
 
   return {
@@ -61,12 +79,41 @@ export function historyRepo(db: Db): HistoryRepo {
           createdAt: r.created_at,
           startedAt: r.started_at,
           finishedAt: r.finished_at,
-          durationMs: r.started_at !== null && r.finished_at !== null ? r.finished_at - r.started_at : null,
+          durationMs: runDurationMs({ startedAt: r.started_at, finishedAt: r.finished_at }),
           targetMs: r.target_ms,
         })),
     mttr: (service) =>
-      mean
-        .all({ service: service ?? null })
-        .map((r) => ({ service: r.service, runs: r.runs, meanMs: Math.round(r.mean_ms) })),
+      meanTimeToRestore(
+        restores
+          .all({ service: service ?? null })
+          .map((r) => ({ service: r.service, openedAt: r.opened_at, restoredAt: r.restored_at })),
+      ),
+    stepSamples: stepSamplesQuery(db),
   };
+}
+
+/**
+ * Self-contained (one statement, one function) so it converts to the asynchronous store as it is:
+ * the ok step rows of the newest succeeded runs of a service and level.
+ */
+function stepSamplesQuery(db: Db): (query: StepSampleQuery) => StepSample[] {
+  const statement = db.prepare<
+    [{ service: string; level: number; before: number; runs: number }],
+    { run_id: string; step_index: number; duration_ms: number }
+  >(
+    `SELECT s.run_id, s.step_index, s.duration_ms
+     FROM step_results s
+     WHERE s.state = 'ok' AND s.duration_ms IS NOT NULL
+       AND s.run_id IN (
+         SELECT id FROM runs
+         WHERE service = @service AND level = @level AND state = 'succeeded'
+           AND finished_at IS NOT NULL AND finished_at < @before
+         ORDER BY finished_at DESC
+         LIMIT @runs)
+     ORDER BY s.run_id, s.step_index`,
+  );
+  return ({ service, level, before, runs = 20 }) =>
+    statement
+      .all({ service, level, before, runs })
+      .map((r) => ({ runId: r.run_id, stepIndex: r.step_index, durationMs: r.duration_ms }));
 }

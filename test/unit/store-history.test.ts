@@ -86,21 +86,94 @@ describe('history', () => {
 });
 
 describe('mttr', () => {
-  it('averages succeeded non-drill runs per service', () => {
+  it('is the mean time to restore: incident opened → its first succeeded run finished, drills excluded', () => {
     const { store, seed } = setup();
+    // seed() opens an incident at `at`, starts its run a minute later, and ends it `took` after that.
     seed('mimo', 'production', { at: T0, end: 'succeeded', took: 10 * MIN });
     seed('mimo', 'production', { at: T0 + 60 * MIN, end: 'succeeded', took: 20 * MIN });
     seed('mimo', 'production', { at: T0 + 120 * MIN, end: 'failed', took: 90 * MIN });
-    seed('mimo', 'staging', { at: T0 + 130 * MIN, drill: true, end: 'succeeded', took: 99 * MIN });
-    seed('api', 'production', { at: T0 + 300 * MIN, end: 'succeeded', took: 4 * MIN });
-    seed('api', 'staging', { at: T0 + 400 * MIN });
+    seed('mimo', 'staging', { at: T0 + 230 * MIN, drill: true, end: 'succeeded', took: 99 * MIN });
+    seed('api', 'production', { at: T0 + 400 * MIN, end: 'succeeded', took: 4 * MIN });
+    seed('api', 'staging', { at: T0 + 500 * MIN });
 
     expect(store.mttr()).toEqual([
-      { service: 'api', runs: 1, meanMs: 4 * MIN },
-      { service: 'mimo', runs: 2, meanMs: 15 * MIN },
+      { service: 'api', incidents: 1, meanMs: 5 * MIN },
+      { service: 'mimo', incidents: 2, meanMs: 16 * MIN },
     ]);
-    expect(store.mttr('mimo')).toEqual([{ service: 'mimo', runs: 2, meanMs: 15 * MIN }]);
+    expect(store.mttr('mimo')).toEqual([{ service: 'mimo', incidents: 2, meanMs: 16 * MIN }]);
     expect(store.mttr('nothing')).toEqual([]);
+  });
+
+  it('counts a failed run and its retry as one incident, restored when the retry succeeded', () => {
+    const { store, seed } = setup();
+    const first = seed('shop', 'production', { at: T0, end: 'failed', took: 2 * MIN });
+    const incidentId = store.getRun(first)!.incidentId;
+    const retry = store.openRun({
+      incident: { incidentId },
+      level: 2,
+      planHash: 'h',
+      planJson: '{}',
+      paramsJson: '{}',
+      targetMs: 15 * MIN,
+      requestedBy: 'U0ALICE',
+      state: 'approved',
+      drill: false,
+      escalatedFrom: first,
+    });
+    if (!retry.ok) throw new Error(retry.message);
+    store.transitionRun(retry.run.id, ['approved'], 'running', { type: 'run.started', actor: 'rollbot' });
+    store.transitionRun(retry.run.id, ['running'], 'succeeded', { type: 'run.finished', actor: 'rollbot' });
+    // Opened at T0; the retry finished at T0 + 1 min (start) + 2 min (failed run): 3 minutes, one incident.
+    expect(store.mttr('shop')).toEqual([{ service: 'shop', incidents: 1, meanMs: 3 * MIN }]);
+  });
+});
+
+describe('step samples', () => {
+  it('returns the ok step durations of earlier succeeded runs of one service and level, newest runs first', () => {
+    const { store, seed } = setup();
+    const runs = [0, 1, 2].map((i) =>
+      seed('mimo', 'production', { at: T0 + i * 60 * MIN, end: 'succeeded', took: MIN }),
+    );
+    const failed = seed('mimo', 'production', { at: T0 + 200 * MIN, end: 'failed', took: MIN });
+    const other = seed('api', 'production', { at: T0 + 300 * MIN, end: 'succeeded', took: MIN });
+    const step = (runId: string, index: number, host: string, durationMs: number, ok = true) => {
+      store.stepStarted(runId, index, host, `step ${index}`, 'run');
+      store.stepFinished(runId, index, host, {
+        ok,
+        exitCode: ok ? 0 : 1,
+        signal: null,
+        timedOut: false,
+        canceled: false,
+        outcomeUnknown: false,
+        durationMs,
+        tail: '',
+      });
+    };
+    runs.forEach((runId, i) => {
+      step(runId, 0, 'mimo-1', 1000 * (i + 1));
+      step(runId, 1, 'mimo-1', 5000);
+    });
+    step(runs[2]!, 1, 'mimo-2', 7000, false);
+    step(failed, 0, 'mimo-1', 99_000);
+    step(other, 0, 'api-1', 99_000);
+
+    const samples = store.stepSamples({ service: 'mimo', level: 2, before: T0 + 1000 * MIN });
+    expect(samples).toHaveLength(6);
+    expect(samples.every((s) => runs.includes(s.runId))).toBe(true);
+    expect(samples.find((s) => s.runId === runs[2] && s.stepIndex === 0)?.durationMs).toBe(3000);
+    // Only runs finished before `before`, and at most `runs` of the newest.
+    const finishedFirst = store.getRun(runs[0]!)!.finishedAt!;
+    expect(
+      store.stepSamples({ service: 'mimo', level: 2, before: finishedFirst + 1 }).map((s) => s.runId),
+    ).toEqual([runs[0], runs[0]]);
+    expect(
+      new Set(
+        store
+          .stepSamples({ service: 'mimo', level: 2, before: T0 + 1000 * MIN, runs: 1 })
+          .map((s) => s.runId),
+      ),
+    ).toEqual(new Set([runs[2]]));
+    expect(store.stepSamples({ service: 'mimo', level: 3, before: T0 + 1000 * MIN })).toEqual([]);
   });
 });
 

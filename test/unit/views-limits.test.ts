@@ -354,7 +354,7 @@ describe('every builder stays within Slack limits for large inputs', () => {
     }));
     const mttr: MttrRow[] = Array.from({ length: 200 }, (_, i) => ({
       service: `svc-${i}`,
-      runs: 3,
+      incidents: 3,
       meanMs: 240_000,
     }));
     expectMessageFits(historyText(rows, mttr, 'big'));

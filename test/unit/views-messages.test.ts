@@ -450,16 +450,22 @@ describe('thread and slash-command texts', () => {
       [
         row({}),
         row({ state: 'failed', durationMs: null }),
-        row({ drill: true, env: 'staging', durationMs: 1_000_000 }),
+        row({ drill: true, env: 'staging', finishedAt: T0 + 1_000_000, durationMs: 1_000_000 }),
+        row({ drill: true, env: 'staging', state: 'failed', finishedAt: T0 + 60_000, durationMs: 60_000 }),
       ],
-      [{ service: 'mimo', runs: 1, meanMs: 252_000 }],
+      [{ service: 'mimo', incidents: 1, meanMs: 252_000 }],
     );
     const s = all(m);
     expect(s).toContain('2025-11-12 14:00 UTC · <@U0REQ> · mimo production · level 2 · ✅ Yes · 4m 12s');
     expect(s).toContain('❌ No · —');
     expect(s).toContain('*Drills*');
     expect(s).toContain('16m 40s vs target 15m (over)');
-    expect(s).toContain('*MTTR:* mimo 4m 12s (1 run)');
+    // A failed drill restored nothing: it is never "within" its target.
+    expect(s).toContain('❌ No · 1m vs target 15m');
+    expect(s).not.toContain('1m vs target 15m (within)');
+    expect(s).toContain(
+      '*Mean time to restore* (incident opened → service restored): mimo 4m 12s (1 incident)',
+    );
     expect(historyText([], [], 'mimo').text).toBe('No rollbacks recorded for mimo yet.');
   });
 });
