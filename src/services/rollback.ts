@@ -274,7 +274,7 @@ function persistingObserver(store: RunStore, runId: string, next: RunObserver): 
         type: 'run.confirm_requested',
         actor: 'rollbot',
         runId,
-        data: { question: step.confirm },
+        data: { step: step.index, question: step.confirm },
       });
       next.confirmRequested(step);
     },
@@ -283,7 +283,7 @@ function persistingObserver(store: RunStore, runId: string, next: RunObserver): 
         type: 'run.confirmed',
         actor: answer.by,
         runId,
-        data: { question: step.confirm, confirmed: answer.ok },
+        data: { step: step.index, question: step.confirm, confirmed: answer.ok },
       });
       next.confirmAnswered(step, answer);
     },

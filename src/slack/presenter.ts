@@ -8,6 +8,7 @@ import { approvalReminder } from '../../views/escalation.js';
 import { incidentMessage, statusOfRun } from '../../views/incident.js';
 import { planMessage } from '../../views/plan.js';
 import { progressMessage } from '../../views/progress.js';
+import { progressFacts } from '../../views/progress-facts.js';
 import { resolutionMessage, rollbackFailedMessage } from '../../views/resolution.js';
 import { buildRcaDraft } from '../rca-draft.js';
 import type { Clock } from '../services/ports.js';
@@ -22,6 +23,9 @@ export interface PresenterDeps {
   /** Called after every enqueue so delivery starts at once. */
   kick: () => void;
 }
+
+/** The root's "current action" after a failure: the failure itself is in the progress message. */
+export const FAILED_ACTION = 'Decide in the thread: Retry, Escalate or Abort';
 
 export function createPresenter(deps: PresenterDeps): IncidentNotifier {
   const { store, clock } = deps;
@@ -93,7 +97,15 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     progress(view, phase) {
       const run = store.getRun(view.run.id) ?? view.run;
       const steps = store.stepResults(view.run.id);
-      const message = progressMessage({ plan: view.plan, run, steps, now: clock.now(), phase });
+      const previous = run.escalatedFrom ? store.getRun(run.escalatedFrom) : undefined;
+      const facts = progressFacts({
+        run,
+        previous,
+        previousRows: previous ? store.stepResults(previous.id) : [],
+        events: store.timeline(run.incidentId),
+        steps: view.plan.steps,
+      });
+      const message = progressMessage({ plan: view.plan, run, steps, now: clock.now(), phase, ...facts });
       return send(view, { op: 'upsert', kind: 'progress', message }, `progress:${view.run.id}`);
     },
     root: updateRoot,
@@ -115,6 +127,9 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     },
     rcaDraft: (view) => rca(view, 'RCA draft from the timeline so far.'),
     ended(view, ending, detail, by) {
+      // A failure is reported once: in the progress message, with Retry / Escalate / Abort there.
+      // The root shows only the status word and where to act.
+      if (ending === 'failed' || ending === 'interrupted') return updateRoot(view, FAILED_ACTION);
       const incident = store.getIncident(view.incident.id) ?? view.incident;
       const run = store.getRun(view.run.id) ?? view.run;
       const message = rollbackFailedMessage({
