@@ -6,13 +6,16 @@ import { approvalMessage } from '../../views/approval.js';
 import type { MessageContent } from '../../views/blocks.js';
 import { approvalReminder } from '../../views/escalation.js';
 import { incidentMessage, statusOfRun } from '../../views/incident.js';
+import { incidentFacts } from '../../views/incident-facts.js';
 import { planMessage } from '../../views/plan.js';
 import { progressMessage } from '../../views/progress.js';
 import { progressFacts } from '../../views/progress-facts.js';
 import { resolutionMessage, rollbackFailedMessage } from '../../views/resolution.js';
+import type { Run } from '../domain/records.js';
 import { buildRcaDraft } from '../rca-draft.js';
 import type { Clock } from '../services/ports.js';
 import type { IncidentNotifier, RunView } from '../services/slack/ports.js';
+import { batchHosts } from '../services/strategy.js';
 import type { Store } from '../store/store.js';
 import type { Delivery } from './deliveries.js';
 
@@ -42,9 +45,36 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     return Promise.resolve();
   };
 
+  // What progress and the root message need beyond the run itself, read from the store here.
+  const progressOf = (view: RunView, run: Run) => {
+    const previous = run.escalatedFrom ? store.getRun(run.escalatedFrom) : undefined;
+    return progressFacts({
+      run,
+      previous,
+      previousRows: previous ? store.stepResults(previous.id) : [],
+      events: store.timeline(run.incidentId),
+      steps: view.plan.steps,
+    });
+  };
+
   const rootMessage = (view: RunView, currentAction: string): MessageContent => {
     const incident = store.getIncident(view.incident.id) ?? view.incident;
     const run = store.getRun(view.run.id) ?? view.run;
+    const now = clock.now();
+    const facts = incidentFacts({
+      plan: view.plan,
+      run,
+      requestedBy: incident.requestedBy,
+      rows: store.stepResults(run.id),
+      skipped: progressOf(view, run).skipped,
+      batches: batchHosts(
+        view.plan.hosts.map((h) => h.name),
+        view.plan.strategy,
+      ),
+      samples: store.stepSamples({ service: run.service, level: run.level, before: run.createdAt }),
+      events: store.timeline(incident.id),
+      now,
+    });
     return incidentMessage({
       incident,
       run,
@@ -52,7 +82,8 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
       targetMs: view.plan.targetMs,
       status: statusOfRun(run.state, incident.status === 'resolved'),
       currentAction,
-      now: clock.now(),
+      now,
+      ...facts,
     });
   };
   // Only the latest state of the root matters; pending edits are replaced, not stacked.
@@ -97,14 +128,7 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     progress(view, phase) {
       const run = store.getRun(view.run.id) ?? view.run;
       const steps = store.stepResults(view.run.id);
-      const previous = run.escalatedFrom ? store.getRun(run.escalatedFrom) : undefined;
-      const facts = progressFacts({
-        run,
-        previous,
-        previousRows: previous ? store.stepResults(previous.id) : [],
-        events: store.timeline(run.incidentId),
-        steps: view.plan.steps,
-      });
+      const facts = progressOf(view, run);
       const message = progressMessage({ plan: view.plan, run, steps, now: clock.now(), phase, ...facts });
       return send(view, { op: 'upsert', kind: 'progress', message }, `progress:${view.run.id}`);
     },

@@ -20,6 +20,8 @@ export interface RequestFields {
   params: Record<string, string>;
   hosts?: string[];
   reason: string;
+  /** Affected users / features, as the requester describes them (optional; shown in the incident message). */
+  impact?: string;
 }
 
 export type SubmitResult = Result<{ incidentId: string; runId: string }> | { ok: true; duplicate: true };
@@ -33,13 +35,18 @@ export function submitRequest(
   const checked = ctx.rollback.preview(input.fields);
   if (!checked.ok) return checked;
   if (!ctx.store.claimRequestKey(`view:${input.viewId}`)) return { ok: true, duplicate: true };
-  const opened = ctx.rollback.open({ ...input.fields, requestedBy: input.user, drill: false });
+  const { impact, ...request } = input.fields;
+  const opened = ctx.rollback.open({ ...request, requestedBy: input.user, drill: false });
   if (!opened.ok) return opened;
   ctx.store.appendTimeline({
     type: 'request.submitted',
     actor: input.user,
     incidentId: opened.incident.id,
-    data: { via: 'slack', ...(input.commandAt ? { commandReceivedAt: input.commandAt } : {}) },
+    data: {
+      via: 'slack',
+      ...(input.commandAt ? { commandReceivedAt: input.commandAt } : {}),
+      ...(impact?.trim() ? { impact: impact.trim() } : {}),
+    },
   });
   announce(ctx, opened, true, start);
   return { ok: true, incidentId: opened.incident.id, runId: opened.run.id };
