@@ -6,7 +6,7 @@ import { approvalMessage } from '../../views/approval.js';
 import type { MessageContent } from '../../views/blocks.js';
 import { approvalReminder } from '../../views/escalation.js';
 import { incidentMessage, statusOfRun } from '../../views/incident.js';
-import { incidentFacts } from '../../views/incident-facts.js';
+import { impactOf, incidentFacts } from '../../views/incident-facts.js';
 import { planMessage } from '../../views/plan.js';
 import { progressMessage } from '../../views/progress.js';
 import { progressFacts } from '../../views/progress-facts.js';
@@ -109,10 +109,14 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
       return send(view, { op: 'thread', what: 'plan', message: planMessage({ plan: view.plan }) });
     },
     approval(view, approval) {
+      const impact = impactOf(store.timeline(view.incident.id));
       const message = approvalMessage({
         runId: view.run.id,
         plan: view.plan,
         requestedBy: view.run.requestedBy,
+        ...(view.incident.kind === 'drill' ? {} : { severity: view.incident.severity }),
+        reason: view.incident.reason,
+        ...(impact ? { impact } : {}),
         approvers: approval.approvers,
         required: approval.required,
         approvedBy: approval.approvedBy,

@@ -284,6 +284,9 @@ describe('every builder stays within Slack limits for large inputs', () => {
         status: 'rolling_back',
         currentAction: HUGE_REASON,
         now: run.startedAt! + 5000,
+        impact: HUGE_REASON,
+        dataLoss: { text: HUGE_REASON, losesData: true },
+        owner: 'U0OWNER',
       }),
     );
     expectMessageFits(
@@ -315,8 +318,11 @@ describe('every builder stays within Slack limits for large inputs', () => {
       expectMessageFits(
         approvalMessage({
           runId: run.id,
-          plan,
+          plan: { ...plan, dataLoss: HUGE_REASON, params: { version: 'v'.repeat(5000) } },
           requestedBy: 'U0REQ',
+          severity: 'critical',
+          reason: HUGE_REASON,
+          impact: HUGE_REASON,
           approvers,
           required: 2,
           approvedBy: approvers.slice(0, 150),

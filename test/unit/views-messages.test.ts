@@ -349,6 +349,38 @@ describe('approval message', () => {
     expect(m.text).toContain('expires in 15 min');
   });
 
+  it('lets the approver decide from the message: severity, impact, target version, data-loss risk', () => {
+    const m = approval(
+      { kind: 'pending' },
+      {
+        severity: 'critical',
+        reason: 'checkout 500s since v2.4.0',
+        impact: 'All EU customers cannot pay',
+      },
+    );
+    const s = all(m);
+    expect(s).toContain('*Severity*\\n🔴 CRITICAL');
+    expect(s).toContain('*Target version*\\n`v2.3.0`');
+    expect(s).toContain('*Data loss risk*\\nNone expected');
+    expect(s).toContain('*Impact:* All EU customers cannot pay\\n*Issue:* checkout 500s since v2.4.0');
+    const restore = all(
+      approval(
+        { kind: 'pending' },
+        { plan: mimoPlan(3, { backup: 'b.tar.gz' }), severity: 'major', reason: 'data corrupted' },
+      ),
+    );
+    expect(restore).toContain('*Data loss risk*\\n⚠️ Writes since the backup are lost');
+    expect(restore).toContain('*Impact / reason:* data corrupted');
+    const noVersion = { ...plan, params: { backup: 'b.tar.gz' } };
+    expect(all(approval({ kind: 'pending' }, { plan: noVersion }))).toContain(
+      '*Target version*\\n_no version param_ · backup=b.tar.gz',
+    );
+    const stated = all(
+      approval({ kind: 'pending' }, { plan: { ...plan, dataLoss: 'Sessions are dropped' } }),
+    );
+    expect(stated).toContain('*Data loss risk*\\n⚠️ Sessions are dropped');
+  });
+
   it('carries only ids in Approve / Deny, and both ask for confirmation', () => {
     const [approve, deny] = buttons(approval({ kind: 'pending' }));
     expect(approve).toMatchObject({ action_id: APPROVE, style: 'primary' });
