@@ -1,8 +1,12 @@
 /** What the listeners get: the Slack flow and read-only queries. They never touch SSH or SQLite. */
 
+import type { Plan } from '../src/domain/plan.js';
 import type { HistoryRow, Incident, MttrRow, Run } from '../src/domain/records.js';
+import type { Result } from '../src/domain/result.js';
 import type { Logger } from '../src/logger.js';
-import type { RunbookCatalog } from '../src/services/rollback.js';
+import type { ApprovalQuestion } from '../src/runbooks/approvals.js';
+import type { Runbook } from '../src/runbooks/schema.js';
+import type { PreviewInput, RunbookCatalog } from '../src/services/rollback.js';
 import type { SlackFlow } from '../src/services/slack/flow.js';
 
 export interface ListenerDeps {
@@ -11,6 +15,13 @@ export interface ListenerDeps {
   openView(triggerId: string, view: object): Promise<void>;
   catalog: RunbookCatalog;
   logger: Logger;
+  /** The exact plan a request would run (rendered as a submit renders it), for the form's summary. */
+  preview(input: PreviewInput): Result<{ plan: Plan }>;
+  /**
+   * How many approvals a request needs. One function for every kind of request; today the stand-in
+   * in src/runbooks/approvals.ts, to be replaced by the coordinator's.
+   */
+  approvalsNeeded(runbook: Runbook, request: ApprovalQuestion): number;
   queries: {
     activeRuns(): { incident: Incident; run: Run }[];
     history(service?: string): { rows: HistoryRow[]; mttr: MttrRow[] };

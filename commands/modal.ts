@@ -3,10 +3,12 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { isSeverity } from '../src/domain/severity.js';
 import * as ids from '../views/ids.js';
-import { modalErrors, REASON_MAX, requestModal } from '../views/modal.js';
+import { type ModalPreview, modalErrors, REASON_MAX } from '../views/modal.js';
+import { submitLabel } from '../views/modal-plan.js';
 import { anyActionOf } from './action-value.js';
 import type { ListenerDeps } from './deps.js';
 import { decodeMetadata, hostsBlockOf, prefillFromState, stateValuesSchema } from './modal-state.js';
+import { previewOf, requestForm } from './modal-view.js';
 
 const viewSchema = z
   .object({
@@ -14,10 +16,27 @@ const viewSchema = z
     hash: z.string().max(128).optional(),
     private_metadata: z.string().max(3000).optional(),
     state: z.object({ values: stateValuesSchema }),
+    // What the person saw when they clicked: the button's words and the plan summary's block.
+    submit: z
+      .object({ text: z.string().max(200) })
+      .loose()
+      .nullish(),
+    blocks: z
+      .array(z.object({ block_id: z.string().max(255).optional() }).loose())
+      .max(100)
+      .optional(),
   })
   .loose();
 
-const RERENDER_ACTIONS = [ids.SERVICE_SELECT, ids.ENV_SELECT, ids.LEVEL_RADIO];
+// Everything the plan or the approvals depend on re-renders the form, so the summary and the
+// button's words follow the choices.
+const RERENDER_ACTIONS = [
+  ids.SERVICE_SELECT,
+  ids.ENV_SELECT,
+  ids.LEVEL_RADIO,
+  ids.SEVERITY_RADIO,
+  ids.HOSTS_SELECT,
+];
 
 export function register(app: App, deps: ListenerDeps): void {
   app.action(anyActionOf(RERENDER_ACTIONS), async ({ ack, body, client }) => {
@@ -31,12 +50,7 @@ export function register(app: App, deps: ListenerDeps): void {
       await client.views.update({
         view_id: view.id,
         ...(view.hash ? { hash: view.hash } : {}),
-        view: requestModal({
-          services: deps.catalog.names(),
-          runbook,
-          prefill,
-          privateMetadata: view.private_metadata ?? '',
-        }),
+        view: requestForm(deps, runbook, prefill, view.private_metadata ?? ''),
       });
     } catch (err) {
       // hash_conflict: the user changed something else meanwhile; their next change re-renders.
@@ -70,6 +84,21 @@ export function register(app: App, deps: ListenerDeps): void {
       await ack(modalErrors(errors));
       return;
     }
+    const impact = prefill.impact?.trim() ?? '';
+    if (impact.length > REASON_MAX) {
+      await ack(modalErrors({ [ids.IMPACT_BLOCK]: `At most ${REASON_MAX} characters.` }));
+      return;
+    }
+    // A click counts only if the form showed what it does: the button's words and the plan. If a
+    // change did not re-render in time, show the current plan and words instead of acting.
+    const shown = previewOf(deps, runbook, prefill);
+    if (!clickMatches(view, shown)) {
+      await ack({
+        response_action: 'update',
+        view: requestForm(deps, runbook, prefill, view.private_metadata ?? ''),
+      });
+      return;
+    }
     const result = deps.flow.submit({
       user: body.user.id,
       viewId: view.id,
@@ -82,6 +111,7 @@ export function register(app: App, deps: ListenerDeps): void {
         params: prefill.params,
         ...(prefill.hosts && prefill.hosts.length > 0 ? { hosts: prefill.hosts } : {}),
         reason,
+        ...(impact ? { impact } : {}),
       },
     });
     if (result.ok) {
@@ -94,6 +124,17 @@ export function register(app: App, deps: ListenerDeps): void {
       }),
     );
   });
+}
+
+/**
+ * The submitted form showed the words a click on it means, and (when it runs at once) the very
+ * plan it runs. A plan that cannot be rendered is left to the service, which refuses it.
+ */
+function clickMatches(view: z.infer<typeof viewSchema>, preview: ModalPreview | undefined): boolean {
+  if (view.submit?.text !== submitLabel(preview)) return false;
+  if (!preview?.ok || preview.approvals !== 0) return true;
+  const shownHash = ids.planPreviewBlockId(preview.plan.hash);
+  return (view.blocks ?? []).some((b) => b.block_id === shownHash);
 }
 
 /** Puts a service error next to the field it is about. */

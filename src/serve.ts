@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { buildApp } from './main.js';
 import { createMetrics } from './metrics.js';
+import { approvalsNeeded } from './runbooks/approvals.js';
 import { formatRunbookErrors } from './runbooks/load.js';
 import type { Clock } from './services/ports.js';
 import { createSlackFlow, type SlackFlow } from './services/slack/flow.js';
@@ -78,6 +79,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     openView: createViewOpener(config.slack.apiUrl, config.slack.botToken ?? ''),
     catalog: ctx.catalog,
     logger,
+    preview: (input) => ctx.rollback.preview(input),
+    approvalsNeeded,
     queries: {
       activeRuns: () =>
         store.activeRuns().flatMap((run) => {

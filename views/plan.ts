@@ -98,7 +98,7 @@ function stepText(step: PlannedStep, plan: Plan): string {
 const HOST_PLACEHOLDERS = '`{{host.name}}` / `{{host.address}}`';
 
 /** "on all 50 hosts", or "on 3 of 50 hosts: a, b, c". */
-function hostsText(targets: readonly StepTarget[], planHosts: number): string {
+export function hostsText(targets: readonly StepTarget[], planHosts: number): string {
   if (targets.length === planHosts)
     return planHosts === 1 ? `on ${targets[0]!.host}` : `on all ${planHosts} hosts`;
   const names = targets.map((t) => t.host);
@@ -113,7 +113,7 @@ function hostsLabel(hosts: readonly string[]): string {
   return `on ${escapeFit(`${listed}${more}`, 100)}:`;
 }
 
-interface CommandGroup {
+export interface CommandGroup {
   command: string;
   hosts: string[];
   /** The command has host placeholders in it. */
@@ -125,7 +125,7 @@ interface CommandGroup {
  * (only where substituting them back gives the exact command), and whichever grouping needs fewer
  * groups is shown: 50 hosts that differ only by `{{host.name}}` read as one command.
  */
-function groupCommands(targets: readonly StepTarget[], hosts: readonly HostRef[]): CommandGroup[] {
+export function groupCommands(targets: readonly StepTarget[], hosts: readonly HostRef[]): CommandGroup[] {
   const exact = groupBy(targets.map((t) => ({ host: t.host, command: commandOf(t), perHost: false })));
   if (exact.length === 1) return exact;
   const generalised = groupBy(

@@ -8,6 +8,7 @@ import { register as registerApproval } from '../../commands/approval.js';
 import type { ListenerDeps } from '../../commands/deps.js';
 import { register as registerModal } from '../../commands/modal.js';
 import { register as registerRunControls } from '../../commands/run-controls.js';
+import { register as registerServiceOptions } from '../../commands/service-options.js';
 import { register as registerSlash } from '../../commands/slash.js';
 import { register as registerThreadReplies } from '../../commands/thread-replies.js';
 import type { Config } from '../config.js';
@@ -76,6 +77,7 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
   timeAcks(app, routes.slackAcked);
   registerSlash(app, deps);
   registerModal(app, deps);
+  registerServiceOptions(app, deps);
   registerApproval(app, deps);
   registerRunControls(app, deps);
   registerThreadReplies(app, deps);

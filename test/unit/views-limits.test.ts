@@ -235,14 +235,22 @@ function allRows(): StepRow[] {
 }
 
 describe('every builder stays within Slack limits for large inputs', () => {
-  it('request modal: 30 params, 150 params, 5,000-char prefilled reason', () => {
+  it('request modal: 30 params, 150 params, 5,000-char prefilled reason, a 60-step plan summary', () => {
     for (const count of [30, 150]) {
       const runbook = bigRunbook(count, 5, 120);
       const view = requestModal({
         services: Array.from({ length: 300 }, (_, i) => `svc-${i}`).concat('big'),
         runbook,
-        prefill: { service: 'big', level: 2, params: { param1: 'p'.repeat(5000) }, reason: HUGE_REASON },
+        prefill: {
+          service: 'big',
+          level: 2,
+          params: { param1: 'p'.repeat(5000) },
+          reason: HUGE_REASON,
+          impact: HUGE_REASON,
+        },
         privateMetadata: JSON.stringify({ channel: 'C123', user: 'U123' }),
+        // The plan summary of 60 steps × 50 hosts with 2 KB commands.
+        preview: { ok: true, plan, approvals: 0 },
       });
       expect(checkBlockKitLimits(view.blocks, 'modal')).toEqual([]);
       expect(checkView(view)).toBeUndefined();

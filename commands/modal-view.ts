@@ -1,0 +1,53 @@
+/** Builds the request form for the current choices: the plan they give and what Submit will do. */
+import type { ModalView } from '@slack/types';
+import type { Runbook } from '../src/runbooks/schema.js';
+import { envOf, type ModalPrefill, type ModalPreview, requestModal } from '../views/modal.js';
+import type { ListenerDeps } from './deps.js';
+
+export function requestForm(
+  deps: ListenerDeps,
+  runbook: Runbook | undefined,
+  prefill: ModalPrefill,
+  privateMetadata: string,
+): ModalView {
+  return requestModal({
+    services: deps.catalog.names(),
+    runbook,
+    prefill,
+    privateMetadata,
+    ...withPreview(deps, runbook, prefill),
+  });
+}
+
+/** The plan the choices give (rendered as a submit would), and the approvals it needs. */
+export function previewOf(
+  deps: ListenerDeps,
+  runbook: Runbook | undefined,
+  prefill: ModalPrefill,
+): ModalPreview | undefined {
+  if (!runbook || prefill.level === undefined) return undefined;
+  const env = envOf(runbook, prefill);
+  const rendered = deps.preview({
+    service: runbook.service,
+    env,
+    level: prefill.level,
+    params: prefill.params,
+    ...(prefill.hosts && prefill.hosts.length > 0 ? { hosts: prefill.hosts } : {}),
+  });
+  if (!rendered.ok) return { ok: false, message: rendered.message };
+  const approvals =
+    prefill.severity === undefined
+      ? undefined
+      : deps.approvalsNeeded(runbook, {
+          level: prefill.level,
+          severity: prefill.severity,
+          env,
+          drill: false,
+        });
+  return { ok: true, plan: rendered.plan, approvals };
+}
+
+function withPreview(deps: ListenerDeps, runbook: Runbook | undefined, prefill: ModalPrefill) {
+  const preview = previewOf(deps, runbook, prefill);
+  return preview ? { preview } : {};
+}
