@@ -10,7 +10,9 @@ export {
 export { eventCallback, type MessageEventInput, messageEvent, urlVerification } from './events.js';
 export {
   type BlockActionInput,
+  type BlockSuggestionInput,
   blockAction,
+  blockSuggestion,
   type PayloadContext,
   type SlashCommandInput,
   slashCommand,
