@@ -9,6 +9,7 @@ export function requestForm(
   runbook: Runbook | undefined,
   prefill: ModalPrefill,
   privateMetadata: string,
+  notice?: string,
 ): ModalView {
   return requestModal({
     services: deps.catalog.names(),
@@ -16,6 +17,7 @@ export function requestForm(
     prefill,
     privateMetadata,
     ...withPreview(deps, runbook, prefill),
+    ...(notice ? { notice } : {}),
   });
 }
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isSeverity } from '../src/domain/severity.js';
 import * as ids from '../views/ids.js';
 import { type ModalPreview, modalErrors, REASON_MAX } from '../views/modal.js';
-import { submitLabel } from '../views/modal-plan.js';
+import { SUBMIT_NOW } from '../views/modal-plan.js';
 import { anyActionOf } from './action-value.js';
 import type { ListenerDeps } from './deps.js';
 import { decodeMetadata, hostsBlockOf, prefillFromState, stateValuesSchema } from './modal-state.js';
@@ -89,13 +89,12 @@ export function register(app: App, deps: ListenerDeps): void {
       await ack(modalErrors({ [ids.IMPACT_BLOCK]: `At most ${REASON_MAX} characters.` }));
       return;
     }
-    // A click counts only if the form showed what it does: the button's words and the plan. If a
-    // change did not re-render in time, show the current plan and words instead of acting.
-    const shown = previewOf(deps, runbook, prefill);
-    if (!clickMatches(view, shown)) {
+    // A click that runs at once counts only if the form said so and showed this very plan. Typed
+    // values and changes Slack did not re-render in time are shown first, for a second click.
+    if (mustShowFirst(view, previewOf(deps, runbook, prefill))) {
       await ack({
         response_action: 'update',
-        view: requestForm(deps, runbook, prefill, view.private_metadata ?? ''),
+        view: requestForm(deps, runbook, prefill, view.private_metadata ?? '', CHANGED_NOTICE),
       });
       return;
     }
@@ -126,15 +125,19 @@ export function register(app: App, deps: ListenerDeps): void {
   });
 }
 
+const CHANGED_NOTICE =
+  'The plan changed since the form was drawn (values you typed, or a choice Slack had not shown yet). Check it, then press the button again.';
+
 /**
- * The submitted form showed the words a click on it means, and (when it runs at once) the very
- * plan it runs. A plan that cannot be rendered is left to the service, which refuses it.
+ * True when the click would start the rollback at once (no approval needed) but the form did not
+ * say "Roll back now" or did not show this exact plan. A click that asks for approval, or that the
+ * service refuses, runs nothing, so it goes ahead.
  */
-function clickMatches(view: z.infer<typeof viewSchema>, preview: ModalPreview | undefined): boolean {
-  if (view.submit?.text !== submitLabel(preview)) return false;
-  if (!preview?.ok || preview.approvals !== 0) return true;
+function mustShowFirst(view: z.infer<typeof viewSchema>, preview: ModalPreview | undefined): boolean {
+  if (!preview?.ok || preview.approvals !== 0) return false;
+  if (view.submit?.text !== SUBMIT_NOW) return true;
   const shownHash = ids.planPreviewBlockId(preview.plan.hash);
-  return (view.blocks ?? []).some((b) => b.block_id === shownHash);
+  return !(view.blocks ?? []).some((b) => b.block_id === shownHash);
 }
 
 /** Puts a service error next to the field it is about. */

@@ -28,11 +28,15 @@ export function submitLabel(preview: ModalPreview | undefined): string {
   return preview.approvals === 0 ? SUBMIT_NOW : SUBMIT_APPROVAL;
 }
 
-/** Blocks the summary takes in the modal (divider, up to two plan sections, the consequence line). */
-export const PLAN_SUMMARY_BLOCKS = 4;
 const PLAN_SECTIONS = 2;
 
-export function planSummary(preview: ModalPreview | undefined): KnownBlock[] {
+/** At most five blocks: divider, an optional notice, up to two plan sections, the consequence line. */
+export function planSummary(preview: ModalPreview | undefined, notice?: string): KnownBlock[] {
+  const blocks = summaryBlocks(preview);
+  return notice ? [blocks[0]!, context(`⚠️ ${escapeFit(notice, 500)}`), ...blocks.slice(1)] : blocks;
+}
+
+function summaryBlocks(preview: ModalPreview | undefined): KnownBlock[] {
   if (preview === undefined) {
     return [
       divider(),

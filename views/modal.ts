@@ -52,6 +52,8 @@ export interface RequestModalInput {
    * and level are known): shown as the plan summary, and it decides the submit button's words.
    */
   preview?: ModalPreview;
+  /** Shown above the plan summary, e.g. why the form is shown again instead of acted on. */
+  notice?: string;
 }
 
 export function requestModal(input: RequestModalInput): ModalView {
@@ -65,7 +67,7 @@ export function requestModal(input: RequestModalInput): ModalView {
       section('Pick the service to roll back. The form then shows its environments, levels and parameters.'),
     );
   } else {
-    blocks.push(...runbookBlocks(runbook, prefill, input.preview));
+    blocks.push(...runbookBlocks(runbook, prefill, input.preview, input.notice));
   }
   return {
     type: 'modal',
@@ -97,6 +99,7 @@ function runbookBlocks(
   runbook: Runbook,
   prefill: ModalPrefill,
   preview: ModalPreview | undefined,
+  notice: string | undefined,
 ): KnownBlock[] {
   const envNames = Object.keys(runbook.environments);
   const env = envOf(runbook, prefill);
@@ -111,7 +114,7 @@ function runbookBlocks(
     hostsInput(runbook, env, prefill.hosts),
     reasonInput(prefill.reason),
     impactInput(prefill.impact),
-    ...planSummary(preview),
+    ...planSummary(preview, notice),
   ];
   const level = levelNumber === undefined ? undefined : levelOf(runbook, levelNumber);
   const room = MODAL_BLOCKS_MAX - 1 - fixed.length - tail.length;
