@@ -1,6 +1,7 @@
 /** Builds the request form for the current choices: the plan they give and what Submit will do. */
 import type { ModalView } from '@slack/types';
 import type { Runbook } from '../src/runbooks/schema.js';
+import { displayPlan } from '../src/services/rollback.js';
 import { envOf, type ModalPrefill, type ModalPreview, requestModal } from '../views/modal.js';
 import type { ListenerDeps } from './deps.js';
 
@@ -37,6 +38,9 @@ export function previewOf(
     ...(prefill.hosts && prefill.hosts.length > 0 ? { hosts: prefill.hosts } : {}),
   });
   if (!rendered.ok) return { ok: false, message: rendered.message };
+  // The form goes back to Slack: only the display form, with every secret value masked (a
+  // `local` argv or a check URL carries the value itself).
+  const plan = { ...displayPlan(rendered.plan), secrets: [] };
   const approvals =
     prefill.severity === undefined
       ? undefined
@@ -46,7 +50,7 @@ export function previewOf(
           env,
           drill: false,
         });
-  return { ok: true, plan: rendered.plan, approvals };
+  return { ok: true, plan, approvals };
 }
 
 function withPreview(deps: ListenerDeps, runbook: Runbook | undefined, prefill: ModalPrefill) {
