@@ -1,6 +1,6 @@
 /**
  * The progress counter, counted per step+host pair (a confirm step is one pair) so it always adds
- * up: done + running + failed + not started + to go = total, whatever retries, confirmations or a
+ * up: done + running + failed + stopped + not started + to go = total, whatever retries, confirmations or a
  * failed canary did. During the canary it also says how far the canary got.
  */
 import type { Plan } from '../src/domain/plan.js';
@@ -12,24 +12,35 @@ export interface StepCells {
   cells: readonly Cell[];
 }
 
-const FAILED: readonly CellState[] = ['failed', 'timed_out', 'unknown', 'canceled'];
+const FAILED: readonly CellState[] = ['failed', 'timed_out', 'unknown'];
 
 export interface ProgressCount {
   done: number;
   running: number;
   failed: number;
+  /** Canceled by an abort. */
+  stopped: number;
   notStarted: number;
   toGo: number;
   total: number;
 }
 
 export function countPairs(steps: readonly StepCells[]): ProgressCount {
-  const count: ProgressCount = { done: 0, running: 0, failed: 0, notStarted: 0, toGo: 0, total: 0 };
+  const count: ProgressCount = {
+    done: 0,
+    running: 0,
+    failed: 0,
+    stopped: 0,
+    notStarted: 0,
+    toGo: 0,
+    total: 0,
+  };
   for (const cell of steps.flatMap((s) => s.cells)) {
     count.total += 1;
     if (DONE_STATES.includes(cell.state)) count.done += 1;
     else if (cell.state === 'running') count.running += 1;
     else if (FAILED.includes(cell.state)) count.failed += 1;
+    else if (cell.state === 'canceled') count.stopped += 1;
     else if (cell.state === 'not_started') count.notStarted += 1;
     else count.toGo += 1;
   }
@@ -49,6 +60,7 @@ export function countLine(plan: Pick<Plan, 'hosts' | 'strategy'>, steps: readonl
   const parts = [head];
   if (count.running > 0) parts.push(`${count.running} running`);
   if (count.failed > 0) parts.push(`${count.failed} failed`);
+  if (count.stopped > 0) parts.push(`${count.stopped} stopped`);
   if (count.notStarted > 0) parts.push(`${count.notStarted} not started`);
   if (count.toGo > 0) parts.push(`${count.toGo} to go`);
   const canary = canaryPart(plan, steps);

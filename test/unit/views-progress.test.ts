@@ -413,3 +413,22 @@ describe('progress facts from the records', () => {
     expect(facts.confirmed).toEqual([0]);
   });
 });
+
+describe('progress counts after an abort', () => {
+  it('counts canceled steps as stopped, not failed, and the rest as not started', () => {
+    const rows = [
+      rowOf(0, 'mimo-1'),
+      rowOf(1, 'mimo-1', { state: 'canceled', exitCode: null, signal: 'SIGTERM' }),
+    ];
+    const m = progressMessage({
+      plan,
+      run: runOf({ state: 'aborted', finishedAt: T0 + 60_000 }),
+      steps: rows,
+      now: T0 + 60_000,
+      phase: { kind: 'aborted', by: 'U0ONCALL' },
+      notStarted: ['mimo-2'],
+    });
+    expect(m.text).toContain('1 of 12 done (6 steps × 2 hosts) · 1 stopped · 10 not started');
+    expect(m.text).not.toContain('failed');
+  });
+});
