@@ -148,7 +148,9 @@ function etaText(input: IncidentMessageInput): string {
     return `~${humanDuration(eta.remainingMs)} once it starts (${basis})`;
   }
   if (eta.remainingMs <= 0) return `over the ${target} target (${humanDuration(eta.elapsedMs)} elapsed)`;
-  return `~${humanDuration(eta.remainingMs)} left · ${slackTime(now + eta.remainingMs)}\n${humanDuration(eta.elapsedMs)} elapsed + ~${humanDuration(eta.remainingMs)} (${basis})`;
+  // The root is redrawn when the status changes, not every second: lead with the clock time.
+  const left = humanDuration(eta.remainingMs);
+  return `≈ ${slackTime(now + eta.remainingMs)} (~${left} left as of ${slackTime(now)})\n${humanDuration(eta.elapsedMs)} elapsed + ~${left} (${basis})`;
 }
 
 function fallbackEta({ run, now, targetMs }: IncidentMessageInput): Eta {

@@ -278,7 +278,7 @@ describe('incident root message', () => {
       expect(s).toContain(part);
     }
     // Without history the ETA is the level target minus the time elapsed, and says so.
-    expect(s).toContain('~11m left · <!date^');
+    expect(s).toMatch(/≈ <!date\^\d+\^\{time\}\|[^>]+> \(~11m left as of <!date\^/);
     expect(s).toContain('4m elapsed + ~11m (level target 15m; no earlier runs to go by)');
     expect(m.text).toContain('🚨 INCIDENT: mimo production issue detected');
   });
@@ -302,7 +302,7 @@ describe('incident root message', () => {
     expect(s).toContain('*Affected users / features*\\nAll EU customers cannot check out');
     expect(s).toContain('*Issue*\\ncheckout 500s since v2.4.0');
     expect(s).toContain('*Owner*\\n<@U0ONCALL> · requested by <@U0REQ>');
-    expect(s).toContain('~2m 10s left · <!date^');
+    expect(s).toContain('(~2m 10s left as of <!date^');
     expect(s).toContain('5m elapsed + ~2m 10s (median of 4 earlier runs)');
     expect(s).not.toContain('level target');
     const waiting = all(
