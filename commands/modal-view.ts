@@ -22,14 +22,19 @@ export function requestForm(
   });
 }
 
-/** The plan the choices give (rendered as a submit would), and the approvals it needs. */
+/**
+ * The plan the choices give (rendered as a submit would), and the approvals it needs. For a form
+ * being drawn, the environment is the one it shows; for a submission, exactly the one submitted
+ * (an unknown name is previewed as given, and refused like the submission itself).
+ */
 export function previewOf(
   deps: ListenerDeps,
   runbook: Runbook | undefined,
   prefill: ModalPrefill,
+  use: 'draw' | 'submit' = 'draw',
 ): ModalPreview | undefined {
   if (!runbook || prefill.level === undefined) return undefined;
-  const env = envOf(runbook, prefill);
+  const env = use === 'submit' && prefill.env !== undefined ? prefill.env : envOf(runbook, prefill);
   const rendered = deps.preview({
     service: runbook.service,
     env,

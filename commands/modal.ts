@@ -91,7 +91,7 @@ export function register(app: App, deps: ListenerDeps): void {
     }
     // A click that runs at once counts only if the form said so and showed this very plan. Typed
     // values and changes Slack did not re-render in time are shown first, for a second click.
-    if (mustShowFirst(view, previewOf(deps, runbook, prefill))) {
+    if (mustShowFirst(view, previewOf(deps, runbook, prefill, 'submit'))) {
       await ack({
         response_action: 'update',
         view: requestForm(deps, runbook, prefill, view.private_metadata ?? '', CHANGED_NOTICE),

@@ -64,3 +64,14 @@ describe('request form preview', () => {
     expect(previewOf(deps, runbook, { service: 'vault', level: 1, params: {} })).toMatchObject({ ok: false });
   });
 });
+
+describe('request form preview of a submission', () => {
+  it('previews exactly the environment submitted, so an unknown one is refused, not replaced', () => {
+    const prefill = { service: 'vault', level: 1, severity: 'critical' as const, params: { token: SECRET } };
+    expect(previewOf(deps, runbook, { ...prefill, env: ' ' }, 'submit')).toMatchObject({ ok: false });
+    expect(previewOf(deps, runbook, { ...prefill, env: ' ' })).toMatchObject({
+      ok: true,
+      plan: { env: 'production' },
+    });
+  });
+});
