@@ -8,14 +8,13 @@ import type { Run } from '../domain/records.js';
 import type { Logger } from '../logger.js';
 import { type DecideDeps, expireRequest } from './approve.js';
 import type { IncidentNotifier, RunView } from './notifier.js';
-import { runView } from './plans.js';
+import { runView, type ViewStore } from './plans.js';
 import type { Store } from './store-port.js';
 
 export interface SweepDeps extends Pick<DecideDeps, 'catalog' | 'approvalTtlMs' | 'clock'> {
-  store: Pick<
+  store: ViewStore &
+    Pick<
     Store,
-    | 'getRun'
-    | 'getIncident'
     | 'activeRuns'
     | 'transitionRun'
     | 'approversOf'
@@ -49,7 +48,7 @@ async function tellInterrupted(deps: SweepDeps, run: Run): Promise<void> {
   deps.logger.warn({ runId: run.id, incidentId: run.incidentId, service: run.service, env: run.env }, 'run interrupted');
   const view = await runView(deps.store, run.id);
   if (!view) return;
-  await deps.notifier.progress(view, await deps.store.stepResults(run.id), { kind: 'interrupted' });
+  await deps.notifier.progress(view, { kind: 'interrupted' });
   await deps.notifier.ended(view, 'interrupted', INTERRUPTED_MESSAGE);
 }
 

@@ -9,6 +9,7 @@ import type { ListenerDeps } from '../../commands/deps.js';
 import { register as registerHome } from '../../commands/home.js';
 import { register as registerModal } from '../../commands/modal.js';
 import { register as registerRunControls } from '../../commands/run-controls.js';
+import { register as registerServiceOptions } from '../../commands/service-options.js';
 import { register as registerSlash } from '../../commands/slash.js';
 import { register as registerThreadReplies } from '../../commands/thread-replies.js';
 import type { Config } from '../config.js';
@@ -97,6 +98,7 @@ export function createBoltApp(
   timeAcks(app, routes.slackAcked);
   registerSlash(app, deps);
   registerModal(app, deps);
+  registerServiceOptions(app, deps);
   registerApproval(app, deps);
   registerRunControls(app, deps);
   registerThreadReplies(app, deps);

@@ -2,6 +2,7 @@
 import type { ListenerDeps } from '../../commands/deps.js';
 import { isTerminal } from '../domain/run-state.js';
 import type { Core } from '../main.js';
+import { approvalsNeeded } from '../runbooks/approvals.js';
 import type { RollbotSlack } from './surface.js';
 
 export function listenerDeps(input: {
@@ -19,6 +20,8 @@ export function listenerDeps(input: {
     publishHome: surface.publishHome,
     catalog: core.catalog,
     logger: core.logger,
+    preview: (request) => core.services.preview(request),
+    approvalsNeeded,
     queries: {
       async status() {
         const summaries = [];

@@ -14,6 +14,7 @@ import {
   type FakeSlack,
   type SlackDriver,
   type StoredMessage,
+  type StoredView,
   slashCommand,
   startFakeSlack,
   stateValues,
@@ -105,7 +106,8 @@ export interface Harness {
   port: number;
   /** Sends a slash command the way the mode delivers it. */
   slash(user: string, text: string): Promise<void>;
-  interact(payload: Record<string, unknown>): Promise<void>;
+  /** Delivers an interaction the way the mode does; resolves with the app's ack body, if any. */
+  interact(payload: Record<string, unknown>): Promise<unknown>;
   /** Delivers an Events API body (e.g. a message in a thread). */
   interactEvent(body: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
@@ -223,8 +225,12 @@ export async function startHarness(opts: {
       }
     },
     async interact(payload) {
-      if (opts.mode === 'http') expectOk((await driver.interaction(payload)).status, 'interaction');
-      else await slack.socket.send('interactive', payload);
+      if (opts.mode === 'http') {
+        const res = await driver.interaction(payload);
+        expectOk(res.status, 'interaction');
+        return res.json;
+      }
+      return (await slack.socket.send('interactive', payload)).payload;
     },
     async interactEvent(body) {
       if (opts.mode === 'http') expectOk((await driver.event(body)).status, 'event');
@@ -252,7 +258,12 @@ export async function waitFor<T>(
 }
 
 /** Fills and submits the request modal that the last views.open showed. */
-export function submitModal(h: Harness, user: string, fields: Record<string, string>, hosts?: string[]) {
+export async function submitModal(
+  h: Harness,
+  user: string,
+  fields: Record<string, string>,
+  hosts?: string[],
+): Promise<unknown> {
   const opened = [...h.slack.views.values()].at(-1);
   if (!opened) throw new Error('no modal open');
   const spec: Record<string, Record<string, unknown>> = {
@@ -270,7 +281,14 @@ export function submitModal(h: Harness, user: string, fields: Record<string, str
       hosts_select: { type: 'multi_static_select', selected_options: hosts.map((value) => ({ value })) },
     };
   }
-  return h.interact(viewSubmission({ user, view: opened, state: stateValues(spec as never) }, h.slack));
+  const state = stateValues(spec as never);
+  const ack = await h.interact(viewSubmission({ user, view: opened, state }, h.slack));
+  // A form that runs at once is shown again when it did not show the plan being submitted (values
+  // typed since it was drawn): Slack displays the updated form and the person presses again.
+  const update = ack as { response_action?: string; view?: Partial<StoredView> } | undefined;
+  if (update?.response_action !== 'update' || !update.view) return ack;
+  const shown = { ...opened, ...update.view, id: opened.id };
+  return h.interact(viewSubmission({ user, view: shown, state }, h.slack));
 }
 
 /** Clicks a button (by action id) on a message, as `user`. */

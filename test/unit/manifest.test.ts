@@ -7,6 +7,7 @@ import type { ListenerDeps } from '../../commands/deps.js';
 import { register as registerHome } from '../../commands/home.js';
 import { register as registerModal } from '../../commands/modal.js';
 import { register as registerRunControls } from '../../commands/run-controls.js';
+import { register as registerServiceOptions } from '../../commands/service-options.js';
 import { register as registerSlash } from '../../commands/slash.js';
 import { register as registerThreadReplies } from '../../commands/thread-replies.js';
 import * as ids from '../../views/ids.js';
@@ -18,12 +19,14 @@ function registrations() {
     actions: [] as (string | RegExp)[],
     views: [] as string[],
     events: [] as string[],
+    options: [] as unknown[],
   };
   const app = new App({ token: 'xoxb-unused', signingSecret: 'unused', tokenVerificationEnabled: false });
   app.command = ((name: string) => seen.commands.push(name)) as never;
   app.action = ((id: string | RegExp) => seen.actions.push(id)) as never;
   app.view = ((id: string) => seen.views.push(id)) as never;
   app.event = ((name: string) => seen.events.push(name)) as never;
+  app.options = ((constraints: unknown) => seen.options.push(constraints)) as never;
   const deps = {} as ListenerDeps;
   const registers = [
     registerSlash,
@@ -32,6 +35,7 @@ function registrations() {
     registerRunControls,
     registerThreadReplies,
     registerHome,
+    registerServiceOptions,
   ];
   for (const register of registers) register(app, deps);
   return seen;
@@ -64,20 +68,20 @@ describe('manifest.yml', () => {
     const listeners = (id: string) =>
       seen.actions.filter((c) => (typeof c === 'string' ? c === id : c.test(id))).length;
     const buttons = [ids.APPROVE, ids.DENY, ids.ABORT, ids.RETRY_STEP, ids.ESCALATE, ids.RESOLVED];
-    const selects = [ids.SERVICE_SELECT, ids.ENV_SELECT, ids.LEVEL_RADIO];
-    for (const id of [...buttons, ids.CONFIRM_CONTINUE, ids.CONFIRM_CANCEL, ...selects])
-      expect(listeners(id), id).toBe(1);
-    for (const id of [
-      'approved',
-      'xabort',
-      'abort ',
+    const selects = [
+      ids.SERVICE_SELECT,
+      ids.ENV_SELECT,
+      ids.LEVEL_RADIO,
       ids.SEVERITY_RADIO,
       ids.HOSTS_SELECT,
-      ids.PARAM_ACTION,
-      '',
-    ])
+    ];
+    for (const id of [...buttons, ids.CONFIRM_CONTINUE, ids.CONFIRM_CANCEL, ...selects])
+      expect(listeners(id), id).toBe(1);
+    for (const id of ['approved', 'xabort', 'abort ', ids.PARAM_ACTION, ''])
       expect(listeners(id), id).toBe(0);
     expect(seen.views).toEqual([ids.REQUEST_MODAL]);
+    // The service search beyond 100 services (external_select → block_suggestion).
+    expect(seen.options).toEqual([{ action_id: ids.SERVICE_SELECT }]);
   });
 
   it('is ready for Socket Mode with interactivity and a Home tab', () => {

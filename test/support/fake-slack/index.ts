@@ -12,7 +12,9 @@ export type { Delivery, EventRetry, UserPost } from './events-out.js';
 export { type Installation, installationOf, manifestInstallation } from './manifest.js';
 export {
   type BlockActionInput,
+  type BlockSuggestionInput,
   blockAction,
+  blockSuggestion,
   type PayloadContext,
   type SlashCommandInput,
   slashCommand,
