@@ -51,7 +51,12 @@ describe('one stuck incident', () => {
 
   it('does not delay another incident: its messages arrive while the stuck call still hangs', async () => {
     const releaseDir = `${sshd.home}/delivery-${process.pid}`;
-    h = await startHarness({ mode: 'http', sshd, releaseDir, runbooks: { 'cart.yml': cartRunbook(releaseDir) } });
+    h = await startHarness({
+      mode: 'http',
+      sshd,
+      releaseDir,
+      runbooks: { 'cart.yml': cartRunbook(releaseDir) },
+    });
     const x = await requestRollback(h, 'U0ALICE', { level: 2, severity: 'major', reason: 'shop is down' });
     const approval = await waitForButton(h, x.root, 'approve');
     // From now on every call about incident X's thread is read by Slack and never answered.
@@ -62,7 +67,9 @@ describe('one stuck incident', () => {
     h.slack.failWhen('*', inThread, { status: 'hang' });
     await click(h, 'U0BOB', approval, 'approve');
     await waitFor('a call about X to hang', () =>
-      h.slack.calls.some((c) => c.status === 0 && (c.args.ts === approval.ts || c.args.thread_ts === x.root.ts)),
+      h.slack.calls.some(
+        (c) => c.status === 0 && (c.args.ts === approval.ts || c.args.thread_ts === x.root.ts),
+      ),
     );
     const hungAt = Date.now();
     // Incident Y, on another service: its thread fills in at once.
@@ -121,7 +128,11 @@ describe('a post whose answer was lost in a crash', () => {
       usergroups: { S0LEADS: ['U0CAROL'] },
     });
     // A fixed instance id: the restarted process knows at once that the claims it finds are its dead self's.
-    const env = { ...botEnv({ apiUrl: slack.apiUrl, dir, sshd }), ROLLBOT_INSTANCE: 'rollbot-0', SHOP_FLAG_TOKEN: 'flag-token-1234' };
+    const env = {
+      ...botEnv({ apiUrl: slack.apiUrl, dir, sshd }),
+      ROLLBOT_INSTANCE: 'rollbot-0',
+      SHOP_FLAG_TOKEN: 'flag-token-1234',
+    };
     const first = await spawnBot(env, join(dir, 'bot-1.log'));
     bots.push(first);
     // The incident message is posted, but its answer never comes back.
@@ -130,8 +141,16 @@ describe('a post whose answer was lost in a crash', () => {
       (args) => typeof args.text === 'string' && args.text.includes('INCIDENT') && !args.thread_ts,
       { status: 'lost-answer' },
     );
-    const driver = createSlackDriver({ signingSecret: SIGNING_SECRET, url: `http://127.0.0.1:${first.port}/slack/events`, slack });
-    await driver.slashCommand({ user_id: 'U0ALICE', channel_id: slack.channelId('#ops')!, text: 'shop level=2 severity=major' });
+    const driver = createSlackDriver({
+      signingSecret: SIGNING_SECRET,
+      url: `http://127.0.0.1:${first.port}/slack/events`,
+      slack,
+    });
+    await driver.slashCommand({
+      user_id: 'U0ALICE',
+      channel_id: slack.channelId('#ops')!,
+      text: 'shop level=2 severity=major',
+    });
     const form = await waitFor('the form', () => [...slack.views.values()].at(-1));
     await driver.interaction(
       viewSubmission(
@@ -149,7 +168,8 @@ describe('a post whose answer was lost in a crash', () => {
         slack,
       ),
     );
-    const roots = () => slack.messages(INCIDENT_CHANNEL).filter((m) => !m.thread_ts && m.text.includes('INCIDENT'));
+    const roots = () =>
+      slack.messages(INCIDENT_CHANNEL).filter((m) => !m.thread_ts && m.text.includes('INCIDENT'));
     await waitFor('the incident message in Slack', () => roots().length === 1);
     // Crash while rollbot still waits for Slack's answer.
     await first.kill9();
@@ -164,7 +184,9 @@ describe('a post whose answer was lost in a crash', () => {
     expect(plan.thread_ts).toBe(roots()[0]!.ts);
     expect(roots()).toHaveLength(1);
     expect(
-      slack.calls.filter((c) => c.method === 'conversations.history' && c.args.include_all_metadata !== undefined),
+      slack.calls.filter(
+        (c) => c.method === 'conversations.history' && c.args.include_all_metadata !== undefined,
+      ),
     ).not.toHaveLength(0);
   });
 });
