@@ -37,7 +37,19 @@ async function main(argv: string[]): Promise<number> {
   if (!['plan', 'run', 'drill', 'history', 'timeline', 'rca', 'audit'].includes(command)) {
     throw new UsageError(`unknown command "${command}"`);
   }
-  const core = await buildCore(config, { confirmer: terminalConfirmer(term, Boolean(args.values.yes)) });
+  let toldStorage = false;
+  const core = await buildCore(config, {
+    confirmer: terminalConfirmer(term, Boolean(args.values.yes)),
+    // Said once, in words: the disk (or the database) is full or gone, and what rollbot does about it.
+    onStorageFailure: (err, runId) => {
+      if (toldStorage) return;
+      toldStorage = true;
+      const why = err instanceof Error ? err.message : String(err);
+      term.err.write(
+        `\nrollbot cannot write its store (${why}). Run ${runId} stops here: steps that were running have an unknown outcome. It will be ended as soon as the store can be written again; free space for ${config.dbFile}.\n`,
+      );
+    },
+  });
   try {
     if (core.runbookErrors.length > 0 && ['plan', 'run', 'drill'].includes(command)) {
       term.err.write(

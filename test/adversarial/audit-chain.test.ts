@@ -49,7 +49,10 @@ function workspace(key?: string) {
 }
 
 async function rollBack(env: NodeJS.ProcessEnv) {
-  const run = await rollbotCli(['run', 'ledger', '--level', '1', '--severity', 'major', '--reason', 'toggle', '--yes'], env);
+  const run = await rollbotCli(
+    ['run', 'ledger', '--level', '1', '--severity', 'major', '--reason', 'toggle', '--yes'],
+    env,
+  );
   expect(run.code, run.stderr).toBe(0);
   return {
     incidentId: /INC-\d{4}-\d{4}/.exec(run.stdout)![0],
@@ -87,13 +90,10 @@ async function rewriteAndRechain(file: string, edit: (row: Row) => Row): Promise
         data: JSON.parse(row.data_json) as unknown,
       };
       const hash = rowHash(prev, content);
-      await db.run('UPDATE timeline SET actor = ?, data_json = ?, prev_hash = ?, hash = ?, keyed = 0 WHERE seq = ?', [
-        row.actor,
-        canonicalJson(content.data),
-        prev,
-        hash,
-        row.seq,
-      ]);
+      await db.run(
+        'UPDATE timeline SET actor = ?, data_json = ?, prev_hash = ?, hash = ?, keyed = 0 WHERE seq = ?',
+        [row.actor, canonicalJson(content.data), prev, hash, row.seq],
+      );
       prev = hash;
     }
     await db.run('UPDATE timeline_head SET hash = ? WHERE id = 1', [prev]);
@@ -118,7 +118,9 @@ describe('audit verify', () => {
     const { env, db } = workspace(KEY);
     await rollBack(env);
     expect((await rollbotCli(['audit', 'verify'], env)).code).toBe(0);
-    await rewriteAndRechain(db, (row) => (row.type === 'approval.granted' ? { ...row, actor: 'cli:mallory' } : row));
+    await rewriteAndRechain(db, (row) =>
+      row.type === 'approval.granted' ? { ...row, actor: 'cli:mallory' } : row,
+    );
     const verified = await rollbotCli(['audit', 'verify'], env);
     expect(verified.code).toBe(1);
     expect(verified.stderr).toMatch(/Timeline broken at seq 1 \(downgraded|edited|unknown_key/);
