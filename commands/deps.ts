@@ -1,10 +1,12 @@
 /** What the listeners get: the use cases and read-only queries. They never touch SSH or the database. */
-import type { HistoryRow, MttrRow, Run } from '../src/domain/records.js';
+
 import type { Plan } from '../src/domain/plan.js';
+import type { HistoryRow, MttrRow, Run } from '../src/domain/records.js';
 import type { Result } from '../src/domain/result.js';
 import type { Logger } from '../src/logger.js';
 import type { ApprovalQuestion } from '../src/runbooks/approvals.js';
 import type { Runbook } from '../src/runbooks/schema.js';
+import type { KnownGood } from '../src/services/deploys.js';
 import type { Services } from '../src/services/index.js';
 import type { PreviewInput, RunbookCatalog } from '../src/services/plans.js';
 import type { HomeData, HomeView } from '../views/home.js';
@@ -36,5 +38,7 @@ export interface ListenerDeps {
     home(user: string): Promise<HomeData>;
     /** A warning when rollbot cannot hear the incident channel (not a member), else undefined. */
     channelNotice(): string | undefined;
+    /** The last known good version from reported deploys (see services/deploys.ts). */
+    lastKnownGood(service: string, env: string): Promise<KnownGood | undefined>;
   };
 }

@@ -47,7 +47,11 @@ export function register(app: App, deps: ListenerDeps): void {
     const prefill = prefillFromState(view.state.values);
     const runbook = prefill.service ? deps.catalog.get(prefill.service) : undefined;
     try {
-      await deps.updateView(view.id, requestForm(deps, runbook, prefill, view.private_metadata ?? ''), view.hash);
+      await deps.updateView(
+        view.id,
+        requestForm(deps, runbook, prefill, view.private_metadata ?? ''),
+        view.hash,
+      );
     } catch (err) {
       // hash_conflict: the user changed something else meanwhile; their next change re-renders.
       deps.logger.warn({ err }, 'views.update failed');

@@ -81,7 +81,8 @@ export function register(app: App, deps: ListenerDeps): void {
             channel: typeof raw.channel?.id === 'string' ? raw.channel.id : undefined,
           })
         : { ok: false, message: 'This button could not be read.' };
-    if (result.message) await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
+    if (result.message)
+      await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
   });
 }
 

@@ -1,8 +1,11 @@
 /** `/rollback`: ack at once, parse the text, then open the modal or answer ephemerally. Runs nothing. */
 import type { App } from '@slack/bolt';
 import { parseSlash } from '../src/domain/slash-grammar.js';
+import { paramAccepts } from '../src/runbooks/primitives.js';
+import type { Runbook } from '../src/runbooks/schema.js';
 import { errorWithUsage, helpText } from '../views/help.js';
 import { historyText } from '../views/history.js';
+import type { ModalPrefill } from '../views/modal.js';
 import { statusText } from '../views/status.js';
 import type { ListenerDeps } from './deps.js';
 import { encodeMetadata } from './modal-state.js';
@@ -36,7 +39,11 @@ export function register(app: App, deps: ListenerDeps): void {
         return;
       }
       case 'note': {
-        const noted = await deps.services.note({ incidentId: cmd.incidentId, user: command.user_id, text: cmd.text });
+        const noted = await deps.services.note({
+          incidentId: cmd.incidentId,
+          user: command.user_id,
+          text: cmd.text,
+        });
         await ack({ response_type: 'ephemeral', text: noted.message });
         return;
       }
@@ -95,10 +102,11 @@ export function register(app: App, deps: ListenerDeps): void {
         // Requests already waiting on the socket get their acks before this one's form is built:
         // Slack's 3 s limit is on the ack; the trigger leaves ample time for the form.
         await new Promise((r) => setImmediate(r));
+        const runbook = cmd.kind === 'request' ? deps.catalog.get(cmd.service) : undefined;
         const view = requestForm(
           deps,
-          cmd.kind === 'request' ? deps.catalog.get(cmd.service) : undefined,
-          prefill,
+          runbook,
+          runbook ? await withKnownGood(deps, runbook, prefill) : prefill,
           encodeMetadata({ channel: command.channel_id, user: command.user_id, at: Date.now() }),
         );
         try {
@@ -116,8 +124,39 @@ export function register(app: App, deps: ListenerDeps): void {
   });
 }
 
+/**
+ * The `version` param, when the requester gave none, is the last known good version the deploy
+ * pipeline reported (the latest before the current one that nothing rolled back from), and the
+ * form says where it came from.
+ */
+async function withKnownGood(
+  deps: ListenerDeps,
+  runbook: Runbook,
+  prefill: ModalPrefill,
+): Promise<ModalPrefill> {
+  const param = runbook.params.version;
+  if (!param || param.secret || prefill.params.version !== undefined) return prefill;
+  const good = await deps.queries
+    .lastKnownGood(runbook.service, prefill.env ?? 'production')
+    .catch(() => undefined);
+  if (!good || !paramAccepts(param, good.version)) return prefill;
+  const when = new Date(good.deployedAt).toISOString().slice(0, 16).replace('T', ' ');
+  return {
+    ...prefill,
+    params: { ...prefill.params, version: good.version },
+    sources: {
+      ...prefill.sources,
+      version: `Last known good: deployed ${when} UTC, before ${good.current} (deployed now)`,
+    },
+  };
+}
+
 /** Slack never takes a secret's value: the bot reads it where the runbook says. */
-function secretParamGiven(deps: ListenerDeps, service: string, params: Record<string, string>): string | undefined {
+function secretParamGiven(
+  deps: ListenerDeps,
+  service: string,
+  params: Record<string, string>,
+): string | undefined {
   const runbook = deps.catalog.get(service);
   const name = Object.keys(params).find((n) => runbook?.params[n]?.secret);
   if (name === undefined) return undefined;

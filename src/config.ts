@@ -63,6 +63,11 @@ export const envSchema = z.object({
     .string()
     .default('20s')
     .refine((text) => (parseDuration(text) ?? 0) >= 1000, 'must be a duration of at least 1s, such as 20s'),
+  ROLLBOT_DEPLOY_TOKEN: z
+    .string()
+    .min(16, 'at least 16 characters (e.g. openssl rand -hex 24)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   ROLLBOT_PROMETHEUS_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus:9090' })
     .optional()
@@ -83,6 +88,7 @@ export const configSchema = envSchema.transform((env) => ({
   databaseUrl: env.ROLLBOT_DATABASE_URL,
   instance: env.ROLLBOT_INSTANCE,
   leaseTtlMs: parseDuration(env.ROLLBOT_LEASE_TTL)!,
+  deployToken: env.ROLLBOT_DEPLOY_TOKEN,
   auditKey: env.ROLLBOT_AUDIT_KEY,
   sshKeyFile: env.ROLLBOT_SSH_KEY,
   sshKeyPassphrase: env.ROLLBOT_SSH_KEY_PASSPHRASE,
@@ -131,6 +137,7 @@ export function configSecrets(config: Config): string[] {
     config.slack.appToken,
     config.sshKeyPassphrase,
     config.auditKey,
+    config.deployToken,
     databasePassword(config.databaseUrl),
   ].filter((value): value is string => typeof value === 'string' && value.length >= 4);
 }
@@ -148,7 +155,9 @@ function databasePassword(url: string | undefined): string | undefined {
  * Where `from: env:NAME` secrets are read: this process's environment, at execution. Read through
  * here so config.ts stays the only reader of process.env.
  */
-export function secretEnvironment(env: NodeJS.ProcessEnv = process.env): (name: string) => string | undefined {
+export function secretEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): (name: string) => string | undefined {
   return (name) => env[name];
 }
 

@@ -20,7 +20,13 @@ import { abortableSleep } from './services/health-steps.js';
 import { createServices, type Services } from './services/index.js';
 import { type Directory, type IncidentNotifier, silentNotifier } from './services/notifier.js';
 import type { RunbookCatalog } from './services/plans.js';
-import { type Clock, type CommandRunner, type Confirmer, type Metrics, systemClock } from './services/ports.js';
+import {
+  type Clock,
+  type CommandRunner,
+  type Confirmer,
+  type Metrics,
+  systemClock,
+} from './services/ports.js';
 import { createStore, DEFAULT_LEASE_TTL_MS, type Instance, type Store } from './store/store.js';
 
 export interface Core {
@@ -78,7 +84,9 @@ export async function buildCore(config: Config, options: CoreOptions): Promise<C
     store,
     catalog,
     notifier: options.notifier?.(store) ?? silentNotifier,
-    directory: options.directory ?? { members: async (ids) => new Set(ids.filter((id) => !id.startsWith('S'))) },
+    directory: options.directory ?? {
+      members: async (ids) => new Set(ids.filter((id) => !id.startsWith('S'))),
+    },
     engine: {
       ssh,
       local,
@@ -101,7 +109,8 @@ export async function buildCore(config: Config, options: CoreOptions): Promise<C
     pollMs: store.dialect === 'postgres' ? 2000 : 250,
     onStorageFailure:
       options.onStorageFailure ??
-      ((err, runId) => logger.error({ err, runId }, 'the store cannot be written; ending the run as soon as it can')),
+      ((err, runId) =>
+        logger.error({ err, runId }, 'the store cannot be written; ending the run as soon as it can')),
   });
   return {
     config,
@@ -206,7 +215,11 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     options.logger ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   // Every Web API call goes through this client, each with a timeout and its kind's retry policy;
   // the outbox owns the retries of deliveries (in order, persisted across restarts).
-  const api = slack.createSlackWebApi({ apiUrl: config.slack.apiUrl, token: config.slack.botToken ?? '', logger: bootLogger });
+  const api = slack.createSlackWebApi({
+    apiUrl: config.slack.apiUrl,
+    token: config.slack.botToken ?? '',
+    logger: bootLogger,
+  });
   const auth = await api.call('auth.test', {}, 'read');
   const teamId = typeof auth.team_id === 'string' ? auth.team_id : undefined;
   const surface = slack.createSlackSurface(api);
@@ -228,7 +241,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const { logger, store, services } = core;
   if (core.runbookErrors.length > 0) {
     const { formatRunbookErrors } = await import('./runbooks/load.js');
-    logger.warn({ errors: formatRunbookErrors(core.runbookErrors) }, 'some runbooks are invalid and were not loaded');
+    logger.warn(
+      { errors: formatRunbookErrors(core.runbookErrors) },
+      'some runbooks are invalid and were not loaded',
+    );
   }
   const stopHeartbeat = core.startHeartbeat();
   const channel = slack.watchIncidentChannel({
@@ -242,7 +258,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     store,
     logger,
     // The channel's id once known: finding a post made before a crash reads its history by id.
-    incidentChannel: () => (channel.access.state === 'member' ? channel.access.channelId : config.incidentChannel),
+    incidentChannel: () =>
+      channel.access.state === 'member' ? channel.access.channelId : config.incidentChannel,
     // Its claims name this incarnation: a restart (same id, new token) frees the old ones at once.
     worker: `${store.self.id}:${store.self.token}`,
   });
@@ -271,6 +288,11 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
       slackAcked: metrics.slackAcked,
       claimReplay: (key, ttlMs) => store.claimKey(key, ttlMs),
+      deploys: {
+        token: config.deployToken,
+        record: (report) => services.recordDeploy(report),
+        check: (service, version) => services.checkDeploy(service, version),
+      },
     },
     identity,
   );
@@ -293,7 +315,9 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   // Often enough that a dead replica's run is interrupted about a lease's length after it died.
   const tickMs = options.tickMs ?? Math.min(15_000, Math.max(500, Math.floor(store.leaseTtlMs / 2)));
   const ticker = setInterval(() => {
-    sweeping = sweeping.then(() => services.sweep()).catch((err: unknown) => logger.error({ err }, 'sweep failed'));
+    sweeping = sweeping
+      .then(() => services.sweep())
+      .catch((err: unknown) => logger.error({ err }, 'sweep failed'));
   }, tickMs);
   ticker.unref();
   return {

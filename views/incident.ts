@@ -70,6 +70,8 @@ export interface IncidentMessageInput {
   owner?: string;
   /** Elapsed + remaining estimate (domain `estimateEta`); absent: the level's target minus elapsed. */
   eta?: Eta;
+  /** The deploy the incident followed: the version the pipeline reported last before it opened. */
+  deploy?: { version: string; at: number };
 }
 
 const REASON_MAX = 1500;
@@ -129,6 +131,9 @@ function fields(input: IncidentMessageInput): string[] {
     `*Current action*\n${escapeFit(input.currentAction || '—', 500)}`,
     status === 'resolved' ? undefined : `*ETA*\n${etaText(input)}`,
     `*Data loss*\n${loss.losesData ? '⚠️ ' : ''}${escapeFit(loss.text, 300)}`,
+    input.deploy && !drill
+      ? `*Deployed*\n${inlineCode(input.deploy.version)}, ${humanDuration(incident.openedAt - input.deploy.at)} before the request`
+      : undefined,
   ];
   return list.filter((f): f is string => f !== undefined);
 }

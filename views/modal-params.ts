@@ -22,6 +22,7 @@ export function paramInputs(
   names: readonly string[],
   prefill: Readonly<Record<string, string>>,
   room: number,
+  sources: Readonly<Record<string, string>> = {},
 ): KnownBlock[] {
   // Slack never asks for a secret (it would pass through Slack's servers): the bot reads it itself.
   const secrets = names.filter((n) => runbook.params[n]?.secret);
@@ -39,7 +40,7 @@ export function paramInputs(
   const shown = usable.filter((n) => keep.has(n));
   const hidden = usable.filter((n) => !keep.has(n));
   const blocks: KnownBlock[] = shown.map((name) =>
-    paramInput(name, runbook.params[name] ?? {}, initialValueOf(name)),
+    paramInput(name, runbook.params[name] ?? {}, initialValueOf(name), sources[name]),
   );
   if (hidden.length > 0 || untypable > 0) {
     const parts = [];
@@ -58,8 +59,13 @@ export function paramInputs(
 
 type ParamSpec = Pick<RunbookParam, 'description' | 'pattern' | 'enum' | 'secret'>;
 
-function paramInput(name: string, param: Partial<ParamSpec>, value: string | undefined): InputBlock {
-  const hint = hintOf(param);
+function paramInput(
+  name: string,
+  param: Partial<ParamSpec>,
+  value: string | undefined,
+  source: string | undefined,
+): InputBlock {
+  const hint = [source, hintOf(param)].filter(Boolean).join(' · ') || undefined;
   const base = {
     type: 'input' as const,
     block_id: paramBlockId(name),

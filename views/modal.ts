@@ -37,6 +37,8 @@ export interface ModalPrefill {
   reason?: string;
   /** Affected users / features (optional; shown in the incident and approval messages). */
   impact?: string;
+  /** Where a prefilled param value came from, said beside its field (e.g. the last known good version). */
+  sources?: Record<string, string>;
 }
 
 export interface RequestModalInput {
@@ -121,7 +123,7 @@ function runbookBlocks(
   const params =
     level === undefined
       ? [context('Pick a level to see the parameters it needs.')]
-      : paramInputs(runbook, levelParams(runbook, level, env), prefill.params, room);
+      : paramInputs(runbook, levelParams(runbook, level, env), prefill.params, room, prefill.sources);
   return [...fixed, ...params, ...tail];
 }
 

@@ -51,7 +51,12 @@ export function rcaMarkdown(input: RcaInput): string {
     '',
     ...figuresSection(facts),
     ...analysisSections(facts),
-    ...(input.auditHead ? ['', `_Audit: timeline head \`${input.auditHead}\` (check with \`rollbot audit verify --head ${input.auditHead.slice(0, 16)}\`)._`] : []),
+    ...(input.auditHead
+      ? [
+          '',
+          `_Audit: timeline head \`${input.auditHead}\` (check with \`rollbot audit verify --head ${input.auditHead.slice(0, 16)}\`)._`,
+        ]
+      : []),
   ].join('\n');
   return `${text.trimEnd()}\n`;
 }
@@ -106,4 +111,3 @@ function statusText(facts: RcaFacts, clock: ZoneClock): string {
   const detail = parts.filter((p) => p !== null).join(', ');
   return detail === '' ? 'Resolved' : `Resolved (${detail})`;
 }
-

@@ -53,7 +53,11 @@ export function resolutionMessage(input: ResolutionInput): MessageContent {
   const by = input.resolvedBy ? ` · resolved by ${mention(input.resolvedBy)}` : '';
   blocks.push(context(`Run ${inlineCode(run.id)} · requested by ${mention(incident.requestedBy)}${by}`));
   if (input.auditHead) {
-    blocks.push(context(`Audit head ${inlineCode(input.auditHead)} · \`rollbot audit verify --head ${input.auditHead.slice(0, 16)}\``));
+    blocks.push(
+      context(
+        `Audit head ${inlineCode(input.auditHead)} · \`rollbot audit verify --head ${input.auditHead.slice(0, 16)}\``,
+      ),
+    );
   }
   return { text: fallback(escapeMrkdwn(`${title} · duration ${humanDuration(duration)}`)), blocks };
 }

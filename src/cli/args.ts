@@ -15,6 +15,9 @@ export const USAGE = `rollbot — rollbacks from runbooks, over SSH, with an aud
   rollbot timeline <incident-id> [--json]
   rollbot rca <incident-id> [--out FILE]         RCA draft (Markdown) from the timeline
   rollbot audit verify [incident-id] [--head H]  check the timeline's chain (and that H is still in it)
+  rollbot deploys record <service> <version> [--env E] [--commit SHA] [--url URL]
+  rollbot deploys [service] [--json]              deploys pipelines reported
+  rollbot check-deploy <service> <version> [--env E]   exit 0 allowed, 1 blocked (names the incident)
   rollbot db copy --from <sqlite file> --to <postgres url>   move an embedded store onto PostgreSQL
 
 Exit codes: 0 ok, 1 run failed or aborted, 2 bad input or configuration.`;
@@ -33,6 +36,8 @@ const OPTIONS = {
   head: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
+  commit: { type: 'string' },
+  url: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

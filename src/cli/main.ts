@@ -5,6 +5,7 @@ import { type Config, loadConfig, slackProblems } from '../config.js';
 import { buildCore } from '../main.js';
 import { formatRunbookErrors } from '../runbooks/load.js';
 import { parse, USAGE, UsageError } from './args.js';
+import { checkDeployCommand, deploysCommand } from './deploy-commands.js';
 import {
   auditCommand,
   historyCommand,
@@ -36,7 +37,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'validate') return validateCommand(args.values.dir ?? config.runbooksDir, term);
   if (command === 'serve') return serveCommand(config, term);
   if (command === 'db') return dbCommand(args, term);
-  if (!['plan', 'run', 'drill', 'history', 'timeline', 'rca', 'audit'].includes(command)) {
+  if (
+    !['plan', 'run', 'drill', 'history', 'timeline', 'rca', 'audit', 'deploys', 'check-deploy'].includes(
+      command,
+    )
+  ) {
     throw new UsageError(`unknown command "${command}"`);
   }
   let toldStorage = false;
@@ -73,6 +78,10 @@ async function main(argv: string[]): Promise<number> {
         return await timelineCommand(core, args, term);
       case 'rca':
         return await rcaCommand(core, args, term);
+      case 'deploys':
+        return await deploysCommand(core, args, term);
+      case 'check-deploy':
+        return await checkDeployCommand(core, args, term);
       default:
         return await auditCommand(core, args, term);
     }

@@ -1,6 +1,7 @@
 /** A rendered plan: the exact per-host work a run will do, and the hash approvals bind to. */
-import type { SecretRef } from './secrets.js';
+
 import type { Condition } from './condition.js';
+import type { SecretRef } from './secrets.js';
 import type { Severity } from './severity.js';
 
 export { SECRET_MASK } from './secrets.js';

@@ -70,7 +70,6 @@ export interface Run {
   escalatedFrom: string | null;
 }
 
-
 /** The ids allocated to a new run, for plans that template `{{run.id}}` or `{{incident.id}}`. */
 export interface RunIds {
   runId: string;
@@ -149,7 +148,13 @@ export type VerifyResult =
     }
   | { ok: false; seq: number; problem: TimelineProblem; message: string };
 
-export type TimelineProblem = 'edited' | 'deleted' | 'inserted' | 'downgraded' | 'unknown_key' | 'head_missing';
+export type TimelineProblem =
+  | 'edited'
+  | 'deleted'
+  | 'inserted'
+  | 'downgraded'
+  | 'unknown_key'
+  | 'head_missing';
 
 export interface HistoryQuery {
   service?: string;
@@ -184,4 +189,19 @@ export interface BlockedVersion {
   blockedAt: number;
   by: string;
   incidentId: string | null;
+}
+
+export interface NewDeploy {
+  service: string;
+  env: string;
+  version: string;
+  commit?: string;
+  /** The pipeline run that deployed it. */
+  url?: string;
+  /** Who reported it: `pipeline` (POST /deploys) or `cli:<user>`. */
+  by: string;
+}
+
+export interface Deploy extends NewDeploy {
+  at: number;
 }

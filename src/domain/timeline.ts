@@ -32,6 +32,7 @@ export const TIMELINE_TYPES = [
   'run.baseline',
   'version.blocked',
   'version.unblocked',
+  'deploy.recorded',
 ] as const;
 export type TimelineType = (typeof TIMELINE_TYPES)[number];
 

@@ -16,7 +16,8 @@ export function createSecretReader(env: (name: string) => string | undefined): S
       }
       try {
         const data = await readFile(source.path);
-        if (data.length > MAX_SECRET_BYTES) return { ok: false, reason: `${source.path} is larger than 64 KiB` };
+        if (data.length > MAX_SECRET_BYTES)
+          return { ok: false, reason: `${source.path} is larger than 64 KiB` };
         // One trailing newline is how files are written; the secret is the line.
         const value = data.toString('utf8').replace(/\r?\n$/, '');
         return value === '' ? { ok: false, reason: `${source.path} is empty` } : { ok: true, value };

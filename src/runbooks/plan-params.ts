@@ -103,7 +103,11 @@ export function secretValueProblem(ref: SecretRef, value: string): string | unde
   return valueProblem(ref.param, { ...ref, secret: true }, value);
 }
 
-function valueProblem(name: string, param: ParamRule & { secret: boolean }, value: string): string | undefined {
+function valueProblem(
+  name: string,
+  param: ParamRule & { secret: boolean },
+  value: string,
+): string | undefined {
   const refused = refusedCharacter(value);
   if (refused) return `param ${name} contains ${refused}, which is refused`;
   if (paramAccepts(param, value)) return undefined;

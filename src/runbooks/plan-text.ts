@@ -15,7 +15,9 @@ export function planToText(plan: Plan): string {
     `Hosts: ${hosts.join(', ')}`,
     `Strategy: ${strategyText(plan)}`,
     `Params: ${params.length > 0 ? params.join(', ') : '(none)'}`,
-    ...plan.secrets.map((s) => `Secret: ${s.param} read from ${s.from === 'typed' ? 'the terminal (--set)' : s.from}`),
+    ...plan.secrets.map(
+      (s) => `Secret: ${s.param} read from ${s.from === 'typed' ? 'the terminal (--set)' : s.from}`,
+    ),
     '',
     ...plan.steps.flatMap(stepLines),
     '',

@@ -80,7 +80,11 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<Rendered>
   if (!rendered.ok) return rendered;
   // Rendered again with the placeholder ids: the form the hash covers (one hash before and during a run).
   const hashedIds = { 'run.id': PLACEHOLDER_IDS.runId, 'incident.id': PLACEHOLDER_IDS.incidentId };
-  const hashed = renderSteps({ ...base, values: { ...params.values, ...builtins, ...hashedIds }, secretVars });
+  const hashed = renderSteps({
+    ...base,
+    values: { ...params.values, ...builtins, ...hashedIds },
+    secretVars,
+  });
   if (!hashed.ok) return hashed;
 
   const hosts = selected.hosts;
@@ -117,7 +121,6 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<Rendered>
 export function displaySteps(steps: readonly PlannedStep[]): PlannedStep[] {
   return JSON.parse(maskMarkers(JSON.stringify(steps))) as PlannedStep[];
 }
-
 
 function selectHosts(
   all: readonly HostRef[],

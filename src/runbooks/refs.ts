@@ -1,11 +1,12 @@
 /** Checks across runbook sections: placeholders vs params, step hosts vs environments, health use. */
+
+import { hasMarkerSyntax } from '../domain/secrets.js';
 import {
   BUILTIN_PLACEHOLDERS,
   findPlaceholders,
   hasMalformedPlaceholder,
   isBuiltin,
 } from './placeholders.js';
-import { hasMarkerSyntax } from '../domain/secrets.js';
 import { editDistance } from './primitives.js';
 import { queryStepIssues, secretParams } from './query-refs.js';
 import { quotedPlaceholders } from './shell-context.js';

@@ -131,7 +131,9 @@ const paramSchema = z
     default: z
       .string({ error: expected('a string (quote values such as "1.10")') })
       .optional()
-      .describe('Value used when none is given; it must satisfy the pattern or enum. Quote it ("1.10"). Never for a secret.'),
+      .describe(
+        'Value used when none is given; it must satisfy the pattern or enum. Quote it ("1.10"). Never for a secret.',
+      ),
     secret: z
       .boolean()
       .default(false)
@@ -147,7 +149,7 @@ const paramSchema = z
       .optional()
       .meta({ pattern: '^(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)$' })
       .describe(
-        'Where a secret is read, by the bot process that runs the step, when it runs: `env:MIMO_DEPLOY_TOKEN` or `file:/run/secrets/mimo_token`. Required for a secret a level uses (only the terminal\'s `--set` may type one).',
+        "Where a secret is read, by the bot process that runs the step, when it runs: `env:MIMO_DEPLOY_TOKEN` or `file:/run/secrets/mimo_token`. Required for a secret a level uses (only the terminal's `--set` may type one).",
       ),
   })
   .describe('A value the requester gives (or its default), validated before it is inserted anywhere.')
@@ -165,13 +167,18 @@ const paramSchema = z
   })
   .superRefine((param, ctx) => {
     if (param.from !== undefined && !param.secret) {
-      ctx.addIssue({ code: 'custom', path: ['from'], message: 'from is for secret params: add secret: true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        message: 'from is for secret params: add secret: true',
+      });
     }
     if (param.secret && param.default !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['default'],
-        message: 'a secret has no default in the runbook: name where it is read with from: env:NAME or file:/path',
+        message:
+          'a secret has no default in the runbook: name where it is read with from: env:NAME or file:/path',
       });
     }
     if (param.pattern === undefined && param.enum === undefined) {

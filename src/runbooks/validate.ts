@@ -1,8 +1,8 @@
 /** Validates raw runbook data: schema issues and cross-reference issues, each with its YAML path. */
 import type { z } from 'zod';
+import { referencedParams } from './plan-params.js';
 import { editDistance } from './primitives.js';
 import { crossReferenceIssues, type IssuePath, type RefIssue } from './refs.js';
-import { referencedParams } from './plan-params.js';
 import { getLevel, levelNumbers, type Runbook, runbookSchema } from './schema.js';
 
 export interface RunbookIssue {

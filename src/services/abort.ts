@@ -21,23 +21,37 @@ export async function abortRun(deps: AbortDeps, action: RunAction): Promise<Resu
   if (view.run.state === 'running') {
     // Recorded first: the process running it (this one or another) stops its steps on seeing it.
     await deps.store.appendTimeline({ type: 'run.abort_requested', actor: action.user, runId: action.runId });
-    if (deps.abortLocal(action.runId)) return { ok: true, message: 'Aborting: the running steps are being stopped.' };
+    if (deps.abortLocal(action.runId))
+      return { ok: true, message: 'Aborting: the running steps are being stopped.' };
     await deps.store.notify('rollbot_abort', action.runId);
     return { ok: true, message: 'Aborting: the bot process running it is stopping the steps.' };
   }
-  const cancelled = await deps.store.transitionRun(action.runId, ['pending_approval', 'approved'], 'aborted', {
-    type: 'run.finished',
-    actor: action.user,
-    runId: action.runId,
-    data: { status: 'aborted' },
-  });
+  const cancelled = await deps.store.transitionRun(
+    action.runId,
+    ['pending_approval', 'approved'],
+    'aborted',
+    {
+      type: 'run.finished',
+      actor: action.user,
+      runId: action.runId,
+      data: { status: 'aborted' },
+    },
+  );
   if (!cancelled) {
     // Read again: the run may have started or finished while the approvers were being looked up.
     const now = await deps.store.getRun(action.runId);
     if (now?.state === 'running') return abortRun({ ...deps, trusted: true }, action);
-    return fail('already_decided', `Run ${action.runId} is ${now?.state ?? view.run.state}; there is nothing to abort.`);
+    return fail(
+      'already_decided',
+      `Run ${action.runId} is ${now?.state ?? view.run.state}; there is nothing to abort.`,
+    );
   }
-  await deps.notifier.ended((await runView(deps.store, action.runId)) ?? view, 'aborted', 'Aborted', action.user);
+  await deps.notifier.ended(
+    (await runView(deps.store, action.runId)) ?? view,
+    'aborted',
+    'Aborted',
+    action.user,
+  );
   return { ok: true, message: 'Aborted before anything ran.' };
 }
 

@@ -16,7 +16,9 @@ export interface DecisionInput {
   decision: 'approve' | 'deny';
 }
 
-export interface DecideDeps extends Pick<RequestDeps, 'catalog' | 'approvalTtlMs'>, Pick<ExecuteDeps, 'secrets' | 'typed'> {
+export interface DecideDeps
+  extends Pick<RequestDeps, 'catalog' | 'approvalTtlMs'>,
+    Pick<ExecuteDeps, 'secrets' | 'typed'> {
   store: ViewStore & Pick<Store, 'recordApproval' | 'transitionRun' | 'approversOf' | 'appendTimeline'>;
   notifier: IncidentNotifier;
   directory: Directory;
@@ -61,7 +63,10 @@ export async function decide(deps: DecideDeps, input: DecisionInput): Promise<De
     });
     if (denied) {
       const after = (await runView(deps.store, input.runId))!;
-      await deps.notifier.approval(after, await approvalView(deps, after, { kind: 'denied', by: input.user }));
+      await deps.notifier.approval(
+        after,
+        await approvalView(deps, after, { kind: 'denied', by: input.user }),
+      );
       await deps.notifier.ended(after, 'denied', 'Denied', input.user);
     }
     return { ok: true, approved: false, count: recorded.count, required };
@@ -87,13 +92,23 @@ export async function decide(deps: DecideDeps, input: DecisionInput): Promise<De
 }
 
 /** The run cannot be executed: it ends now (the lock is freed), and the approver is told why. */
-async function unexecutable(deps: DecideDeps, view: RunView, input: DecisionInput, why: Failure): Promise<Failure> {
+async function unexecutable(
+  deps: DecideDeps,
+  view: RunView,
+  input: DecisionInput,
+  why: Failure,
+): Promise<Failure> {
   const message = `${why.message} Nothing ran; request the rollback again once that is fixed.`;
   const ended = await deps.store.transitionRun(
     view.run.id,
     ['pending_approval'],
     'interrupted',
-    { type: 'run.finished', actor: input.user, runId: view.run.id, data: { status: 'interrupted', error: why.message } },
+    {
+      type: 'run.finished',
+      actor: input.user,
+      runId: view.run.id,
+      data: { status: 'interrupted', error: why.message },
+    },
     { error: why.message },
   );
   if (ended) {
@@ -104,12 +119,18 @@ async function unexecutable(deps: DecideDeps, view: RunView, input: DecisionInpu
 }
 
 function recordedMessage(code: string): string {
-  if (code === 'plan_changed') return 'The plan changed since this approval was requested; approve the new plan.';
+  if (code === 'plan_changed')
+    return 'The plan changed since this approval was requested; approve the new plan.';
   if (code === 'already_decided') return 'You already decided on this request; each approver counts once.';
   return 'This request is no longer waiting for approval.';
 }
 
-async function refuse(deps: DecideDeps, view: RunView, input: DecisionInput, refusal: PolicyRefusal): Promise<Failure> {
+async function refuse(
+  deps: DecideDeps,
+  view: RunView,
+  input: DecisionInput,
+  refusal: PolicyRefusal,
+): Promise<Failure> {
   await deps.store.appendTimeline({
     type: 'approval.refused',
     actor: input.user,

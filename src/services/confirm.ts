@@ -8,13 +8,21 @@ import type { Confirmer } from './ports.js';
 import type { Store } from './store-port.js';
 import { waitFor } from './wake.js';
 
-export function storeConfirmer(deps: { store: Pick<Store, 'confirmAnswer' | 'listen'>; pollMs: number }): Confirmer {
+export function storeConfirmer(deps: {
+  store: Pick<Store, 'confirmAnswer' | 'listen'>;
+  pollMs: number;
+}): Confirmer {
   return {
     async confirm(_question, { runId, stepIndex, signal }) {
-      const answer = await waitFor(deps.store, 'rollbot_confirm', () => deps.store.confirmAnswer(runId, stepIndex), {
-        signal,
-        pollMs: deps.pollMs,
-      });
+      const answer = await waitFor(
+        deps.store,
+        'rollbot_confirm',
+        () => deps.store.confirmAnswer(runId, stepIndex),
+        {
+          signal,
+          pollMs: deps.pollMs,
+        },
+      );
       return answer ?? { ok: false, by: 'abort' };
     },
   };

@@ -10,15 +10,21 @@ import { fail, type Result } from '../domain/result.js';
 import { outcomeOf } from '../domain/step-result.js';
 import { type EngineDeps, type ExecuteOutcome, executePlan, type RunObserver } from './execute-plan.js';
 import { observeVersions } from './observe-versions.js';
-import { takeBaselines } from './query-steps.js';
 import { type Clock, type Metrics, noMetrics, type SecretReader } from './ports.js';
+import { takeBaselines } from './query-steps.js';
 import { fillSecrets, readSecrets, type TypedSecrets } from './secrets.js';
 import type { Store } from './store-port.js';
 
 export interface ExecuteDeps {
   store: Pick<
     Store,
-    'getRun' | 'startRun' | 'stepStarted' | 'stepFinished' | 'stepResults' | 'transitionRun' | 'appendTimeline'
+    | 'getRun'
+    | 'startRun'
+    | 'stepStarted'
+    | 'stepFinished'
+    | 'stepResults'
+    | 'transitionRun'
+    | 'appendTimeline'
   >;
   engine: EngineDeps;
   secrets: SecretReader;
@@ -70,7 +76,8 @@ export async function executeRun(
     actor: ctx.actor,
     data: { planHash: before.planHash, hosts: before.plan.hosts.map((h) => h.name) },
   });
-  if (!started) return fail('already_decided', `Run ${runId} is not approved, or another process started it.`);
+  if (!started)
+    return fail('already_decided', `Run ${runId} is not approved, or another process started it.`);
   await ctx.onStarted?.(started);
   const secrets = started.executable
     ? await readSecrets(started.plan.secrets, deps.secrets, deps.typed.get(runId))
@@ -140,7 +147,12 @@ const FINISH_RETRY_MS = [250, 500, 1000, 2000, 5000];
  * Ends the run. When the store cannot be written (disk full), keeps trying: the run must not keep
  * the lock in `running` once a write is possible again.
  */
-async function finish(deps: ExecuteDeps, run: Run, outcome: ExecuteOutcome, error: string | undefined): Promise<Run> {
+async function finish(
+  deps: ExecuteDeps,
+  run: Run,
+  outcome: ExecuteOutcome,
+  error: string | undefined,
+): Promise<Run> {
   for (let attempt = 0; ; attempt++) {
     try {
       await deps.store.transitionRun(

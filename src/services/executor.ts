@@ -98,7 +98,8 @@ export function createRunExecutor(deps: ExecutorDeps): RunExecutor {
         ...(resumeFrom ? { resumeFrom } : {}),
       });
       if (!result.ok) {
-        if (result.code !== 'already_decided') deps.logger.error({ runId, code: result.code }, result.message);
+        if (result.code !== 'already_decided')
+          deps.logger.error({ runId, code: result.code }, result.message);
         const after = await runView(deps.store, runId);
         if (after && result.code !== 'already_decided') {
           await deps.notifier.ended(after, 'failed', result.message);
@@ -110,14 +111,22 @@ export function createRunExecutor(deps: ExecutorDeps): RunExecutor {
       await throttle.flush(true);
       const after = (await runView(deps.store, runId)) ?? view;
       deps.logger.info(
-        { runId, incidentId: after.incident.id, service: after.run.service, env: after.run.env, state: after.run.state },
+        {
+          runId,
+          incidentId: after.incident.id,
+          service: after.run.service,
+          env: after.run.env,
+          state: after.run.state,
+        },
         'run finished',
       );
       if (outcome.status === 'succeeded') {
         await deps.notifier.root(after, 'Verifying: mark Resolved or escalate');
       } else {
         const first = outcome.failures[0];
-        const detail = outcome.abortReason ?? (first ? `${first.step.name} failed on ${first.host}` : after.run.error ?? outcome.status);
+        const detail =
+          outcome.abortReason ??
+          (first ? `${first.step.name} failed on ${first.host}` : (after.run.error ?? outcome.status));
         await deps.notifier.ended(after, outcome.status === 'aborted' ? 'aborted' : 'failed', detail);
       }
     } finally {

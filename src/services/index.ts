@@ -2,16 +2,20 @@
  * Every use case, bound to its dependencies: what the Slack listeners and the terminal call. Each
  * use case takes only the ports it uses; this file hands them over.
  */
+
+import type { Resolution } from '../domain/records.js';
+import { fail, type Result } from '../domain/result.js';
 import type { Logger } from '../logger.js';
 import { abortRun } from './abort.js';
-import { decide, type DecisionInput } from './approve.js';
+import { type DecisionInput, decide } from './approve.js';
 import { answerConfirm } from './confirm.js';
+import { checkDeploy, type DeployReport, lastKnownGood, recordDeploy } from './deploys.js';
 import type { EngineDeps } from './execute-plan.js';
 import { createRunExecutor } from './executor.js';
-import type { Directory, IncidentNotifier } from './notifier.js';
 import { addNote, recordThreadReply } from './note.js';
+import type { Directory, IncidentNotifier } from './notifier.js';
 import type { RunAction } from './operator.js';
-import { preview, type PreviewInput, type RunbookCatalog, runView } from './plans.js';
+import { type PreviewInput, preview, type RunbookCatalog, runView } from './plans.js';
 import type { Clock, Metrics, SecretReader } from './ports.js';
 import { draftRca } from './rca.js';
 import { type ReopenAction, reopenPrefill, reopenRun } from './reopen.js';
@@ -21,8 +25,6 @@ import type { TypedSecrets } from './secrets.js';
 import type { Store } from './store-port.js';
 import { sweep } from './sweep.js';
 import { unblockVersion } from './unblock.js';
-import { fail, type Result } from '../domain/result.js';
-import type { Resolution } from '../domain/records.js';
 
 export interface ServiceDeps {
   store: Store;
@@ -79,7 +81,8 @@ export function createServices(deps: ServiceDeps) {
     preview: (input: PreviewInput) => preview(deps.catalog, { ...input, prometheusUrl: deps.prometheusUrl }),
     request: (request: RollbackRequest, options: RequestOptions) => requestRollback(base, request, options),
     decide: (input: DecisionInput) => decide(base, input),
-    abort: (action: RunAction, options: { trusted?: boolean } = {}) => abortRun({ ...base, ...options }, action),
+    abort: (action: RunAction, options: { trusted?: boolean } = {}) =>
+      abortRun({ ...base, ...options }, action),
     reopen: (action: ReopenAction) => reopenRun(base, action),
     reopenPrefill: (action: ReopenAction) => reopenPrefill(base, action),
     resolve: (action: RunAction & { resolution?: Resolution }) => resolveIncident(base, action),
@@ -94,12 +97,16 @@ export function createServices(deps: ServiceDeps) {
       const last = (await deps.store.runsOfIncident(incidentId)).at(-1);
       const view = last ? await runView(deps.store, last.id) : undefined;
       if (!view) return fail('not_found', `No incident ${incidentId}.`);
-      if (!view.incident.slackTs) return fail('not_found', `${incidentId} has no Slack thread; use \`rollbot rca\`.`);
+      if (!view.incident.slackTs)
+        return fail('not_found', `${incidentId} has no Slack thread; use \`rollbot rca\`.`);
       const rca = await draftRca(base, incidentId);
       if (rca) await deps.notifier.rcaDraft(view, rca);
       return { ok: true, message: `Posting the RCA draft for ${incidentId} in its thread.` };
     },
     sweep: () => sweep(base),
+    recordDeploy: (report: DeployReport) => recordDeploy(base, report),
+    lastKnownGood: (service: string, env: string) => lastKnownGood(base, service, env),
+    checkDeploy: (service: string, version: string) => checkDeploy(base, service, version),
     idle: () => executor.idle(),
   };
 }

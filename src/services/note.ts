@@ -12,7 +12,8 @@ export async function addNote(
   deps: NoteDeps,
   input: { incidentId: string; user: string; text: string },
 ): Promise<Result<{ message: string }>> {
-  if (!(await deps.store.getIncident(input.incidentId))) return fail('not_found', `No incident ${input.incidentId}.`);
+  if (!(await deps.store.getIncident(input.incidentId)))
+    return fail('not_found', `No incident ${input.incidentId}.`);
   await deps.store.appendTimeline({
     type: 'note.added',
     actor: input.user,

@@ -2,7 +2,7 @@
 import type { ApprovalState, ProgressPhase } from '../domain/display.js';
 import type { StepSample } from '../domain/estimates.js';
 import type { Plan } from '../domain/plan.js';
-import type { Incident, Run, StepRow } from '../domain/records.js';
+import type { Deploy, Incident, Run, StepRow } from '../domain/records.js';
 import type { StoredTimelineEvent } from '../domain/timeline.js';
 
 export type { ApprovalState, ProgressPhase } from '../domain/display.js';
@@ -28,6 +28,8 @@ export interface ThreadData {
   events: StoredTimelineEvent[];
   /** Step durations of earlier successful runs of this service and level (ETA). */
   samples: StepSample[];
+  /** The deploy the incident followed (the last one reported before it opened), when known. */
+  deploy?: Deploy;
 }
 
 export interface ApprovalView {
@@ -51,7 +53,10 @@ export interface IncidentNotifier {
   /** The incident root message (first run only) and the plan, in the thread. */
   opened(view: RunView, firstRun: boolean): Promise<void>;
   approval(view: RunView, approval: ApprovalView): Promise<void>;
-  reminder(view: RunView, reminder: { waitedMs: number; notify: string[]; expiresInMs: number }): Promise<void>;
+  reminder(
+    view: RunView,
+    reminder: { waitedMs: number; notify: string[]; expiresInMs: number },
+  ): Promise<void>;
   /** Posts the run's progress message the first time, then edits it in place. */
   progress(view: RunView, phase: ProgressPhase): Promise<void>;
   /** Re-renders the thread root with the incident's current status. */

@@ -21,7 +21,10 @@ export interface OperatorDeps {
 }
 
 /** The requester or an approver, from this workspace; anyone else is refused and recorded. */
-export async function operatorCheck(deps: OperatorDeps, action: RunAction): Promise<Result<{ view: RunView }>> {
+export async function operatorCheck(
+  deps: OperatorDeps,
+  action: RunAction,
+): Promise<Result<{ view: RunView }>> {
   const view = await runView(deps.store, action.runId);
   if (!view) return fail('not_found', 'This run no longer exists.');
   const runbook = deps.catalog.get(view.run.service);

@@ -1,5 +1,6 @@
 /** The runbook catalogue, plan previews, and the display form of a run that every message uses. */
 import type { Plan } from '../domain/plan.js';
+import type { Deploy, Incident } from '../domain/records.js';
 import { fail, type Result } from '../domain/result.js';
 import { displaySteps, PLACEHOLDER_IDS, type Rendered, renderPlan } from '../runbooks/plan.js';
 import type { Runbook } from '../runbooks/schema.js';
@@ -27,11 +28,17 @@ export function runbookOf(catalog: RunbookCatalog, service: string): Result<{ ru
   const runbook = catalog.get(service);
   if (runbook) return { ok: true, runbook };
   const known = catalog.names();
-  return fail('unknown_service', `Unknown service "${service}". Known services: ${known.join(', ') || '(none)'}`);
+  return fail(
+    'unknown_service',
+    `Unknown service "${service}". Known services: ${known.join(', ') || '(none)'}`,
+  );
 }
 
 /** The exact plan, rendered with placeholder ids: for `rollbot plan`, the modal, and checks before opening. */
-export function preview(catalog: RunbookCatalog, input: PreviewInput): Result<Rendered & { runbook: Runbook }> {
+export function preview(
+  catalog: RunbookCatalog,
+  input: PreviewInput,
+): Result<Rendered & { runbook: Runbook }> {
   const found = runbookOf(catalog, input.service);
   if (!found.ok) return found;
   const rendered = renderPlan(found.runbook, { ...input, ...PLACEHOLDER_IDS });
@@ -43,8 +50,20 @@ export function displayPlan(plan: Plan): Plan {
   return { ...plan, steps: displaySteps(plan.steps) };
 }
 
+/** The last deploy the pipeline reported for the incident's service and environment before it opened. */
+export async function deployBefore(
+  store: Pick<Store, 'deploys'>,
+  incident: Pick<Incident, 'service' | 'env' | 'openedAt'>,
+): Promise<Deploy | undefined> {
+  const deploys = await store.deploys({ service: incident.service, env: incident.env, limit: 50 });
+  return deploys.find((d) => d.at <= incident.openedAt);
+}
+
 /** The store reads a run's messages need. */
-export type ViewStore = Pick<Store, 'getRun' | 'getIncident' | 'stepResults' | 'timeline' | 'stepSamples'>;
+export type ViewStore = Pick<
+  Store,
+  'getRun' | 'getIncident' | 'stepResults' | 'timeline' | 'stepSamples' | 'deploys'
+>;
 
 /** A run with its incident, display plan and thread data, read fresh from the store. */
 export async function runView(store: ViewStore, runId: string): Promise<RunView | undefined> {
@@ -53,16 +72,24 @@ export async function runView(store: ViewStore, runId: string): Promise<RunView 
   const incident = await store.getIncident(run.incidentId);
   if (!incident) return undefined;
   const previous = run.escalatedFrom ? await store.getRun(run.escalatedFrom) : undefined;
-  const [rows, previousRows, events, samples] = await Promise.all([
+  const [rows, previousRows, events, samples, deploy] = await Promise.all([
     store.stepResults(run.id),
     previous ? store.stepResults(previous.id) : Promise.resolve([]),
     store.timeline(incident.id),
     store.stepSamples({ service: run.service, level: run.level, before: run.createdAt }),
+    deployBefore(store, incident),
   ]);
   return {
     incident,
     run,
     plan: displayPlan(run.plan),
-    thread: { rows, ...(previous ? { previous } : {}), previousRows, events, samples },
+    thread: {
+      rows,
+      ...(previous ? { previous } : {}),
+      previousRows,
+      events,
+      samples,
+      ...(deploy ? { deploy } : {}),
+    },
   };
 }

@@ -62,7 +62,9 @@ export interface Confirmer {
 /** Reads a secret's value from where the runbook says, in the process that executes the step. */
 export interface SecretReader {
   /** Resolves the value, or a reason it cannot be read (never the value in the reason). */
-  read(source: Exclude<SecretSource, { kind: 'typed' }>): Promise<{ ok: true; value: string } | { ok: false; reason: string }>;
+  read(
+    source: Exclude<SecretSource, { kind: 'typed' }>,
+  ): Promise<{ ok: true; value: string } | { ok: false; reason: string }>;
 }
 
 /** A message as the Slack surface takes it: fallback text plus optional Block Kit blocks. */
@@ -82,7 +84,11 @@ export interface SlackSurface {
     options?: { threadTs?: string; outboxSeq?: number },
   ): Promise<{ channel: string; ts: string }>;
   /** A message this bot posted for outbox item `outboxSeq`, if it reached Slack. */
-  findPosted(channel: string, outboxSeq: number, threadTs?: string): Promise<{ channel: string; ts: string } | undefined>;
+  findPosted(
+    channel: string,
+    outboxSeq: number,
+    threadTs?: string,
+  ): Promise<{ channel: string; ts: string } | undefined>;
   update(channel: string, ts: string, message: ChatMessage): Promise<void>;
   ephemeral(channel: string, user: string, message: ChatMessage): Promise<void>;
   openView(triggerId: string, view: object): Promise<void>;

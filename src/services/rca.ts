@@ -4,7 +4,10 @@ import type { RcaFile } from './notifier.js';
 import type { Store } from './store-port.js';
 
 export interface RcaDeps {
-  store: Pick<Store, 'getIncident' | 'runsOfIncident' | 'stepResults' | 'timeline' | 'timelineHead' | 'stepSamples'>;
+  store: Pick<
+    Store,
+    'getIncident' | 'runsOfIncident' | 'stepResults' | 'timeline' | 'timelineHead' | 'stepSamples'
+  >;
   timeZone: string;
   now: () => number;
 }
@@ -22,7 +25,10 @@ export async function draftRca(deps: RcaDeps, incidentId: string): Promise<RcaFi
     await Promise.all(
       levels.map(
         async (level) =>
-          [level, await deps.store.stepSamples({ service: incident.service, level, before: incident.openedAt })] as const,
+          [
+            level,
+            await deps.store.stepSamples({ service: incident.service, level, before: incident.openedAt }),
+          ] as const,
       ),
     ),
   );

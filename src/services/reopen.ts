@@ -2,8 +2,9 @@
  * Retry (same level, skipping what already succeeded) or escalate (a higher level): a new run on
  * the same incident. It is a new request, so it needs that level's approvals from someone else.
  */
-import { isTerminal } from '../domain/run-state.js';
+
 import { fail, type Result } from '../domain/result.js';
+import { isTerminal } from '../domain/run-state.js';
 import type { RunView } from './notifier.js';
 import { type OperatorDeps, operatorCheck, type RunAction } from './operator.js';
 import { type Opened, type RequestDeps, requestRollback } from './request.js';
@@ -27,14 +28,21 @@ export interface ReopenPrefill {
   hosts: string[];
 }
 
-export async function reopenPrefill(deps: OperatorDeps, action: ReopenAction): Promise<Result<{ prefill: ReopenPrefill }>> {
+export async function reopenPrefill(
+  deps: OperatorDeps,
+  action: ReopenAction,
+): Promise<Result<{ prefill: ReopenPrefill }>> {
   const allowed = await operatorCheck(deps, action);
   if (!allowed.ok) return allowed;
   const { view } = allowed;
-  if (!isTerminal(view.run.state)) return fail('already_decided', `Run ${view.run.id} is still ${view.run.state}.`);
-  if (action.level < view.run.level || action.level > 3) return fail('invalid_input', 'There is no such level to go to.');
+  if (!isTerminal(view.run.state))
+    return fail('already_decided', `Run ${view.run.id} is still ${view.run.state}.`);
+  if (action.level < view.run.level || action.level > 3)
+    return fail('invalid_input', 'There is no such level to go to.');
   const secret = new Set(view.run.plan.secrets.map((s) => s.param));
-  const params = Object.fromEntries(Object.entries(view.run.plan.params).filter(([name]) => !secret.has(name)));
+  const params = Object.fromEntries(
+    Object.entries(view.run.plan.params).filter(([name]) => !secret.has(name)),
+  );
   return {
     ok: true,
     prefill: { view, level: action.level, params, hosts: view.run.plan.hosts.map((h) => h.name) },

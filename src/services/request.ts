@@ -88,7 +88,12 @@ export async function requestRollback(
     ...(options.reopen ? { escalatedFrom: options.reopen.from.id } : {}),
     ...(options.requestKey ? { requestKey: options.requestKey } : {}),
     render: (ids) => {
-      const rendered = renderPlan(runbook, { ...request, ...ids, typedSecrets, prometheusUrl: deps.prometheusUrl });
+      const rendered = renderPlan(runbook, {
+        ...request,
+        ...ids,
+        typedSecrets,
+        prometheusUrl: deps.prometheusUrl,
+      });
       // The preview rendered; only a different id could fail now, and that is a bug.
       if (!rendered.ok) throw new Error(rendered.message);
       return rendered.plan;

@@ -2,10 +2,11 @@
  * Resolving an incident: the resolution message in the channel, the root's final status, the bad
  * version blocked for the deploy pipeline (seed 004), and the RCA draft, with the audit head.
  */
-import { SECRET_MASK } from '../domain/secrets.js';
-import { isTerminal } from '../domain/run-state.js';
+
 import type { Resolution } from '../domain/records.js';
 import { fail, type Result } from '../domain/result.js';
+import { isTerminal } from '../domain/run-state.js';
+import { SECRET_MASK } from '../domain/secrets.js';
 import type { Logger } from '../logger.js';
 import type { IncidentNotifier, RunView } from './notifier.js';
 import { prevailingVersion } from './observe-versions.js';
@@ -31,7 +32,10 @@ export async function resolveIncident(
   const latest = (await deps.store.runsOfIncident(allowed.view.incident.id)).at(-1);
   const view = (latest && (await runView(deps.store, latest.id))) ?? allowed.view;
   if (!isTerminal(view.run.state)) {
-    return fail('invalid_input', `Run ${view.run.id} is still ${view.run.state.replace('_', ' ')}: end it first.`);
+    return fail(
+      'invalid_input',
+      `Run ${view.run.id} is still ${view.run.state.replace('_', ' ')}: end it first.`,
+    );
   }
   if (!(await deps.store.resolveIncident(view.incident.id, action.user, action.resolution))) {
     return fail('already_decided', `${view.incident.id} is already resolved.`);
@@ -43,7 +47,9 @@ export async function resolveIncident(
   // Published outside the database: `rollbot audit verify --head` proves nothing before it was cut.
   deps.logger.info({ incidentId: view.incident.id, auditHead: head }, 'incident resolved');
   if (rca) await deps.notifier.resolution(after, action.user, rca, head);
-  const note = blocked ? ` ${blocked} is now blocked from redeploying (GET /blocked/${view.run.service}).` : '';
+  const note = blocked
+    ? ` ${blocked} is now blocked from redeploying (GET /blocked/${view.run.service}).`
+    : '';
   return { ok: true, message: `${view.incident.id} resolved.${note}` };
 }
 

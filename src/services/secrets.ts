@@ -80,7 +80,11 @@ function fillTarget(
 // Values land URL-encoded in URLs (what templating would have done), as they are elsewhere.
 const URL_KEYS = new Set(['url', 'prometheus']);
 
-function fillStrings(value: unknown, values: Readonly<Record<string, string>>, key: string | undefined): unknown {
+function fillStrings(
+  value: unknown,
+  values: Readonly<Record<string, string>>,
+  key: string | undefined,
+): unknown {
   if (typeof value === 'string') {
     const encode = key !== undefined && URL_KEYS.has(key) ? encodeURIComponent : (v: string) => v;
     return fillMarkers(value, (param) => (Object.hasOwn(values, param) ? encode(values[param]!) : undefined));

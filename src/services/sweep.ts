@@ -14,18 +14,18 @@ import type { Store } from './store-port.js';
 export interface SweepDeps extends Pick<DecideDeps, 'catalog' | 'approvalTtlMs' | 'clock'> {
   store: ViewStore &
     Pick<
-    Store,
-    | 'activeRuns'
-    | 'transitionRun'
-    | 'approversOf'
-    | 'appendTimeline'
-    | 'timeline'
-    | 'interruptOrphans'
-    | 'adoptableRuns'
-    | 'stepResults'
-    | 'claimKey'
-    | 'releaseDeadClaims'
-  >;
+      Store,
+      | 'activeRuns'
+      | 'transitionRun'
+      | 'approversOf'
+      | 'appendTimeline'
+      | 'timeline'
+      | 'interruptOrphans'
+      | 'adoptableRuns'
+      | 'stepResults'
+      | 'claimKey'
+      | 'releaseDeadClaims'
+    >;
   notifier: IncidentNotifier;
   logger: Logger;
   start: (runId: string, actor: string) => void;
@@ -45,7 +45,10 @@ export async function sweep(deps: SweepDeps): Promise<{ interrupted: number; ado
 }
 
 async function tellInterrupted(deps: SweepDeps, run: Run): Promise<void> {
-  deps.logger.warn({ runId: run.id, incidentId: run.incidentId, service: run.service, env: run.env }, 'run interrupted');
+  deps.logger.warn(
+    { runId: run.id, incidentId: run.incidentId, service: run.service, env: run.env },
+    'run interrupted',
+  );
   const view = await runView(deps.store, run.id);
   if (!view) return;
   await deps.notifier.progress(view, { kind: 'interrupted' });
@@ -69,11 +72,20 @@ async function adoptApproved(deps: SweepDeps): Promise<number> {
       );
       const view = ended ? await runView(deps.store, run.id) : undefined;
       if (view) {
-        await deps.notifier.ended(view, 'interrupted', 'Approved, but the bot process stopped before starting it, too long ago to start it now. Nothing ran; request it again.');
+        await deps.notifier.ended(
+          view,
+          'interrupted',
+          'Approved, but the bot process stopped before starting it, too long ago to start it now. Nothing ran; request it again.',
+        );
       }
       continue;
     }
-    await deps.store.appendTimeline({ type: 'run.adopted', actor: 'rollbot', runId: run.id, data: { from: run.owner } });
+    await deps.store.appendTimeline({
+      type: 'run.adopted',
+      actor: 'rollbot',
+      runId: run.id,
+      data: { from: run.owner },
+    });
     deps.start(run.id, (await deps.store.approversOf(run.id)).at(-1) ?? 'rollbot');
     adopted++;
   }
@@ -91,7 +103,12 @@ async function endUnexecutable(deps: SweepDeps, view: RunView): Promise<void> {
     { error },
   );
   const after = ended ? await runView(deps.store, view.run.id) : undefined;
-  if (after) await deps.notifier.ended(after, 'interrupted', `This request cannot run: ${error}. Nothing ran; request it again.`);
+  if (after)
+    await deps.notifier.ended(
+      after,
+      'interrupted',
+      `This request cannot run: ${error}. Nothing ran; request it again.`,
+    );
 }
 
 async function expireAndRemind(deps: SweepDeps): Promise<void> {
@@ -125,7 +142,11 @@ async function expireAndRemind(deps: SweepDeps): Promise<void> {
         runId: run.id,
         data: { after: entry.after, notify: entry.notify },
       });
-      await deps.notifier.reminder(view, { waitedMs: now - run.createdAt, notify: entry.notify, expiresInMs: expiresAt - now });
+      await deps.notifier.reminder(view, {
+        waitedMs: now - run.createdAt,
+        notify: entry.notify,
+        expiresInMs: expiresAt - now,
+      });
     }
   }
 }

@@ -13,6 +13,7 @@ import { register as registerServiceOptions } from '../../commands/service-optio
 import { register as registerSlash } from '../../commands/slash.js';
 import { register as registerThreadReplies } from '../../commands/thread-replies.js';
 import type { Config } from '../config.js';
+import { type DeployRouteDeps, getBlockedVersion, postDeploy } from '../http/deploy-routes.js';
 import { createGuardedReceiver } from './guarded-receiver.js';
 
 export interface HttpRoutes {
@@ -21,6 +22,8 @@ export interface HttpRoutes {
   slackAcked(kind: string, ms: number): void;
   /** The replay cache every replica shares (HTTP mode). */
   claimReplay?: (key: string, ttlMs: number) => Promise<boolean>;
+  /** POST /deploys and the deploy gate. */
+  deploys: DeployRouteDeps;
 }
 
 /** Who the bot is (from rollbot's own auth.test), so Bolt does not call auth.test itself. */
@@ -49,6 +52,23 @@ export function createBoltApp(
           },
           () => json(res, 500, { error: 'metrics unavailable' }),
         );
+      },
+    },
+    {
+      path: '/blocked/:service/:version',
+      method: ['GET'],
+      handler: (req, res) => {
+        const { service = '', version = '' } = req.params ?? {};
+        getBlockedVersion(routes.deploys, String(service), decodeURIComponent(String(version)), res).catch(
+          () => json(res, 503, { error: 'store unavailable' }),
+        );
+      },
+    },
+    {
+      path: '/deploys',
+      method: ['POST'],
+      handler: (req, res) => {
+        postDeploy(routes.deploys, req, res).catch(() => json(res, 503, { error: 'store unavailable' }));
       },
     },
     {

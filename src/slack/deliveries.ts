@@ -36,10 +36,7 @@ export function fallbackFor(payload: Delivery, incidentId: string, reason: strin
 
 export interface DeliveryDeps {
   surface: SlackSurface;
-  store: Pick<
-    Store,
-    'getIncident' | 'setIncidentSlack' | 'appendTimeline' | 'runMessage' | 'setRunMessage'
-  >;
+  store: Pick<Store, 'getIncident' | 'setIncidentSlack' | 'appendTimeline' | 'runMessage' | 'setRunMessage'>;
   logger: Logger;
   /** The incident channel: its id once known (a search of history needs the id), else as configured. */
   incidentChannel: () => string;
@@ -82,7 +79,8 @@ export async function deliver(deps: DeliveryDeps, item: DeliveryItem): Promise<v
     return;
   }
   const incident = await store.getIncident(incidentId);
-  if (!incident?.slackChannel || !incident.slackTs) throw new NoThreadError(`incident ${incidentId} has no thread`);
+  if (!incident?.slackChannel || !incident.slackTs)
+    throw new NoThreadError(`incident ${incidentId} has no thread`);
   const root = { channel: incident.slackChannel, ts: incident.slackTs };
   switch (payload.op) {
     case 'root-update':

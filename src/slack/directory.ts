@@ -1,7 +1,7 @@
 /** Expands runbook approvers (users and user groups) to user ids via usergroups.users.list. */
 import type { Logger } from '../logger.js';
-import type { SlackSurface } from '../services/ports.js';
 import type { Directory } from '../services/notifier.js';
+import type { SlackSurface } from '../services/ports.js';
 
 export function createDirectory(surface: Pick<SlackSurface, 'usergroupMembers'>, logger?: Logger): Directory {
   const lastKnown = new Map<string, string[]>();

@@ -2,10 +2,10 @@
 import type { HomeData, HomeIncident, HomeService } from '../../views/home.js';
 import type { Incident } from '../domain/records.js';
 import { levelNumbers } from '../runbooks/schema.js';
+import type { Directory } from '../services/notifier.js';
+import type { RunbookCatalog } from '../services/plans.js';
 import type { Clock } from '../services/ports.js';
 import type { Store } from '../services/store-port.js';
-import type { RunbookCatalog } from '../services/plans.js';
-import type { Directory } from '../services/notifier.js';
 
 export interface HomeSources {
   store: Pick<Store, 'history' | 'openIncidents' | 'runsOfIncident'>;

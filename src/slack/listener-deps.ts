@@ -41,6 +41,7 @@ export function listenerDeps(input: {
       },
       getRun: (runId) => store.getRun(runId),
       home: input.home,
+      lastKnownGood: (service, env) => core.services.lastKnownGood(service, env),
       channelNotice: input.channelNotice,
     },
   };

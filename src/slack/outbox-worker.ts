@@ -26,7 +26,13 @@ export interface OutboxWorkerDeps extends DeliveryDeps {
   store: DeliveryDeps['store'] &
     Pick<
       Store,
-      'claimOutbox' | 'outboxDelivered' | 'outboxRetry' | 'outboxFailed' | 'outboxNextDueIn' | 'listen' | 'enqueueOutbox'
+      | 'claimOutbox'
+      | 'outboxDelivered'
+      | 'outboxRetry'
+      | 'outboxFailed'
+      | 'outboxNextDueIn'
+      | 'listen'
+      | 'enqueueOutbox'
     >;
   logger: Logger;
   /** This process's id: the claims it holds. */
@@ -43,10 +49,12 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   let timer: NodeJS.Timeout | undefined;
   let unlisten: (() => Promise<void>) | undefined;
   // Another replica's new item (PostgreSQL): no need to wait for the timer.
-  void store.listen('rollbot_outbox', () => kick()).then((stop) => {
-    unlisten = stop;
-    if (stopped) void stop();
-  });
+  void store
+    .listen('rollbot_outbox', () => kick())
+    .then((stop) => {
+      unlisten = stop;
+      if (stopped) void stop();
+    });
 
   const deliverOne = async (item: Awaited<ReturnType<typeof store.claimOutbox>>[number]) => {
     const payload = item.payload as Delivery;
@@ -56,7 +64,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     } catch (err) {
       const verdict = classify(err, item.attempts);
       if (verdict.retryInMs === undefined) {
-        logger.error({ err, seq: item.seq, incidentId: item.incidentId, reason: verdict.reason }, 'slack delivery failed for good');
+        logger.error(
+          { err, seq: item.seq, incidentId: item.incidentId, reason: verdict.reason },
+          'slack delivery failed for good',
+        );
         await store.outboxFailed(item.seq, verdict.reason);
         // Nothing else in the thread carries what failed (an RCA upload): say so, and where to get it.
         const fallback = fallbackFor(payload, item.incidentId, verdict.reason);
@@ -66,7 +77,12 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         }
       } else {
         logger.warn(
-          { seq: item.seq, incidentId: item.incidentId, reason: verdict.reason, retryInMs: verdict.retryInMs },
+          {
+            seq: item.seq,
+            incidentId: item.incidentId,
+            reason: verdict.reason,
+            retryInMs: verdict.retryInMs,
+          },
           'slack delivery will retry',
         );
         deps.onRetry?.(verdict.reason);

@@ -78,6 +78,9 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
       now,
       ...facts,
       ...(incident.impact ? { impact: incident.impact } : {}),
+      ...(view.thread.deploy
+        ? { deploy: { version: view.thread.deploy.version, at: view.thread.deploy.at } }
+        : {}),
     });
   };
   // Only the latest state of the root matters; pending edits are replaced, not stacked.
@@ -88,7 +91,12 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     send(view, {
       op: 'upload',
       what: 'rca',
-      file: { filename: rca.fileName, title: `RCA draft — ${view.incident.id}`, content: rca.markdown, comment },
+      file: {
+        filename: rca.fileName,
+        title: `RCA draft — ${view.incident.id}`,
+        content: rca.markdown,
+        comment,
+      },
     });
 
   return {

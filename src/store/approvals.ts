@@ -10,7 +10,12 @@ export interface ApprovalRepo {
    * `approval.denied` event. `count` is the number of distinct approvals of that plan so far.
    * Who may approve (runbook approvers, not the requester) is the caller's check.
    */
-  recordApproval(runId: string, approver: string, planHash: string, decision: ApprovalDecision): Promise<ApprovalResult>;
+  recordApproval(
+    runId: string,
+    approver: string,
+    planHash: string,
+    decision: ApprovalDecision,
+  ): Promise<ApprovalResult>;
   /** Who approved this run's current plan, in order. */
   approversOf(runId: string): Promise<string[]>;
 }
@@ -28,10 +33,18 @@ export function approvalRepo(ctx: StoreContext): ApprovalRepo {
         );
         if (!run) return { ok: false, code: 'not_found', message: `run ${runId} does not exist` };
         if (run.state !== 'pending_approval') {
-          return { ok: false, code: 'not_pending', message: `run ${runId} is ${run.state}, not waiting for approval` };
+          return {
+            ok: false,
+            code: 'not_pending',
+            message: `run ${runId} is ${run.state}, not waiting for approval`,
+          };
         }
         if (run.plan_hash !== planHash) {
-          return { ok: false, code: 'plan_changed', message: `the plan of run ${runId} changed since it was shown` };
+          return {
+            ok: false,
+            code: 'plan_changed',
+            message: `the plan of run ${runId} changed since it was shown`,
+          };
         }
         const inserted = await tx.run(
           `INSERT INTO approvals (run_id, approver, plan_hash, decision, at) VALUES (?, ?, ?, ?, ?)
@@ -39,7 +52,11 @@ export function approvalRepo(ctx: StoreContext): ApprovalRepo {
           [runId, approver, planHash, decision, clock.now()],
         );
         if (inserted === 0) {
-          return { ok: false, code: 'already_decided', message: `${approver} already decided on run ${runId}` };
+          return {
+            ok: false,
+            code: 'already_decided',
+            message: `${approver} already decided on run ${runId}`,
+          };
         }
         const row = await tx.get<{ n: number }>(
           "SELECT COUNT(*) AS n FROM approvals WHERE run_id = ? AND plan_hash = ? AND decision = 'approve'",

@@ -43,7 +43,11 @@ export function blockedRepo(ctx: StoreContext): BlockedRepo {
         );
         if (!row) return false;
         const event = { type: 'version.unblocked', actor: by, data: { service, version } } as const;
-        await appendEvent(tx, ctx, row.incident_id === null ? event : { ...event, incidentId: row.incident_id });
+        await appendEvent(
+          tx,
+          ctx,
+          row.incident_id === null ? event : { ...event, incidentId: row.incident_id },
+        );
         return true;
       }),
     blockedVersions: async (service) =>

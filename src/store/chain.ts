@@ -93,15 +93,27 @@ export function verifyChain(rows: Iterable<ChainRow>, opts: VerifyOptions): Veri
     if (row.prevHash !== prev.hash) {
       // This row still points past its predecessor: the predecessor is the one slipped in.
       const seq = row.prevHash === beforePrev ? prev.seq : row.seq;
-      return broken(seq, 'inserted', `timeline row ${seq} is not part of the original chain: it was inserted or forged`);
+      return broken(
+        seq,
+        'inserted',
+        `timeline row ${seq} is not part of the original chain: it was inserted or forged`,
+      );
     }
     if (row.keyed) {
       if (opts.key === undefined) {
-        return broken(row.seq, 'unknown_key', `timeline row ${row.seq} is keyed: set ROLLBOT_AUDIT_KEY to verify it`);
+        return broken(
+          row.seq,
+          'unknown_key',
+          `timeline row ${row.seq} is keyed: set ROLLBOT_AUDIT_KEY to verify it`,
+        );
       }
       keyedSeen = true;
     } else if (keyedSeen || (mark !== undefined && row.seq >= mark)) {
-      return broken(row.seq, 'downgraded', `timeline row ${row.seq} is unkeyed where the chain is keyed: it was rewritten without the key`);
+      return broken(
+        row.seq,
+        'downgraded',
+        `timeline row ${row.seq} is unkeyed where the chain is keyed: it was rewritten without the key`,
+      );
     } else unkeyed++;
     if (rowHash(row.prevHash, row, row.keyed ? opts.key : undefined) !== row.hash) {
       return broken(row.seq, 'edited', `timeline row ${row.seq} was changed after it was written`);
@@ -137,10 +149,18 @@ function keyedSinceOf(opts: VerifyOptions): number | undefined | Extract<VerifyR
   const { seq, mac } = opts.keyedSince ?? { seq: null, mac: null };
   if (seq === null || mac === null) {
     if (opts.highestSeq === 0) return undefined;
-    return broken(1, 'downgraded', 'ROLLBOT_AUDIT_KEY is set but no keyed row was ever recorded: the chain was rewritten without the key, or the key was set after it was written (then verify without it once, to see it is intact)');
+    return broken(
+      1,
+      'downgraded',
+      'ROLLBOT_AUDIT_KEY is set but no keyed row was ever recorded: the chain was rewritten without the key, or the key was set after it was written (then verify without it once, to see it is intact)',
+    );
   }
   if (mac !== keyedSinceMac(opts.key, seq)) {
-    return broken(seq, 'edited', 'the mark of where the keyed chain begins was changed: it was not written with this key');
+    return broken(
+      seq,
+      'edited',
+      'the mark of where the keyed chain begins was changed: it was not written with this key',
+    );
   }
   return seq;
 }

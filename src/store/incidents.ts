@@ -40,7 +40,11 @@ export interface IncidentRepo {
 }
 
 /** Creates the incident inside the caller's write transaction. */
-export async function createIncident(tx: SqlRunner, ctx: StoreContext, input: NewIncident): Promise<Incident> {
+export async function createIncident(
+  tx: SqlRunner,
+  ctx: StoreContext,
+  input: NewIncident,
+): Promise<Incident> {
   const openedAt = ctx.clock.now();
   const prefix = input.kind === 'drill' ? 'DRL' : 'INC';
   const year = new Date(openedAt).getUTCFullYear();
@@ -88,7 +92,8 @@ export function incidentRepo(ctx: StoreContext): IncidentRepo {
   return {
     getIncident: (id) => incidentById(db, id),
     setIncidentSlack: async (id, channel, ts) =>
-      (await db.run('UPDATE incidents SET slack_channel = ?, slack_ts = ? WHERE id = ?', [channel, ts, id])) > 0,
+      (await db.run('UPDATE incidents SET slack_channel = ?, slack_ts = ? WHERE id = ?', [channel, ts, id])) >
+      0,
     resolveIncident: (id, by, resolution) =>
       db.transaction('write', async (tx) => {
         const changed = await tx.run(
@@ -106,16 +111,16 @@ export function incidentRepo(ctx: StoreContext): IncidentRepo {
         return true;
       }),
     incidentByThread: async (channel, ts) => {
-      const row = await db.get<IncidentDbRow>('SELECT * FROM incidents WHERE slack_channel = ? AND slack_ts = ?', [
-        channel,
-        ts,
-      ]);
+      const row = await db.get<IncidentDbRow>(
+        'SELECT * FROM incidents WHERE slack_channel = ? AND slack_ts = ?',
+        [channel, ts],
+      );
       return row ? toIncident(row) : undefined;
     },
     openIncidents: async () =>
-      (await db.all<IncidentDbRow>("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at, id")).map(
-        toIncident,
-      ),
+      (
+        await db.all<IncidentDbRow>("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at, id")
+      ).map(toIncident),
     takeIncident: (id, by) =>
       db.transaction('write', async (tx) => {
         const before = await incidentById(tx, id);

@@ -45,11 +45,15 @@ export function instanceRepo(ctx: StoreContext): InstanceRepo {
 }
 
 /** Whether `owner`/`token` holds a fresh lease, inside the caller's transaction. */
-export async function leaseHeld(tx: SqlRunner, owner: string, token: string, freshSince: number): Promise<boolean> {
-  const row = await tx.get('SELECT 1 AS one FROM instances WHERE id = ? AND token = ? AND heartbeat_at >= ?', [
-    owner,
-    token,
-    freshSince,
-  ]);
+export async function leaseHeld(
+  tx: SqlRunner,
+  owner: string,
+  token: string,
+  freshSince: number,
+): Promise<boolean> {
+  const row = await tx.get(
+    'SELECT 1 AS one FROM instances WHERE id = ? AND token = ? AND heartbeat_at >= ?',
+    [owner, token, freshSince],
+  );
   return row !== undefined;
 }

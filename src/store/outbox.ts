@@ -21,7 +21,12 @@ export interface OutboxRepo {
    * Queues a delivery. With a `coalesceKey`, a still-pending item with the same key takes the new
    * payload in place (a progress message only needs its latest state), keeping its position.
    */
-  enqueueOutbox(item: { incidentId: string; runId?: string; coalesceKey?: string; payload: unknown }): Promise<number>;
+  enqueueOutbox(item: {
+    incidentId: string;
+    runId?: string;
+    coalesceKey?: string;
+    payload: unknown;
+  }): Promise<number>;
   /** Claims the first pending, due, unclaimed item of up to `limit` incidents for `leaseMs`. */
   claimOutbox(worker: string, limit: number, leaseMs: number): Promise<OutboxItem[]>;
   /** False when the payload was replaced meanwhile: the item stays pending with the newer payload. */

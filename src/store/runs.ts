@@ -1,6 +1,7 @@
 /** Runs: opening one under the per-service+environment lock, and reading them back. */
-import { ACTIVE_STATES, type RunState } from '../domain/run-state.js';
+
 import type { Incident, LockHolder, OpenRunInput, OpenRunResult, Run } from '../domain/records.js';
+import { ACTIVE_STATES, type RunState } from '../domain/run-state.js';
 import type { StoreContext } from './context.js';
 import { createIncident, incidentById } from './incidents.js';
 import { decodePlan, encodePlan } from './plan-codec.js';
@@ -137,13 +138,18 @@ export function runRepo(ctx: StoreContext): RunRepo {
     },
     getRun: (id) => runById(db, id),
     runsOfIncident: async (incidentId) =>
-      (await db.all<RunDbRow>('SELECT * FROM runs WHERE incident_id = ? ORDER BY created_at, id', [incidentId])).map(
-        toRun,
-      ),
+      (
+        await db.all<RunDbRow>('SELECT * FROM runs WHERE incident_id = ? ORDER BY created_at, id', [
+          incidentId,
+        ])
+      ).map(toRun),
     activeRuns: async () =>
-      (await db.all<RunDbRow>(`SELECT * FROM runs WHERE state IN ${ACTIVE} ORDER BY created_at, id`, ACTIVE_STATES)).map(
-        toRun,
-      ),
+      (
+        await db.all<RunDbRow>(
+          `SELECT * FROM runs WHERE state IN ${ACTIVE} ORDER BY created_at, id`,
+          ACTIVE_STATES,
+        )
+      ).map(toRun),
   };
 }
 
@@ -162,11 +168,10 @@ async function lockTarget(tx: SqlRunner, input: OpenRunInput): Promise<LockTarge
 }
 
 async function findHolder(tx: SqlRunner, service: string, env: string): Promise<LockHolder | undefined> {
-  const row = await tx.get<RunDbRow>(`SELECT * FROM runs WHERE service = ? AND env = ? AND state IN ${ACTIVE}`, [
-    service,
-    env,
-    ...ACTIVE_STATES,
-  ]);
+  const row = await tx.get<RunDbRow>(
+    `SELECT * FROM runs WHERE service = ? AND env = ? AND state IN ${ACTIVE}`,
+    [service, env, ...ACTIVE_STATES],
+  );
   if (!row) return undefined;
   return {
     runId: row.id,

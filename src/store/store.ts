@@ -4,6 +4,7 @@ import { type ApprovalRepo, approvalRepo } from './approvals.js';
 import { type BlockedRepo, blockedRepo } from './blocked.js';
 import type { StoreContext } from './context.js';
 import { type DatabaseTarget, openStoreDatabase } from './db.js';
+import { type DeployRepo, deployRepo } from './deploys.js';
 import { type HistoryRepo, historyRepo } from './history.js';
 import { type IncidentRepo, incidentRepo } from './incidents.js';
 import { type Instance, type InstanceRepo, instanceRepo } from './instances.js';
@@ -28,7 +29,8 @@ export interface Store
     HistoryRepo,
     MessageRepo,
     OutboxRepo,
-    InstanceRepo {
+    InstanceRepo,
+    DeployRepo {
   readonly dialect: Dialect;
   /** This process's identity in the store (leases, run ownership). */
   readonly self: Instance;
@@ -77,6 +79,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     ...messageRepo(ctx),
     ...outboxRepo(ctx),
     ...instanceRepo(ctx),
+    ...deployRepo(ctx),
     notify: (channel, payload) => db.notify(channel, payload),
     listen: (channel, onNotify) => db.listen(channel, onNotify),
     close: () => db.close(),

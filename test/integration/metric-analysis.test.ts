@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSample } from '../../src/domain/step-result.js';
 import type { RunObserver } from '../../src/services/execute-plan.js';
 import { createStore, type Store } from '../../src/store/store.js';
-import { instance } from '../support/temp-store.js';
 import { metricLines } from '../../views/rca-metrics.js';
 import { rollbackServiceFor } from '../support/engine.js';
 import {
@@ -20,6 +19,7 @@ import {
   startPrometheus,
   waitFor,
 } from '../support/prometheus.js';
+import { instance } from '../support/temp-store.js';
 
 const ERROR_RATE =
   'sum(irate(http_requests_total{job="fixture",code=~"5.."}[10s])) / sum(irate(http_requests_total{job="fixture"}[10s]))';
@@ -40,7 +40,11 @@ beforeAll(async () => {
     return first && Number(first.value[1]) === 0.2 ? true : undefined;
   });
   dir = mkdtempSync(join(tmpdir(), 'rollbot-metrics-'));
-  store = await createStore({ file: join(dir, 'rollbot.db'), clock: { now: () => Date.now() }, self: instance() });
+  store = await createStore({
+    file: join(dir, 'rollbot.db'),
+    clock: { now: () => Date.now() },
+    self: instance(),
+  });
 }, 90_000);
 
 afterAll(async () => {

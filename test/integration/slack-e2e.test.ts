@@ -118,7 +118,9 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
     await click(h, 'U0ALICE', done, ids.RESOLVED);
     // The resolution is its own message in the channel (the root is edited to say resolved too).
     const resolution = await waitFor('the resolution message', () =>
-      h.slack.messages(`#${channel}`).find((m) => m.ts !== root.ts && !m.thread_ts && m.text.includes('RESOLVED')),
+      h.slack
+        .messages(`#${channel}`)
+        .find((m) => m.ts !== root.ts && !m.thread_ts && m.text.includes('RESOLVED')),
     );
     expect(resolution.text).toContain('v1.2.0');
     await waitFor('the root to show Resolved', () =>

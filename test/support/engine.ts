@@ -2,9 +2,9 @@
 import { join } from 'node:path';
 import { createHealthProbe } from '../../src/exec/health.js';
 import { createLocalRunner } from '../../src/exec/local-runner.js';
+import { createPrometheusClient } from '../../src/exec/prometheus.js';
 import { createSecretReader } from '../../src/exec/secrets.js';
 import { createLogger } from '../../src/logger.js';
-import { createPrometheusClient } from '../../src/exec/prometheus.js';
 import { parseRunbookText } from '../../src/runbooks/load.js';
 import { type ExecuteContext, executeRun } from '../../src/services/execute.js';
 import { abortableSleep } from '../../src/services/health-steps.js';

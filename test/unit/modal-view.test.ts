@@ -65,7 +65,9 @@ describe('request form preview', () => {
       plan: { env: 'staging' },
     });
     expect(previewOf(deps, runbook, { service: 'vault', params: {} })).toBeUndefined();
-    expect(previewOf(deps, runbook, { service: 'vault', level: 1, params: {}, hosts: ['v-9'] })).toMatchObject({
+    expect(
+      previewOf(deps, runbook, { service: 'vault', level: 1, params: {}, hosts: ['v-9'] }),
+    ).toMatchObject({
       ok: false,
     });
   });

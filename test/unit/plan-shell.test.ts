@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { secretVariables } from '../../src/domain/secrets.js';
-import { fillSecrets } from '../../src/services/secrets.js';
 import { remoteCommand, secretInput } from '../../src/exec/remote-command.js';
 import { parseRunbookText } from '../../src/runbooks/load.js';
 import { renderPlan } from '../../src/runbooks/plan.js';
 import type { Runbook } from '../../src/runbooks/schema.js';
+import { fillSecrets } from '../../src/services/secrets.js';
 
 // `[\s\S]*` accepts anything; NUL and newlines are refused by rendering itself.
 const RUNBOOK = `service: echo
@@ -118,7 +118,13 @@ describe('values substituted into run steps', () => {
 
 describe('secret values', () => {
   it('stay out of the script: it reads them from a variable the runner sets', () => {
-    const rendered = renderPlan(secretRunbook, { env: 'local', level: 1, params: {}, runId: 'R1', incidentId: 'I1' });
+    const rendered = renderPlan(secretRunbook, {
+      env: 'local',
+      level: 1,
+      params: {},
+      runId: 'R1',
+      incidentId: 'I1',
+    });
     if (!rendered.ok) throw new Error(rendered.message);
     // Stored: the variable names only.
     expect(JSON.stringify(rendered.plan.steps)).toContain('"secretVars":["ROLLBOT_SECRET_VALUE"]');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HistoryRow, Incident, Run } from '../../src/domain/records.js';
 import { HOME_BLOCKS_MAX, type HomeData, type HomeService, homeView } from '../../views/home.js';
 import { checkView } from '../support/fake-slack/limits.js';
+import { testPlan } from '../support/records.js';
 
 const T0 = Date.UTC(2026, 2, 1, 14, 0);
 
@@ -20,6 +21,9 @@ function incident(n: number, over: Partial<Incident> = {}): Incident {
     resolvedAt: null,
     slackChannel: 'C0INCIDENTS',
     slackTs: '1772373600.000100',
+    owner: 'U0ALICE',
+    resolvedBy: null,
+    resolution: null,
     ...over,
   };
 }
@@ -34,8 +38,10 @@ function run(inc: Incident, over: Partial<Run> = {}): Run {
     drill: false,
     state: 'pending_approval',
     planHash: 'a'.repeat(64),
-    planJson: '{}',
-    paramsJson: '{}',
+    plan: testPlan(),
+    executable: true,
+    approvalsRequired: 1,
+    owner: null,
     requestedBy: inc.requestedBy,
     createdAt: T0 - 5 * 60_000,
     startedAt: null,

@@ -125,8 +125,7 @@ function bigRunbook(params: number, steps: number, hosts: number): Runbook {
         : {
             description: `Param ${i} ${'d'.repeat(300)}`,
             pattern: '^[a-z0-9]+$',
-            default: 'x'.repeat(10),
-            secret: i % 5 === 0,
+            ...(i % 5 === 0 ? { secret: true, from: `env:BIG_SECRET_${i}` } : { default: 'x'.repeat(10) }),
           },
     ]),
   );
@@ -154,7 +153,9 @@ function bigRunbook(params: number, steps: number, hosts: number): Runbook {
 function bigPlan(): Plan {
   const runbook = bigRunbook(6, 60, 50);
   const params = Object.fromEntries(
-    Array.from({ length: 6 }, (_, i) => [`param${i}`, i % 3 === 0 ? 'v1' : 'abc']),
+    Array.from({ length: 6 }, (_, i) => [`param${i}`, i % 3 === 0 ? 'v1' : 'abc']).filter(
+      ([name]) => name !== 'param5',
+    ),
   );
   const rendered = renderPlan(runbook, {
     env: 'production',

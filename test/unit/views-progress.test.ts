@@ -7,8 +7,8 @@ import { renderPlan } from '../../src/runbooks/plan.js';
 import type { MessageContent } from '../../views/blocks.js';
 import { ABORT, CONFIRM_CANCEL, CONFIRM_CONTINUE, ESCALATE, RESOLVED, RETRY_STEP } from '../../views/ids.js';
 import { type ProgressPhase, progressMessage } from '../../views/progress.js';
-import { testPlan } from '../support/records.js';
 import { progressFacts } from '../../views/progress-facts.js';
+import { testPlan } from '../support/records.js';
 
 const T0 = Date.UTC(2025, 10, 12, 14, 0);
 
