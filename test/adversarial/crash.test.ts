@@ -170,6 +170,10 @@ describe('the bot is SIGKILLed mid-step', () => {
     expect(progress?.text).toContain('1 of 3 steps done');
     // Long enough for a wrongly resumed run to have started the step again.
     await sleep(1500);
+    // Told once, by the one process whose update won.
+    expect(
+      slack.thread(CHANNEL, root.ts).filter((m) => m.text.includes('ROLLBACK INTERRUPTED')),
+    ).toHaveLength(1);
     await second.stop();
     expect(await second.exited).toBe(0);
 
