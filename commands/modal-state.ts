@@ -70,12 +70,14 @@ export function prefillFromState(values: StateValues): ModalPrefill {
   const service = pick(ids.SERVICE_BLOCK, ids.SERVICE_SELECT);
   const env = pick(ids.ENV_BLOCK, ids.ENV_SELECT);
   const reason = pick(ids.REASON_BLOCK, ids.REASON_INPUT);
+  const impact = pick(ids.IMPACT_BLOCK, ids.IMPACT_INPUT);
   if (service) prefill.service = service;
   if (env) prefill.env = env;
   if (severity && isSeverity(severity)) prefill.severity = severity as Severity;
   if (level && /^[123]$/.test(level)) prefill.level = Number(level);
   if (hosts) prefill.hosts = hosts;
   if (reason) prefill.reason = reason;
+  if (impact) prefill.impact = impact;
   return prefill;
 }
 

@@ -3,10 +3,12 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { isSeverity } from '../src/domain/severity.js';
 import * as ids from '../views/ids.js';
-import { modalErrors, REASON_MAX, requestModal } from '../views/modal.js';
+import { type ModalPreview, modalErrors, REASON_MAX } from '../views/modal.js';
+import { SUBMIT_NOW } from '../views/modal-plan.js';
 import { anyActionOf } from './action-value.js';
 import type { ListenerDeps } from './deps.js';
 import { decodeMetadata, hostsBlockOf, prefillFromState, stateValuesSchema } from './modal-state.js';
+import { previewOf, requestForm } from './modal-view.js';
 
 const viewSchema = z
   .object({
@@ -14,13 +16,30 @@ const viewSchema = z
     hash: z.string().max(128).optional(),
     private_metadata: z.string().max(3000).optional(),
     state: z.object({ values: stateValuesSchema }),
+    // What the person saw when they clicked: the button's words and the plan summary's block.
+    submit: z
+      .object({ text: z.string().max(200) })
+      .loose()
+      .nullish(),
+    blocks: z
+      .array(z.object({ block_id: z.string().max(255).optional() }).loose())
+      .max(100)
+      .optional(),
   })
   .loose();
 
-const RERENDER_ACTIONS = [ids.SERVICE_SELECT, ids.ENV_SELECT, ids.LEVEL_RADIO];
+// Everything the plan or the approvals depend on re-renders the form, so the summary and the
+// button's words follow the choices.
+const RERENDER_ACTIONS = [
+  ids.SERVICE_SELECT,
+  ids.ENV_SELECT,
+  ids.LEVEL_RADIO,
+  ids.SEVERITY_RADIO,
+  ids.HOSTS_SELECT,
+];
 
 export function register(app: App, deps: ListenerDeps): void {
-  app.action(anyActionOf(RERENDER_ACTIONS), async ({ ack, body, client }) => {
+  app.action(anyActionOf(RERENDER_ACTIONS), async ({ ack, body }) => {
     await ack();
     const parsed = viewSchema.safeParse((body as { view?: unknown }).view);
     if (!parsed.success) return;
@@ -28,16 +47,7 @@ export function register(app: App, deps: ListenerDeps): void {
     const prefill = prefillFromState(view.state.values);
     const runbook = prefill.service ? deps.catalog.get(prefill.service) : undefined;
     try {
-      await client.views.update({
-        view_id: view.id,
-        ...(view.hash ? { hash: view.hash } : {}),
-        view: requestModal({
-          services: deps.catalog.names(),
-          runbook,
-          prefill,
-          privateMetadata: view.private_metadata ?? '',
-        }),
-      });
+      await deps.updateView(view.id, requestForm(deps, runbook, prefill, view.private_metadata ?? ''), view.hash);
     } catch (err) {
       // hash_conflict: the user changed something else meanwhile; their next change re-renders.
       deps.logger.warn({ err }, 'views.update failed');
@@ -70,6 +80,20 @@ export function register(app: App, deps: ListenerDeps): void {
       await ack(modalErrors(errors));
       return;
     }
+    const impact = prefill.impact?.trim() ?? '';
+    if (impact.length > REASON_MAX) {
+      await ack(modalErrors({ [ids.IMPACT_BLOCK]: `At most ${REASON_MAX} characters.` }));
+      return;
+    }
+    // A click that runs at once counts only if the form said so and showed this very plan. Typed
+    // values and changes Slack did not re-render in time are shown first, for a second click.
+    if (mustShowFirst(view, previewOf(deps, runbook, prefill, 'submit'))) {
+      await ack({
+        response_action: 'update',
+        view: requestForm(deps, runbook, prefill, view.private_metadata ?? '', CHANGED_NOTICE),
+      });
+      return;
+    }
     const result = meta.reopen
       ? await deps.services.reopen({
           user: body.user.id,
@@ -87,6 +111,7 @@ export function register(app: App, deps: ListenerDeps): void {
             params: prefill.params,
             ...(prefill.hosts && prefill.hosts.length > 0 ? { hosts: prefill.hosts } : {}),
             reason,
+            ...(impact ? { impact } : {}),
             requestedBy: body.user.id,
             drill: false,
           },
@@ -103,6 +128,21 @@ export function register(app: App, deps: ListenerDeps): void {
       }),
     );
   });
+}
+
+const CHANGED_NOTICE =
+  'The plan changed since the form was drawn (values you typed, or a choice Slack had not shown yet). Check it, then press the button again.';
+
+/**
+ * True when the click would start the rollback at once (no approval needed) but the form did not
+ * say "Roll back now" or did not show this exact plan. A click that asks for approval, or that the
+ * service refuses, runs nothing, so it goes ahead.
+ */
+function mustShowFirst(view: z.infer<typeof viewSchema>, preview: ModalPreview | undefined): boolean {
+  if (!preview?.ok || preview.approvals !== 0) return false;
+  if (view.submit?.text !== SUBMIT_NOW) return true;
+  const shownHash = ids.planPreviewBlockId(preview.plan.hash);
+  return !(view.blocks ?? []).some((b) => b.block_id === shownHash);
 }
 
 /** Puts a service error next to the field it is about. */

@@ -3,10 +3,10 @@ import type { App } from '@slack/bolt';
 import { parseSlash } from '../src/domain/slash-grammar.js';
 import { errorWithUsage, helpText } from '../views/help.js';
 import { historyText } from '../views/history.js';
-import { requestModal } from '../views/modal.js';
 import { statusText } from '../views/status.js';
 import type { ListenerDeps } from './deps.js';
 import { encodeMetadata } from './modal-state.js';
+import { requestForm } from './modal-view.js';
 
 export const COMMAND = '/rollback';
 
@@ -28,7 +28,7 @@ export function register(app: App, deps: ListenerDeps): void {
         await ack(helpText());
         return;
       case 'status':
-        await ack(statusText(await deps.queries.status(), Date.now()));
+        await ack(statusText(await deps.queries.status(), Date.now(), deps.queries.channelNotice()));
         return;
       case 'history': {
         const { rows, mttr } = await deps.queries.history(cmd.service);
@@ -95,16 +95,12 @@ export function register(app: App, deps: ListenerDeps): void {
         // Requests already waiting on the socket get their acks before this one's form is built:
         // Slack's 3 s limit is on the ack; the trigger leaves ample time for the form.
         await new Promise((r) => setImmediate(r));
-        const view = requestModal({
-          services: deps.catalog.names(),
-          runbook: cmd.kind === 'request' ? deps.catalog.get(cmd.service) : undefined,
+        const view = requestForm(
+          deps,
+          cmd.kind === 'request' ? deps.catalog.get(cmd.service) : undefined,
           prefill,
-          privateMetadata: encodeMetadata({
-            channel: command.channel_id,
-            user: command.user_id,
-            at: Date.now(),
-          }),
-        });
+          encodeMetadata({ channel: command.channel_id, user: command.user_id, at: Date.now() }),
+        );
         try {
           await deps.openView(command.trigger_id, view);
         } catch (err) {

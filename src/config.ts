@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from './domain/duration.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -58,6 +59,10 @@ export const envSchema = z.object({
     .min(16, 'at least 16 characters (e.g. openssl rand -hex 32)')
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  ROLLBOT_LEASE_TTL: z
+    .string()
+    .default('20s')
+    .refine((text) => (parseDuration(text) ?? 0) >= 1000, 'must be a duration of at least 1s, such as 20s'),
   ROLLBOT_PROMETHEUS_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus:9090' })
     .optional()
@@ -77,6 +82,7 @@ export const configSchema = envSchema.transform((env) => ({
   dbFile: env.ROLLBOT_DB,
   databaseUrl: env.ROLLBOT_DATABASE_URL,
   instance: env.ROLLBOT_INSTANCE,
+  leaseTtlMs: parseDuration(env.ROLLBOT_LEASE_TTL)!,
   auditKey: env.ROLLBOT_AUDIT_KEY,
   sshKeyFile: env.ROLLBOT_SSH_KEY,
   sshKeyPassphrase: env.ROLLBOT_SSH_KEY_PASSPHRASE,

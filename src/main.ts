@@ -58,7 +58,7 @@ export async function buildCore(config: Config, options: CoreOptions): Promise<C
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const clock = options.clock ?? systemClock;
   const self = instanceOf(config);
-  const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const leaseTtlMs = options.leaseTtlMs ?? config.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const store = await createStore({
     file: config.dbFile,
     ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
@@ -178,42 +178,44 @@ export interface ServeOptions {
   approvalTtlMs?: number;
   leaseTtlMs?: number;
   secretEnv?: (name: string) => string | undefined;
+  /** How often to check again for the incident channel while rollbot is not in it (default 60 s). */
+  channelRecheckMs?: number;
 }
 
 export interface Server {
   core: Core;
   teamId: string | undefined;
+  /** Settles when the bot has joined (or failed to join) the incident channel. */
+  incidentChannel: Promise<import('./slack/incident-channel.js').ChannelAccess>;
   stop(): Promise<void>;
 }
 
 /** `rollbot serve`: the Slack adapters around the shared core. The Slack stack loads only here. */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<Server> {
-  const [{ WebClient }, { createMetrics }, slack] = await Promise.all([
-    import('@slack/web-api'),
+  const [{ createMetrics }, slack, { storeConfirmer }] = await Promise.all([
     import('./metrics.js'),
     import('./slack/index.js'),
+    import('./services/confirm.js'),
   ]);
-  const { storeConfirmer } = await import('./services/confirm.js');
   const metrics = createMetrics();
-  // The outbox owns retries (in order, persisted across restarts); the client fails fast.
-  const client = new WebClient(config.slack.botToken, {
-    slackApiUrl: config.slack.apiUrl,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: slack.WEB_API_TIMEOUT_MS,
-  });
-  const auth = await client.auth.test();
+  const bootLogger =
+    options.logger ?? createLogger({ level: config.logLevel, secrets: configSecrets(config) });
+  // Every Web API call goes through this client, each with a timeout and its kind's retry policy;
+  // the outbox owns the retries of deliveries (in order, persisted across restarts).
+  const api = slack.createSlackWebApi({ apiUrl: config.slack.apiUrl, token: config.slack.botToken ?? '', logger: bootLogger });
+  const auth = await api.call('auth.test', {}, 'read');
   const teamId = typeof auth.team_id === 'string' ? auth.team_id : undefined;
-  const surface = slack.createSlackSurface(client);
+  const surface = slack.createSlackSurface(api);
+  const directory = slack.createDirectory(surface, bootLogger);
   let outbox: ReturnType<typeof slack.createOutboxWorker> | undefined;
   const core = await buildCore(config, {
     confirmer: (store) => storeConfirmer({ store, pollMs: store.dialect === 'postgres' ? 2000 : 250 }),
     notifier: (store) =>
       slack.createPresenter({ store, clock: options.clock ?? systemClock, kick: () => outbox?.kick() }),
-    directory: slack.createDirectory(surface),
+    directory,
     teamId: () => teamId,
     metrics,
-    ...(options.logger ? { logger: options.logger } : {}),
+    logger: bootLogger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.approvalTtlMs !== undefined ? { approvalTtlMs: options.approvalTtlMs } : {}),
     ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
@@ -225,19 +227,49 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     logger.warn({ errors: formatRunbookErrors(core.runbookErrors) }, 'some runbooks are invalid and were not loaded');
   }
   const stopHeartbeat = core.startHeartbeat();
+  const channel = slack.watchIncidentChannel({
+    api,
+    channel: config.incidentChannel,
+    logger,
+    ...(options.channelRecheckMs ? { recheckMs: options.channelRecheckMs } : {}),
+  });
   outbox = slack.createOutboxWorker({
     surface,
     store,
     logger,
-    incidentChannel: config.incidentChannel,
-    worker: store.self.id,
+    // The channel's id once known: finding a post made before a crash reads its history by id.
+    incidentChannel: () => (channel.access.state === 'member' ? channel.access.channelId : config.incidentChannel),
+    // Its claims name this incarnation: a restart (same id, new token) frees the old ones at once.
+    worker: `${store.self.id}:${store.self.token}`,
   });
-  const app = slack.createBoltApp(config, slack.listenerDeps({ core, openView: slack.createViewOpener(config.slack.apiUrl, config.slack.botToken ?? '') }), {
-    blocked: async (service) => (await store.blockedVersions(service)).map((b) => b.version),
-    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-    slackAcked: metrics.slackAcked,
-    claimReplay: (key, ttlMs) => store.claimKey(key, ttlMs),
+  const identity =
+    typeof auth.bot_id === 'string' && typeof auth.user_id === 'string'
+      ? { botId: auth.bot_id, botUserId: auth.user_id }
+      : undefined;
+  const listeners = slack.listenerDeps({
+    core,
+    surface,
+    home: slack.createHomeQuery({
+      store,
+      catalog: core.catalog,
+      directory,
+      teamUrl: typeof auth.url === 'string' ? auth.url : undefined,
+      notice: channel.notice,
+      clock: core.clock,
+    }),
+    channelNotice: channel.notice,
   });
+  const app = slack.createBoltApp(
+    config,
+    listeners,
+    {
+      blocked: async (service) => (await store.blockedVersions(service)).map((b) => b.version),
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+      slackAcked: metrics.slackAcked,
+      claimReplay: (key, ttlMs) => store.claimKey(key, ttlMs),
+    },
+    identity,
+  );
   await app.start(config.port);
   const first = await services.sweep();
   // Messages a previous process queued but could not deliver go out now, in order.
@@ -261,8 +293,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   return {
     core,
     teamId,
+    incidentChannel: channel.ready,
     async stop() {
       clearInterval(ticker);
+      channel.stop();
       await sweeping;
       await app.stop();
       // Let running rollbacks finish rather than cut them off mid-step; what remains is

@@ -1,10 +1,25 @@
-/** The approval request: who may approve, how many are needed, expiry, the plan hash, Approve / Deny. */
+/**
+ * The approval request: what is asked (severity, impact, target version, data-loss risk) so the
+ * approver decides from the message itself, who may approve, how many are needed, expiry, the plan
+ * hash, Approve / Deny.
+ */
 
 import type { KnownBlock } from '@slack/types';
+import { dataLossOf } from '../src/domain/data-loss.js';
 import type { ApprovalState } from '../src/domain/display.js';
 import type { Plan } from '../src/domain/plan.js';
-import { actions, button, confirmDialog, context, fallback, type MessageContent, section } from './blocks.js';
-import { levelLabel, minutesLeft, plural } from './format.js';
+import type { Severity } from '../src/domain/severity.js';
+import {
+  actions,
+  button,
+  confirmDialog,
+  context,
+  fallback,
+  fieldsSection,
+  type MessageContent,
+  section,
+} from './blocks.js';
+import { levelLabel, minutesLeft, plural, severityBadge } from './format.js';
 import { APPROVAL_ACTIONS_BLOCK, APPROVE, DENY, encodeActionValue } from './ids.js';
 import { escapeFit, escapeMrkdwn, inlineCode, mention, mentions, slackTime } from './mrkdwn.js';
 import { shortHash } from './plan.js';
@@ -14,8 +29,15 @@ export type { ApprovalState };
 export interface ApprovalInput {
   runId: string;
   /** The display plan the approvals bind to (its hash goes into the buttons). */
-  plan: Pick<Plan, 'service' | 'env' | 'level' | 'levelName' | 'hosts' | 'hash'>;
+  plan: Pick<Plan, 'service' | 'env' | 'level' | 'levelName' | 'hosts' | 'hash'> &
+    Partial<Pick<Plan, 'params' | 'dataLoss'>>;
   requestedBy: string;
+  /** The incident's severity; absent for a drill. */
+  severity?: Severity;
+  /** What is broken: the incident's reason. */
+  reason?: string;
+  /** Affected users / features from the request form, when given. */
+  impact?: string;
   /** The runbook's approvers: user (U…/W…) and user group (S…) ids. */
   approvers: string[];
   required: number;
@@ -29,7 +51,12 @@ export interface ApprovalInput {
 export function approvalMessage(input: ApprovalInput): MessageContent {
   const { plan, state } = input;
   const what = `${plan.service} level ${levelLabel(plan.level, plan.levelName)} on ${plan.env} (${plural(plan.hosts.length, 'host')})`;
-  const blocks: KnownBlock[] = [section(`${headline(input)}\n${escapeMrkdwn(what)}`)];
+  const blocks: KnownBlock[] = [
+    section(`${headline(input)}\n${escapeMrkdwn(what)}`),
+    fieldsSection(decisionFields(input)),
+  ];
+  const about = aboutText(input);
+  if (about) blocks.push(section(about));
   if (state.kind === 'pending') {
     blocks.push(
       section(
@@ -47,6 +74,36 @@ export function approvalMessage(input: ApprovalInput): MessageContent {
     );
   }
   return { text: fallback(fallbackText(input, what)), blocks };
+}
+
+/** What the approver weighs: how bad it is, what it rolls back to, and what it costs in data. */
+function decisionFields(input: ApprovalInput): string[] {
+  const { plan } = input;
+  const loss = dataLossOf(plan.level, plan.dataLoss);
+  const version = plan.params?.version;
+  return [
+    input.severity ? `*Severity*\n${severityBadge(input.severity)}` : '*Severity*\n_drill_',
+    `*Target version*\n${version ? inlineCode(version.slice(0, 200)) : otherParams(plan.params ?? {})}`,
+    `*Data loss risk*\n${loss.losesData ? '⚠️ ' : ''}${escapeFit(loss.text, 300)}`,
+    `*Requested by*\n${mention(input.requestedBy)}`,
+  ];
+}
+
+/** Without a `version` param, what the level is told instead (e.g. which backup it restores). */
+function otherParams(params: Record<string, string>): string {
+  const shown = Object.entries(params).map(([k, v]) => `${k}=${v}`);
+  return shown.length === 0
+    ? '_no version param_'
+    : `_no version param_ · ${escapeFit(shown.join(', '), 300)}`;
+}
+
+function aboutText(input: ApprovalInput): string | undefined {
+  const impact = input.impact?.trim();
+  const reason = input.reason?.trim();
+  const parts = [];
+  if (impact) parts.push(`*Impact:* ${escapeFit(impact, 1200)}`);
+  if (reason) parts.push(`*${impact ? 'Issue' : 'Impact / reason'}:* ${escapeFit(reason, 1200)}`);
+  return parts.length > 0 ? parts.join('\n') : undefined;
 }
 
 function headline(input: ApprovalInput): string {

@@ -1,5 +1,6 @@
 /** `/rollback history`: seed 003's execution history (date, executed by, level, success, duration), drills timed against target. */
 import type { KnownBlock } from '@slack/types';
+import { targetVerdict } from '../src/domain/figures.js';
 import type { HistoryRow, MttrRow } from '../src/domain/records.js';
 import type { RunState } from '../src/domain/run-state.js';
 import { context, type EphemeralContent, fallback, section } from './blocks.js';
@@ -32,7 +33,10 @@ export function historyText(
     const none = `No rollbacks recorded${scope} yet.`;
     return { response_type: 'ephemeral', text: none, blocks: [section(none)] };
   }
-  const mttrLine = mttr.length === 0 ? undefined : `*MTTR:* ${mttr.map(mttrText).join(' · ')}`;
+  const mttrLine =
+    mttr.length === 0
+      ? undefined
+      : `*Mean time to restore* (incident opened → service restored): ${mttr.map(mttrText).join(' · ')}`;
   // Half the room each for rollbacks and drills, minus the headings, MTTR and footer.
   const room = Math.floor((MESSAGE_BLOCKS_MAX - 5) / 2);
   const blocks: KnownBlock[] = [];
@@ -62,10 +66,16 @@ function drillLine(row: HistoryRow): string {
   const actual =
     row.durationMs === null
       ? `— vs target ${target}`
-      : `${humanDuration(row.durationMs)} vs target ${target} (${row.durationMs <= row.targetMs ? 'within' : 'over'})`;
+      : `${humanDuration(row.durationMs)} vs target ${target}${verdictNote(row)}`;
   return `• ${utcDateTime(row.createdAt)} · ${where} · level ${row.level} · ${RESULT[row.state]} · ${actual}`;
 }
 
+/** Only a drill that succeeded can be within its target: a failed one restored nothing. */
+function verdictNote(row: HistoryRow): string {
+  const verdict = targetVerdict(row);
+  return verdict === 'within' ? ' (within)' : verdict === 'over' ? ' (over)' : '';
+}
+
 function mttrText(row: MttrRow): string {
-  return `${escapeMrkdwn(row.service)} ${humanDuration(row.meanMs)} (${plural(row.runs, 'run')})`;
+  return `${escapeMrkdwn(row.service)} ${humanDuration(row.meanMs)} (${plural(row.incidents, 'incident')})`;
 }

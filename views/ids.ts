@@ -20,6 +20,13 @@ export const HOSTS_BLOCK_PREFIX = 'hosts:';
 export const HOSTS_SELECT = 'hosts_select';
 export const REASON_BLOCK = 'reason';
 export const REASON_INPUT = 'reason_input';
+export const IMPACT_BLOCK = 'impact';
+export const IMPACT_INPUT = 'impact_input';
+/**
+ * The plan summary lives in block `plan_preview:<hash prefix>`: the submit listener compares it with
+ * the plan the submitted choices give, so nothing runs from a form that showed another plan.
+ */
+export const PLAN_PREVIEW_PREFIX = 'plan_preview:';
 /** Param inputs live in block `param:<name>`, each with the action id PARAM_ACTION. */
 export const PARAM_BLOCK_PREFIX = 'param:';
 export const PARAM_ACTION = 'value';
@@ -35,6 +42,10 @@ export const CONFIRM_CONTINUE = 'confirm_continue';
 export const CONFIRM_CANCEL = 'confirm_cancel';
 export const APPROVAL_ACTIONS_BLOCK = 'approval_actions';
 export const PROGRESS_ACTIONS_BLOCK = 'progress_actions';
+
+export function planPreviewBlockId(planHash: string): string {
+  return `${PLAN_PREVIEW_PREFIX}${planHash.slice(0, 16)}`;
+}
 
 export function hostsBlockId(env: string): string {
   return `${HOSTS_BLOCK_PREFIX}${env}`;

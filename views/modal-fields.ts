@@ -11,27 +11,51 @@ import { escapeMrkdwn } from './mrkdwn.js';
 /** The longest impact / reason a request may carry. */
 export const REASON_MAX = 500;
 
+/**
+ * A static select holds at most 100 options; a larger catalogue gets an external select that
+ * searches it (Slack asks the app for options as the user types: commands/service-options.ts).
+ */
 export function serviceInput(services: readonly string[], selected: string | undefined): InputBlock {
   const usable = services.filter((s) => s.length <= OPTION_VALUE_MAX);
-  const shown = usable.slice(0, SELECT_OPTIONS_MAX);
-  if (selected !== undefined && usable.includes(selected) && !shown.includes(selected)) {
-    shown[shown.length - 1] = selected;
-  }
-  const options = shown.map((s) => option(s, s));
-  const initial = options.find((o) => o.value === selected);
-  return {
-    type: 'input',
+  const chosen = selected !== undefined && usable.includes(selected) ? option(selected, selected) : undefined;
+  const base = {
+    type: 'input' as const,
     block_id: ids.SERVICE_BLOCK,
     dispatch_action: true,
     label: plain('Service'),
+  };
+  if (usable.length > SELECT_OPTIONS_MAX) {
+    return {
+      ...base,
+      element: {
+        type: 'external_select',
+        action_id: ids.SERVICE_SELECT,
+        placeholder: plain(`Search ${usable.length} services`),
+        min_query_length: 0,
+        ...(chosen ? { initial_option: chosen } : {}),
+      },
+    };
+  }
+  const options = usable.map((s) => option(s, s));
+  return {
+    ...base,
     element: {
       type: 'static_select',
       action_id: ids.SERVICE_SELECT,
       placeholder: plain('Choose a service'),
       options,
-      ...(initial ? { initial_option: initial } : {}),
+      ...(chosen ? { initial_option: chosen } : {}),
     },
   };
+}
+
+/** The services matching what the user typed into the external select: at most 100, prefix matches first. */
+export function serviceOptions(services: readonly string[], query: string): PlainTextOption[] {
+  const q = query.trim().toLowerCase();
+  const usable = services.filter((s) => s.length <= OPTION_VALUE_MAX);
+  const starts = usable.filter((s) => s.startsWith(q));
+  const contains = usable.filter((s) => !s.startsWith(q) && s.includes(q));
+  return [...starts, ...contains].slice(0, SELECT_OPTIONS_MAX).map((s) => option(s, s));
 }
 
 export function envInput(envNames: readonly string[], selected: string): InputBlock {
@@ -75,6 +99,8 @@ export function severityInput(selected: Severity | undefined): InputBlock {
   return {
     type: 'input',
     block_id: ids.SEVERITY_BLOCK,
+    // The severity decides the approvals, so the plan summary and the button follow it.
+    dispatch_action: true,
     label: plain('Severity (criteria above)'),
     element: {
       type: 'radio_buttons',
@@ -123,6 +149,7 @@ export function hostsInput(runbook: Runbook, envName: string, prefilled: string[
   return {
     type: 'input',
     block_id: ids.hostsBlockId(envName),
+    dispatch_action: true,
     optional: true,
     label: plain('Hosts'),
     hint: plain(`All hosts of ${envName} are selected. Remove some to limit the rollback; empty means all.`),
@@ -140,13 +167,31 @@ export function reasonInput(prefilled: string | undefined): InputBlock {
   return {
     type: 'input',
     block_id: ids.REASON_BLOCK,
-    label: plain('Impact / reason'),
+    label: plain('What is broken'),
     element: {
       type: 'plain_text_input',
       action_id: ids.REASON_INPUT,
       multiline: true,
       max_length: REASON_MAX,
       placeholder: plain('What users see, e.g. "error rate 8% on /api/ask since 14:02"'),
+      ...(initial ? { initial_value: initial } : {}),
+    },
+  };
+}
+
+/** Seed 002's "Affected users / features"; optional: the incident message shows the reason without it. */
+export function impactInput(prefilled: string | undefined): InputBlock {
+  const initial = prefilled?.slice(0, REASON_MAX);
+  return {
+    type: 'input',
+    block_id: ids.IMPACT_BLOCK,
+    optional: true,
+    label: plain('Affected users / features'),
+    element: {
+      type: 'plain_text_input',
+      action_id: ids.IMPACT_INPUT,
+      max_length: REASON_MAX,
+      placeholder: plain('e.g. "all EU customers: checkout fails"'),
       ...(initial ? { initial_value: initial } : {}),
     },
   };

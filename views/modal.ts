@@ -6,10 +6,11 @@ import { stepsFor } from '../src/runbooks/plan-steps.js';
 import type { Runbook, RunbookLevel } from '../src/runbooks/schema.js';
 import { context, plain, section } from './blocks.js';
 import * as ids from './ids.js';
-import { MODAL_BLOCKS_MAX, PRIVATE_METADATA_MAX } from './limits.js';
+import { MODAL_BLOCKS_MAX, MODAL_BUTTON_MAX, PRIVATE_METADATA_MAX } from './limits.js';
 import {
   envInput,
   hostsInput,
+  impactInput,
   levelInput,
   levelNumbers,
   levelOf,
@@ -20,8 +21,10 @@ import {
   severityInput,
 } from './modal-fields.js';
 import { paramInputs } from './modal-params.js';
+import { type ModalPreview, planSummary, submitLabel } from './modal-plan.js';
 
 export { REASON_MAX } from './modal-fields.js';
+export type { ModalPreview } from './modal-plan.js';
 
 /** Values to show preselected, from the slash command text or the modal's previous state. */
 export interface ModalPrefill {
@@ -32,6 +35,8 @@ export interface ModalPrefill {
   params: Record<string, string>;
   hosts?: string[];
   reason?: string;
+  /** Affected users / features (optional; shown in the incident and approval messages). */
+  impact?: string;
 }
 
 export interface RequestModalInput {
@@ -42,6 +47,13 @@ export interface RequestModalInput {
   prefill: ModalPrefill;
   /** Ids only (channel id, requesting user), already encoded; at most 3000 characters. */
   privateMetadata: string;
+  /**
+   * The plan the current choices give and its approvals (undefined until the service, environment
+   * and level are known): shown as the plan summary, and it decides the submit button's words.
+   */
+  preview?: ModalPreview;
+  /** Shown above the plan summary, e.g. why the form is shown again instead of acted on. */
+  notice?: string;
 }
 
 export function requestModal(input: RequestModalInput): ModalView {
@@ -55,13 +67,14 @@ export function requestModal(input: RequestModalInput): ModalView {
       section('Pick the service to roll back. The form then shows its environments, levels and parameters.'),
     );
   } else {
-    blocks.push(...runbookBlocks(runbook, prefill));
+    blocks.push(...runbookBlocks(runbook, prefill, input.preview, input.notice));
   }
   return {
     type: 'modal',
     callback_id: ids.REQUEST_MODAL,
     title: plain('Rollback'),
-    submit: plain('Review plan'),
+    // Says what the click does: roll back at once, or ask for approval (see modal-plan.ts).
+    submit: plain(submitLabel(input.preview), MODAL_BUTTON_MAX),
     close: plain('Cancel'),
     private_metadata: input.privateMetadata,
     blocks,
@@ -76,9 +89,20 @@ export function modalErrors(errors: Record<string, string>): {
   return { response_action: 'errors', errors };
 }
 
-function runbookBlocks(runbook: Runbook, prefill: ModalPrefill): KnownBlock[] {
+/** The environment the form shows: the one asked for, else production, else the first. */
+export function envOf(runbook: Runbook, prefill: Pick<ModalPrefill, 'env'>): string {
   const envNames = Object.keys(runbook.environments);
-  const env = pick(prefill.env, envNames) ?? pick('production', envNames) ?? envNames[0]!;
+  return pick(prefill.env, envNames) ?? pick('production', envNames) ?? envNames[0]!;
+}
+
+function runbookBlocks(
+  runbook: Runbook,
+  prefill: ModalPrefill,
+  preview: ModalPreview | undefined,
+  notice: string | undefined,
+): KnownBlock[] {
+  const envNames = Object.keys(runbook.environments);
+  const env = envOf(runbook, prefill);
   const levelNumber = levelNumbers(runbook).find((n) => n === prefill.level);
   const fixed: KnownBlock[] = [
     envInput(envNames, env),
@@ -86,7 +110,12 @@ function runbookBlocks(runbook: Runbook, prefill: ModalPrefill): KnownBlock[] {
     severityInput(prefill.severity),
     levelInput(runbook, levelNumber),
   ];
-  const tail: KnownBlock[] = [hostsInput(runbook, env, prefill.hosts), reasonInput(prefill.reason)];
+  const tail: KnownBlock[] = [
+    hostsInput(runbook, env, prefill.hosts),
+    reasonInput(prefill.reason),
+    impactInput(prefill.impact),
+    ...planSummary(preview, notice),
+  ];
   const level = levelNumber === undefined ? undefined : levelOf(runbook, levelNumber);
   const room = MODAL_BLOCKS_MAX - 1 - fixed.length - tail.length;
   const params =

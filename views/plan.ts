@@ -1,6 +1,16 @@
-/** The plan message: every step's exact command per host, hosts, strategy, params, hash; collapsed when long. */
+/**
+ * The plan message: hosts, strategy, params, hash, and every step once with the hosts it runs on and
+ * its exact command; a command that differs only by the host's own name or address is shown once
+ * with `{{host.name}}` / `{{host.address}}`, and per-host text only where hosts really differ.
+ */
 import type { KnownBlock } from '@slack/types';
-import { type Plan, type PlannedStep, type StepTarget, strategyText } from '../src/domain/plan.js';
+import {
+  type HostRef,
+  type Plan,
+  type PlannedStep,
+  type StepTarget,
+  strategyText,
+} from '../src/domain/plan.js';
 import { querySampling } from '../src/domain/query-text.js';
 import { shellQuote } from '../src/runbooks/quote.js';
 import { context, fallback, fieldsSection, header, type MessageContent, section } from './blocks.js';
@@ -29,7 +39,7 @@ export function planMessage({ plan }: PlanMessageInput): MessageContent {
   const shown: KnownBlock[] = [];
   let used = 0;
   for (const step of plan.steps) {
-    const text = stepText(step);
+    const text = stepText(step, plan);
     if (shown.length >= roomForSteps || (used + text.length > PLAN_CHAR_BUDGET && shown.length > 0)) break;
     shown.push(section(text));
     used += text.length;
@@ -64,20 +74,38 @@ function summaryFields(plan: Plan): string[] {
   ];
 }
 
-function stepText(step: PlannedStep): string {
+function stepText(step: PlannedStep, plan: Plan): string {
   const flags = [step.kind, `timeout ${humanDuration(step.timeoutMs)}`];
   if (step.continueOnError) flags.push('continues on error');
   const title = `*${step.index + 1}. ${escapeFit(step.name, 200)}* · ${flags.join(' · ')}`;
   if (step.kind === 'confirm') return `${title}\n⏸ asks: ${escapeFit(step.confirm ?? step.name, 1000)}`;
   if (step.targets.length === 0) return `${title}\n_no selected host: skipped_`;
-  const groups = groupByCommand(step.targets);
-  const room = SECTION_TEXT_MAX - title.length - 200;
+  const groups = groupCommands(step.targets, plan.hosts);
+  const head = `${title} · ${escapeFit(hostsText(step.targets, plan.hosts.length), 300)}`;
+  const room = SECTION_TEXT_MAX - head.length - 300;
   const shown = groups.slice(0, GROUPS_PER_STEP);
   const each = Math.floor(room / shown.length);
-  const parts = shown.map((g) => `${hostsLabel(g.hosts)}\n${codeBlock(g.command, each - 120)}`);
+  const parts =
+    groups.length === 1
+      ? [codeBlock(groups[0]!.command, room)]
+      : shown.map((g) => `${hostsLabel(g.hosts)}\n${codeBlock(g.command, each - 120)}`);
   const rest = groups.slice(shown.length).reduce((n, g) => n + g.hosts.length, 0);
-  if (rest > 0) parts.push(`_+ ${plural(rest, 'more host')} with their own command_`);
-  return `${title}\n${parts.join('\n')}`;
+  if (rest > 0)
+    parts.push(`_+ ${plural(rest, 'more host')} with their own command: ${inlineCode(planCommand(plan))}_`);
+  if (groups.some((g) => g.perHost)) parts.push(`_${HOST_PLACEHOLDERS} stand for each host's own._`);
+  return `${head}\n${parts.join('\n')}`;
+}
+
+const HOST_PLACEHOLDERS = '`{{host.name}}` / `{{host.address}}`';
+
+/** "on all 50 hosts", or "on 3 of 50 hosts: a, b, c". */
+export function hostsText(targets: readonly StepTarget[], planHosts: number): string {
+  if (targets.length === planHosts)
+    return planHosts === 1 ? `on ${targets[0]!.host}` : `on all ${planHosts} hosts`;
+  const names = targets.map((t) => t.host);
+  const listed = names.slice(0, 6).join(', ');
+  const more = names.length > 6 ? ` +${names.length - 6}` : '';
+  return `on ${names.length} of ${planHosts} hosts: ${listed}${more}`;
 }
 
 function hostsLabel(hosts: readonly string[]): string {
@@ -86,18 +114,64 @@ function hostsLabel(hosts: readonly string[]): string {
   return `on ${escapeFit(`${listed}${more}`, 100)}:`;
 }
 
-interface CommandGroup {
+export interface CommandGroup {
   command: string;
   hosts: string[];
+  /** The command has host placeholders in it. */
+  perHost: boolean;
 }
 
-function groupByCommand(targets: readonly StepTarget[]): CommandGroup[] {
-  const groups = new Map<string, string[]>();
-  for (const target of targets) {
-    const command = commandOf(target);
-    groups.set(command, [...(groups.get(command) ?? []), target.host]);
+/**
+ * Hosts grouped by command. Each host's own name and address are also replaced by placeholders
+ * (only where substituting them back gives the exact command), and whichever grouping needs fewer
+ * groups is shown: 50 hosts that differ only by `{{host.name}}` read as one command.
+ */
+export function groupCommands(targets: readonly StepTarget[], hosts: readonly HostRef[]): CommandGroup[] {
+  const exact = groupBy(targets.map((t) => ({ host: t.host, command: commandOf(t), perHost: false })));
+  if (exact.length === 1) return exact;
+  const generalised = groupBy(
+    targets.map((t) => {
+      const command = commandOf(t);
+      const host = hosts.find((h) => h.name === t.host);
+      const template = host ? withHostPlaceholders(command, host) : command;
+      return { host: t.host, command: template, perHost: template !== command };
+    }),
+  );
+  return generalised.length < exact.length ? generalised : exact;
+}
+
+function groupBy(entries: readonly { host: string; command: string; perHost: boolean }[]): CommandGroup[] {
+  const groups = new Map<string, CommandGroup>();
+  for (const e of entries) {
+    const group = groups.get(e.command) ?? { command: e.command, hosts: [], perHost: e.perHost };
+    group.hosts.push(e.host);
+    groups.set(e.command, group);
   }
-  return [...groups].map(([command, hosts]) => ({ command, hosts }));
+  return [...groups.values()];
+}
+
+// A host value counts only as a whole token: `shop-1` is not part of `shop-10`, nor 10.0.0.1 of 10.0.0.12.
+const TOKEN_CHAR = '[A-Za-z0-9_-]';
+
+/** The command with this host's address and name as placeholders, or unchanged if that would not round-trip. */
+export function withHostPlaceholders(command: string, host: Pick<HostRef, 'name' | 'address'>): string {
+  const pairs = [
+    { value: host.address, placeholder: '{{host.address}}' },
+    { value: host.name, placeholder: '{{host.name}}' },
+  ]
+    .filter((p) => p.value !== '' && p.value !== 'localhost')
+    .sort((a, b) => b.value.length - a.value.length);
+  let template = command;
+  for (const { value, placeholder } of pairs) {
+    const re = new RegExp(`(?<!${TOKEN_CHAR})${escapeRegExp(value)}(?!${TOKEN_CHAR})`, 'g');
+    template = template.replace(re, placeholder);
+  }
+  const back = template.replaceAll('{{host.address}}', host.address).replaceAll('{{host.name}}', host.name);
+  return back === command ? template : command;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The exact command as a person would read it; `local` steps run on the bot, without a shell. */

@@ -75,8 +75,11 @@ function lastLines(text: string, count: number): string {
   return lines.slice(-count).join('\n');
 }
 
-function firstUnfinished({ plan, steps }: ProgressInput): number | undefined {
-  const done = (index: number) => steps.some((r) => r.stepIndex === index && r.state === 'ok');
+function firstUnfinished({ plan, steps, skipped = [] }: ProgressInput): number | undefined {
+  // Done in this run or, for a retry, by the run it retries.
+  const done = (index: number) =>
+    steps.some((r) => r.stepIndex === index && r.state === 'ok') ||
+    skipped.some((p) => p.stepIndex === index);
   return plan.steps.find((s) => !done(s.index))?.index;
 }
 

@@ -4,10 +4,16 @@ import type { StepRow, StepState } from '../src/domain/records.js';
 import { humanDuration } from './format.js';
 import { escapeFit, escapeMrkdwn } from './mrkdwn.js';
 
-export type CellState = StepState | 'pending';
+/**
+ * `done_earlier`: an earlier run of the incident did this step on this host, so this run (a retry)
+ * skips it. `not_started`: this run will never do it (it ended, or a failed canary stopped the rest).
+ */
+export type CellState = StepState | 'pending' | 'done_earlier' | 'not_started';
 
 export const CELL_EMOJI: Record<CellState, string> = {
   pending: '⏳',
+  done_earlier: '☑️',
+  not_started: '▫️',
   running: '🔄',
   ok: '✅',
   failed: '❌',
@@ -30,9 +36,13 @@ const PRIORITY: readonly CellState[] = [
   'running',
   'canceled',
   'pending',
+  'not_started',
   'ok',
+  'done_earlier',
   'skipped',
 ];
+// States in which a step+host pair needs nothing more from this run.
+export const DONE_STATES: readonly CellState[] = ['ok', 'done_earlier', 'skipped'];
 
 export interface Cell {
   host: string;
@@ -41,24 +51,66 @@ export interface Cell {
   elapsedMs: number | undefined;
 }
 
-/** The latest row per host for a step (a retry adds a newer row for the same host). */
-export function cellsOf(step: PlannedStep, rows: readonly StepRow[], now: number): Cell[] {
+/** What the rows alone do not say about pairs without a row in this run. */
+export interface CellContext {
+  /** `stepIndex\u0000host` keys an earlier run already did (a retry skips them). */
+  doneEarlier: ReadonlySet<string>;
+  /** Confirm steps answered with Continue. */
+  confirmed: ReadonlySet<number>;
+  /** Hosts this run will never start. */
+  notStarted: ReadonlySet<string>;
+  /** The run has ended: nothing without a row will run any more. */
+  ended: boolean;
+}
+
+export const NO_CONTEXT: CellContext = {
+  doneEarlier: new Set(),
+  confirmed: new Set(),
+  notStarted: new Set(),
+  ended: false,
+};
+
+export function pairKey(stepIndex: number, host: string): string {
+  return `${stepIndex}\u0000${host}`;
+}
+
+/**
+ * One cell per host the step runs on (the latest row per host: a retry adds a newer one), and one
+ * cell for a confirm step, so every step counts and the totals add up.
+ */
+export function cellsOf(
+  step: PlannedStep,
+  rows: readonly StepRow[],
+  now: number,
+  ctx: CellContext = NO_CONTEXT,
+): Cell[] {
+  if (step.kind === 'confirm') {
+    const state = ctx.confirmed.has(step.index) ? 'ok' : ctx.ended ? 'not_started' : 'pending';
+    return [{ host: '', state, elapsedMs: undefined }];
+  }
   const mine = rows.filter((r) => r.stepIndex === step.index);
   const hosts =
     step.targets.length > 0 ? step.targets.map((t) => t.host) : [...new Set(mine.map((r) => r.host))];
   return hosts.map((host) => {
     const row = latest(mine.filter((r) => r.host === host));
-    if (row === undefined) return { host, state: 'pending', elapsedMs: undefined };
-    return { host, state: row.state, elapsedMs: elapsedOf(row, now) };
+    if (row !== undefined) return { host, state: row.state, elapsedMs: elapsedOf(row, now) };
+    return { host, state: unrunState(step.index, host, ctx), elapsedMs: undefined };
   });
+}
+
+function unrunState(stepIndex: number, host: string, ctx: CellContext): CellState {
+  if (ctx.doneEarlier.has(pairKey(stepIndex, host))) return 'done_earlier';
+  if (ctx.ended || ctx.notStarted.has(host)) return 'not_started';
+  return 'pending';
 }
 
 export function stepSymbol(cells: readonly Cell[]): string {
   if (cells.length === 0) return CELL_EMOJI.pending;
   const states = new Set(cells.map((c) => c.state));
-  const started = cells.some((c) => c.state !== 'pending');
+  const started = cells.some((c) => c.state !== 'pending' && c.state !== 'done_earlier');
   if (started && states.has('pending') && !BAD.some((s) => states.has(s))) return CELL_EMOJI.running;
-  if (states.size === 2 && states.has('ok') && states.has('skipped')) return CELL_EMOJI.ok;
+  // Done on every host, some of it by an earlier run: done.
+  if (states.size > 1 && [...states].every((s) => DONE_STATES.includes(s))) return CELL_EMOJI.ok;
   const top = PRIORITY.find((s) => states.has(s)) ?? 'pending';
   return CELL_EMOJI[top];
 }
@@ -85,6 +137,7 @@ function hostCell(cell: Cell): string {
 // Counts read like a tally, good news first; the step's own symbol already leads with any problem.
 const COUNT_ORDER: readonly CellState[] = [
   'ok',
+  'done_earlier',
   'running',
   'pending',
   'failed',
@@ -92,6 +145,7 @@ const COUNT_ORDER: readonly CellState[] = [
   'unknown',
   'canceled',
   'skipped',
+  'not_started',
 ];
 
 function counts(cells: readonly Cell[]): string {

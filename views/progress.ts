@@ -1,7 +1,7 @@
 /** The live progress message (edited in place): header, per-step × per-host grid, and the phase's outcome and buttons. */
 import type { Button, KnownBlock } from '@slack/types';
 import type { ProgressPhase } from '../src/domain/display.js';
-import { type Plan, strategyText } from '../src/domain/plan.js';
+import { type Plan, type PlannedStep, strategyText } from '../src/domain/plan.js';
 import type { Run, StepRow } from '../src/domain/records.js';
 import {
   actions,
@@ -25,8 +25,9 @@ import {
 import { MESSAGE_BLOCKS_MAX } from './limits.js';
 import { escapeFit, escapeMrkdwn, inlineCode, mention } from './mrkdwn.js';
 import { packLines } from './pack.js';
+import { countLine, type StepCells } from './progress-count.js';
 import { escalateButton, failureBlocks } from './progress-failure.js';
-import { cellsOf, stepLine } from './progress-grid.js';
+import { CELL_EMOJI, type CellContext, cellsOf, pairKey, stepLine } from './progress-grid.js';
 import { withQueryFigure } from './query-figures.js';
 
 export type { ProgressPhase };
@@ -39,7 +40,18 @@ export interface ProgressInput {
   steps: StepRow[];
   now: number;
   phase: ProgressPhase;
+  /**
+   * Step+host pairs an earlier run of the incident did successfully, which this run (a retry)
+   * skips: shown as done earlier, not pending. From the earlier run's ok step rows.
+   */
+  skipped?: readonly { stepIndex: number; host: string }[];
+  /** Confirm steps answered Continue (the run's `run.confirmed` events with `confirmed: true`). */
+  confirmed?: readonly number[];
+  /** Hosts this run never starts, e.g. after a failed canary (`run.finished`'s `notStarted`). */
+  notStarted?: readonly string[];
 }
+
+const ENDED: readonly ProgressPhase['kind'][] = ['failed', 'succeeded', 'aborted', 'interrupted'];
 
 const TITLES: Record<ProgressPhase['kind'], string> = {
   waiting: '⏳ Starting rollback',
@@ -58,24 +70,52 @@ export function progressMessage(input: ProgressInput): MessageContent {
     run.startedAt === null
       ? 'not started'
       : `${humanDuration((run.finishedAt ?? input.now) - run.startedAt)} elapsed`;
+  const cells = stepCells(input);
+  const counter = countLine(plan, cells);
   const meta = context(
-    `Run ${inlineCode(run.id)} · ${escapeMrkdwn(plan.env)} · ${elapsed} · target ${humanDuration(plan.targetMs)} · ${escapeMrkdwn(strategyText(plan))}`,
+    `*${escapeMrkdwn(counter)}*`,
+    `Run ${inlineCode(run.id)} · ${escapeMrkdwn(plan.env)} · ${elapsed} · target ${humanDuration(plan.targetMs)} · ${escapeMrkdwn(strategyText(plan))}${legend(cells)}`,
   );
   const outcome = outcomeBlocks(input);
   const room = MESSAGE_BLOCKS_MAX - 2 - outcome.length;
-  const blocks: KnownBlock[] = [header(title), meta, ...gridBlocks(input, room), ...outcome];
-  return { text: fallback(fallbackText(input, title)), blocks };
+  const blocks: KnownBlock[] = [header(title), meta, ...gridBlocks(input, cells, room), ...outcome];
+  const attention = phase.kind === 'failed' ? ' — needs attention' : '';
+  return { text: fallback(escapeMrkdwn(`${title} — ${counter}${attention}`)), blocks };
+}
+
+/** Every step's cells, with what the rows alone do not say (done earlier, confirmed, never started). */
+function stepCells(input: ProgressInput): (StepCells & { step: PlannedStep })[] {
+  const ctx: CellContext = {
+    doneEarlier: new Set((input.skipped ?? []).map((p) => pairKey(p.stepIndex, p.host))),
+    confirmed: new Set(input.confirmed ?? []),
+    notStarted: new Set(input.notStarted ?? []),
+    ended: ENDED.includes(input.phase.kind),
+  };
+  return input.plan.steps.map((step) => ({
+    step,
+    kind: step.kind,
+    cells: cellsOf(step, input.steps, input.now, ctx),
+  }));
+}
+
+/** Says what the two less obvious symbols mean, only when they appear. */
+function legend(cells: readonly StepCells[]): string {
+  const states = new Set(cells.flatMap((s) => s.cells.map((c) => c.state)));
+  const parts = [];
+  if (states.has('done_earlier')) parts.push(`${CELL_EMOJI.done_earlier} done by an earlier run`);
+  if (states.has('not_started')) parts.push(`${CELL_EMOJI.not_started} not started`);
+  return parts.length === 0 ? '' : ` · ${parts.join(' · ')}`;
 }
 
 /** Step lines packed into as few sections as fit, at most `room` blocks. */
-function gridBlocks(input: ProgressInput, room: number): KnownBlock[] {
+function gridBlocks(
+  input: ProgressInput,
+  cells: readonly (StepCells & { step: PlannedStep })[],
+  room: number,
+): KnownBlock[] {
   const waitingAt = input.phase.kind === 'confirm' ? input.phase.stepIndex : -1;
-  const lines = input.plan.steps.map((step) =>
-    withQueryFigure(
-      stepLine(step, cellsOf(step, input.steps, input.now), step.index === waitingAt),
-      step,
-      input.steps,
-    ),
+  const lines = cells.map(({ step, cells }) =>
+    withQueryFigure(stepLine(step, cells, step.index === waitingAt), step, input.steps),
   );
   return packLines(lines, room).map(section);
 }
@@ -166,13 +206,4 @@ function confirmButtons(runId: string, stepIndex: number): Button[] {
       ),
     }),
   ];
-}
-
-function fallbackText({ plan, steps, phase }: ProgressInput, title: string): string {
-  const done = plan.steps.filter(
-    (s) => s.targets.length > 0 && cellsOf(s, steps, 0).every((c) => c.state === 'ok'),
-  ).length;
-  return escapeMrkdwn(
-    `${title} — ${done} of ${plan.steps.length} steps done${phase.kind === 'failed' ? ' — needs attention' : ''}`,
-  );
 }

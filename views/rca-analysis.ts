@@ -1,4 +1,5 @@
 /** Seed 002's analysis sections: filled from the timeline where it knows, prompts for a human where not. */
+import { targetVerdict } from '../src/domain/figures.js';
 import { humanDuration, plural } from './format.js';
 import {
   levelColon,
@@ -136,7 +137,12 @@ function lessonsLearned(facts: RcaFacts): string[] {
   const restored = facts.restoredBy;
   const actual = restored ? runActual(restored, facts.now) : null;
   if (restored && actual) {
-    const verdict = actual.ms > restored.run.targetMs ? 'over' : 'within';
+    const verdict = targetVerdict({
+      state: restored.run.state,
+      startedAt: restored.startedAt,
+      finishedAt: restored.finishedAt,
+      targetMs: restored.run.targetMs,
+    });
     const target = humanDuration(restored.run.targetMs);
     const sinceRequest = humanDuration((restored.finishedAt ?? facts.now) - facts.incident.openedAt);
     lessons.push(

@@ -1,4 +1,5 @@
 /** What the RCA knows about an incident, derived once from its records and timeline events. */
+import { type StepEstimate, type StepSample, stepEstimates } from '../src/domain/estimates.js';
 import type { Incident, Run, StepRow } from '../src/domain/records.js';
 import type { StoredTimelineEvent, TimelineType } from '../src/domain/timeline.js';
 import { type PlanInfo, planInfo } from './rca-plan.js';
@@ -42,6 +43,8 @@ export interface RcaFacts {
   fromVersion: string | null;
   /** The first run that succeeded, by finish time. */
   restoredBy: RunFacts | null;
+  /** Per level, per step index: the median duration in earlier successful runs (absent: no history). */
+  estimates: ReadonlyMap<number, ReadonlyMap<number, StepEstimate>>;
   now: number;
 }
 
@@ -51,6 +54,7 @@ export interface FactsInput {
   steps: Record<string, StepRow[]>;
   timeline: StoredTimelineEvent[];
   now: number;
+  stepSamples?: Partial<Record<number, StepSample[]>>;
 }
 
 export function gatherFacts(input: FactsInput): RcaFacts {
@@ -78,6 +82,12 @@ export function gatherFacts(input: FactsInput): RcaFacts {
       runs
         .filter((r) => r.run.state === 'succeeded')
         .sort((a, b) => (a.finishedAt ?? Infinity) - (b.finishedAt ?? Infinity))[0] ?? null,
+    estimates: new Map(
+      Object.entries(input.stepSamples ?? {}).map(([level, samples]) => [
+        Number(level),
+        stepEstimates(samples ?? []),
+      ]),
+    ),
     now: input.now,
   };
 }

@@ -1,4 +1,5 @@
 /** The RCA's `## Figures`: time to acknowledge, approve and restore; each run against its level's target. */
+import { targetVerdict, timeToAcknowledgeMs, timeToRestoreMs } from '../src/domain/figures.js';
 import { humanDuration } from './format.js';
 import { levelColon, type RcaFacts, type RunFacts, runActual } from './rca-facts.js';
 import { metricLines } from './rca-metrics.js';
@@ -24,14 +25,19 @@ export function figuresSection(facts: RcaFacts): string[] {
   ];
 }
 
-/** Incident opened → the first approval or, when none was needed, the first run start. */
+/** Incident opened → the first approval or, when none was needed, the first run start (domain/figures.ts). */
 export function timeToAcknowledge(facts: RcaFacts): string {
+  const at = (type: string) => facts.events.filter((e) => e.type === type).map((e) => e.at);
+  const ms = timeToAcknowledgeMs({
+    openedAt: facts.incident.openedAt,
+    approvalsAt: at('approval.granted'),
+    startsAt: at('run.started'),
+  });
+  if (ms === null) return 'not yet';
   const approval = facts.events.find((e) => e.type === 'approval.granted');
   const start = facts.events.find((e) => e.type === 'run.started');
-  const first = [approval, start].filter((e) => e !== undefined).sort((a, b) => a.seq - b.seq)[0];
-  if (!first) return 'not yet';
-  const what = first.type === 'approval.granted' ? 'first approval' : 'first run started';
-  return `${humanDuration(first.at - facts.incident.openedAt)} (request → ${what})`;
+  const byApproval = approval !== undefined && (start === undefined || approval.at <= start.at);
+  return `${humanDuration(ms)} (request → ${byApproval ? 'first approval' : 'first run started'})`;
 }
 
 /** Per run that asked for approval: approval requested → run approved. */
@@ -49,16 +55,22 @@ export function timeToApproval(facts: RcaFacts): string {
     .join('; ');
 }
 
-/** Incident opened → the first run that succeeded finished. */
+/** Incident opened → the run that restored service succeeded (domain/figures.ts). */
 export function timeToRestore(facts: RcaFacts): string {
   const { restoredBy, incident } = facts;
-  if (restoredBy?.finishedAt != null) {
+  const ms = timeToRestoreMs({ openedAt: incident.openedAt, runs: facts.runs.map(momentsOf) });
+  if (ms !== null && restoredBy) {
     const which = facts.runs.length > 1 ? `run ${restoredBy.label}` : 'run';
-    return `${humanDuration(restoredBy.finishedAt - incident.openedAt)} (request → ${which} succeeded)`;
+    return `${humanDuration(ms)} (request → ${which} succeeded)`;
   }
   if (incident.status === 'open')
     return `not restored (open for ${humanDuration(facts.now - incident.openedAt)})`;
   return 'no rollback run succeeded';
+}
+
+/** A run's moments as the timeline recorded them (the store's columns when an event is missing). */
+function momentsOf(r: RunFacts) {
+  return { state: r.run.state, startedAt: r.startedAt, finishedAt: r.finishedAt };
 }
 
 function runsTable(facts: RcaFacts): string[] {
@@ -76,10 +88,21 @@ function runsTable(facts: RcaFacts): string[] {
   ];
 }
 
+/** Only a restore can be within its target: a failed or aborted run restored nothing. */
 function verdict(r: RunFacts, actual: { ms: number; done: boolean } | null): string {
   if (actual === null) return 'not run';
-  if (actual.ms > r.run.targetMs) return 'over target';
-  return actual.done ? 'within target' : 'running';
+  switch (targetVerdict({ ...momentsOf(r), targetMs: r.run.targetMs })) {
+    case 'within':
+      return 'within target';
+    case 'over':
+      return 'over target';
+    case 'running':
+      return actual.ms > r.run.targetMs ? 'over target (running)' : 'running';
+    case 'not_run':
+      return 'not run';
+    case 'not_restored':
+      return 'not a restore';
+  }
 }
 
 const RESULTS: Record<string, string> = {

@@ -1,6 +1,10 @@
-/** Seed 003's "Rollback Time Estimate" per run: each step's timeout as its budget against the slowest host. */
+/**
+ * Seed 003's "Rollback Time Estimate" per run: each step's estimate (the median of the same step in
+ * earlier successful runs of the service and level) against its slowest host this time.
+ */
+import type { StepEstimate } from '../src/domain/estimates.js';
 import type { StepRow } from '../src/domain/records.js';
-import { humanDuration } from './format.js';
+import { humanDuration, plural } from './format.js';
 import { levelColon, type RcaFacts, type RunFacts, runActual } from './rca-facts.js';
 import type { PlanStepInfo } from './rca-plan.js';
 import { cell } from './rca-text.js';
@@ -8,19 +12,35 @@ import { cell } from './rca-text.js';
 export function stepTable(r: RunFacts, facts: RcaFacts): string[] {
   const previous = facts.runs.find((p) => p.run.id === r.run.escalatedFrom && r.origin === 'retry');
   const actual = runActual(r, facts.now);
+  const steps = stepsOf(r);
+  const known = facts.estimates.get(r.run.level);
   return [
     `### Steps — ${r.label} (${levelColon(r)})`,
     '',
-    '| Step | Budget (timeout) | Actual | Hosts |',
+    '| Step | Estimate (median of earlier runs) | Actual | Hosts |',
     '| --- | --- | --- | --- |',
-    ...stepsOf(r).map((step) => {
+    ...steps.map((step) => {
       const rows = r.steps.filter((row) => row.stepIndex === step.index);
-      const budget = step.kind === 'confirm' || step.timeoutMs === null ? '—' : humanDuration(step.timeoutMs);
-      return `| ${step.index + 1}. ${cell(step.name)} | ${budget} | ${slowest(rows)} | ${hostsCell(step, rows, previous)} |`;
+      return `| ${step.index + 1}. ${cell(step.name)} | ${estimateCell(step, known)} | ${slowest(rows)} | ${hostsCell(step, rows, previous)} |`;
     }),
-    `| **Total** | **${humanDuration(r.run.targetMs)} (level target)** | **${actual === null ? '—' : humanDuration(actual.ms)}** | |`,
+    `| **Total** | **${totalEstimate(steps, known)}** · level target ${humanDuration(r.run.targetMs)} | **${actual === null ? '—' : humanDuration(actual.ms)}** | |`,
     '',
   ];
+}
+
+function estimateCell(step: PlanStepInfo, known: ReadonlyMap<number, StepEstimate> | undefined): string {
+  if (step.kind === 'confirm') return '— (waits for a person)';
+  const estimate = known?.get(step.index);
+  if (!estimate) return 'no history';
+  return `${humanDuration(estimate.medianMs)} (${plural(estimate.runs, 'run')})`;
+}
+
+/** The sum of the steps' estimates, only when every step that runs has one. */
+function totalEstimate(steps: PlanStepInfo[], known: ReadonlyMap<number, StepEstimate> | undefined): string {
+  const timed = steps.filter((s) => s.kind !== 'confirm');
+  const medians = timed.map((s) => known?.get(s.index)?.medianMs);
+  if (timed.length === 0 || medians.some((m) => m === undefined)) return 'no history';
+  return humanDuration(medians.reduce<number>((sum, m) => sum + (m ?? 0), 0));
 }
 
 /** The stored plan's steps, or (for a plan without them) the steps that left rows. */

@@ -1,4 +1,5 @@
 /** The RCA draft (seed 002's template) as Markdown, built from an incident's records and timeline. */
+import type { StepSample } from '../src/domain/estimates.js';
 import type { Incident, Run, StepRow } from '../src/domain/records.js';
 import { SEVERITY_INFO } from '../src/domain/severity.js';
 import type { StoredTimelineEvent } from '../src/domain/timeline.js';
@@ -25,6 +26,11 @@ export interface RcaInput {
    * `rollbot audit verify --head <hash>` that nothing up to it was removed or rewritten.
    */
   auditHead?: string;
+  /**
+   * Step durations of earlier successful runs of this service, by level (the store's
+   * `stepSamples`, runs finished before the incident opened): each step's estimate is their median.
+   */
+  stepSamples?: Partial<Record<number, StepSample[]>>;
 }
 
 /** `RCA-INC-2026-0001.md`; anything but letters, digits, `-` and `_` in the id becomes `_`. */

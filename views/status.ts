@@ -16,23 +16,31 @@ export interface ActiveRunSummary {
 
 const SAFE_URL_RE = /^https:\/\/[^\s<>|]+$/;
 
-export function statusText(active: readonly ActiveRunSummary[], now: number): EphemeralContent {
+/** `notice`: a warning shown first (e.g. rollbot is not a member of the incident channel). */
+export function statusText(
+  active: readonly ActiveRunSummary[],
+  now: number,
+  notice?: string,
+): EphemeralContent {
+  const warning = notice ? [section(`⚠️ ${escapeMrkdwn(notice)}`)] : [];
+  const warningText = notice ? `⚠️ ${notice}\n` : '';
   if (active.length === 0) {
     return {
       response_type: 'ephemeral',
-      text: 'No active incidents or runs.',
-      blocks: [section('✅ No active incidents or runs.')],
+      text: fallback(`${warningText}No active incidents or runs.`),
+      blocks: [...warning, section('✅ No active incidents or runs.')],
     };
   }
   const lines = active.map((a) => statusLine(a, now));
-  const sections = packLines(lines, MESSAGE_BLOCKS_MAX - 2);
+  const sections = packLines(lines, MESSAGE_BLOCKS_MAX - 2 - warning.length);
   const head = `*Active (${active.length})*`;
   return {
     response_type: 'ephemeral',
     text: fallback(
-      `${plural(active.length, 'active run')}: ${active.map((a) => escapeMrkdwn(a.incident.id)).join(', ')}`,
+      `${warningText}${plural(active.length, 'active run')}: ${active.map((a) => escapeMrkdwn(a.incident.id)).join(', ')}`,
     ),
     blocks: [
+      ...warning,
       section(head),
       ...sections.map(section),
       context('Open the thread for the plan, approvals and live progress.'),

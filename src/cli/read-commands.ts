@@ -1,6 +1,7 @@
 /** The CLI's read-only commands: validate, plan, history, timeline, audit verify. */
 import { writeFileSync } from 'node:fs';
 import { formatDuration } from '../domain/duration.js';
+import { targetVerdict } from '../domain/figures.js';
 import type { Core } from '../main.js';
 import { formatRunbookErrors, loadRunbooks } from '../runbooks/load.js';
 import { planToText } from '../runbooks/plan.js';
@@ -72,14 +73,17 @@ export async function historyCommand(core: Core, args: ParsedArgs, term: Termina
     term.out.write(`${formatTable(table)}\n`);
   }
   for (const m of mttr) {
-    term.out.write(`MTTR ${m.service}: ${formatDuration(m.meanMs)} over ${m.runs} successful rollback(s)\n`);
+    term.out.write(
+      `Mean time to restore ${m.service}: ${formatDuration(m.meanMs)} over ${m.incidents} restored incident(s)\n`,
+    );
   }
   if (drills.length > 0) {
     const table = [
       ['Date (UTC)', 'By', 'Service', 'Env', 'Level', 'Success', 'Actual', 'Target', 'Within target'],
     ];
     for (const r of drills) {
-      const within = r.durationMs === null ? '—' : r.durationMs <= r.targetMs ? 'yes' : 'no';
+      const verdict = targetVerdict(r);
+      const within = verdict === 'within' ? 'yes' : verdict === 'over' ? 'no' : '—';
       table.push([
         when(r.createdAt),
         r.requestedBy,

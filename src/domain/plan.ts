@@ -104,6 +104,8 @@ export interface Plan {
   level: number;
   levelName: string;
   targetMs: number;
+  /** The runbook level's own statement of what it loses (`dataLoss`); absent: see data-loss.ts. */
+  dataLoss?: string;
   hosts: HostRef[];
   strategy: Strategy;
   /** Parameter values with secret ones replaced by SECRET_MASK. */

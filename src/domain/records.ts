@@ -175,12 +175,8 @@ export interface HistoryRow {
   targetMs: number;
 }
 
-export interface MttrRow {
-  service: string;
-  /** Succeeded non-drill runs with both a start and a finish time. */
-  runs: number;
-  meanMs: number;
-}
+/** Mean time to restore per service: defined with the other figures in figures.ts. */
+export type { MttrRow } from './figures.js';
 
 export interface BlockedVersion {
   service: string;

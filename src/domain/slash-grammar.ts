@@ -20,13 +20,15 @@ export type SlashCommand =
       params: Record<string, string>;
       hosts?: string[];
       reason?: string;
+      /** Affected users / features (seed 002), prefilled into the form's optional field. */
+      impact?: string;
     };
 
 export type SlashParse = { ok: true; command: SlashCommand } | { ok: false; message: string };
 
 export const SLASH_USAGE = [
   '`/rollback` — open the rollback form',
-  '`/rollback <service> [level=1|2|3] [severity=critical|major|minor] [env=<env>] [<param>=<value> ...] [hosts=a,b] [reason="free text"]` — open the form, prefilled',
+  '`/rollback <service> [level=1|2|3] [severity=critical|major|minor] [env=<env>] [<param>=<value> ...] [hosts=a,b] [reason="free text"] [impact="who is affected"]` — open the form, prefilled',
   '`/rollback drill <service> level=N [env=staging]` — rehearse a rollback (no incident page)',
   '`/rollback status` — active incidents and runs',
   '`/rollback history [service]` — last executions: date, by, level, result, duration',
@@ -42,7 +44,7 @@ const INCIDENT = /^(INC|DRL)-\d{4}-\d{4,}$/;
 const KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const VERSION = /^[A-Za-z0-9._+-]{1,100}$/;
 const HOST = /^[A-Za-z0-9._-]{1,100}$/;
-const RESERVED = new Set(['level', 'severity', 'env', 'hosts', 'reason']);
+const RESERVED = new Set(['level', 'severity', 'env', 'hosts', 'reason', 'impact']);
 
 const levelSchema = z.enum(['1', '2', '3'], { error: 'level must be 1, 2 or 3' }).transform(Number);
 
@@ -139,7 +141,7 @@ function parseDrill(rest: string[]): SlashParse {
   if (level === undefined) return fail('a drill needs `level=1|2|3`');
   const parsedLevel = levelSchema.safeParse(level);
   if (!parsedLevel.success) return fail('level must be 1, 2 or 3');
-  for (const key of ['severity', 'hosts', 'reason'])
+  for (const key of ['severity', 'hosts', 'reason', 'impact'])
     if (key in params) return fail(`\`${key}\` is not used by drills`);
   return ok({ kind: 'drill', service, level: parsedLevel.data, env: env ?? 'staging', params });
 }
@@ -152,7 +154,7 @@ function parseRequest(service: string, pairs: string[]): SlashParse {
   }
   const kv = keyValues(pairs);
   if (!kv.ok) return kv;
-  const { level, severity, env, hosts, reason, ...params } = kv.values;
+  const { level, severity, env, hosts, reason, impact, ...params } = kv.values;
   const command: Extract<SlashCommand, { kind: 'request' }> = { kind: 'request', service, params };
   if (level !== undefined) {
     const parsed = levelSchema.safeParse(level);
@@ -177,6 +179,10 @@ function parseRequest(service: string, pairs: string[]): SlashParse {
   if (reason !== undefined) {
     if (reason.length > 500) return fail('reason is longer than 500 characters');
     command.reason = reason;
+  }
+  if (impact !== undefined) {
+    if (impact.length > 500) return fail('impact is longer than 500 characters');
+    command.impact = impact;
   }
   return ok(command);
 }

@@ -92,6 +92,8 @@ export function renderPlan(runbook: Runbook, input: PlanInput): Result<Rendered>
     level: input.level,
     levelName: level.name,
     targetMs: level.target,
+    // Shown to requesters and approvers; not part of the hash (it changes no command).
+    ...(level.dataLoss ? { dataLoss: level.dataLoss } : {}),
     hosts,
     strategy,
     params: params.display,

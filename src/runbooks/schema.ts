@@ -239,6 +239,15 @@ const levelSchema = z
       'Target time for the whole level (seed 002: 2m, 15m, 45m); drills are timed against it.',
     ),
     approvals: approvalsSchema,
+    dataLoss: z
+      .string()
+      .trim()
+      .min(1)
+      .max(300)
+      .optional()
+      .describe(
+        'What this level loses, shown in the incident and approval messages (e.g. "Writes since the backup are lost"). Default: level 3 loses writes since the backup, levels 1-2 none.',
+      ),
     /** Overrides the environment's strategy for this level, key by key (e.g. `{ canary: 0 }`). */
     strategy: z
       .strictObject({ canary: canary.optional(), parallel: parallel.optional() })

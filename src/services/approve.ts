@@ -3,7 +3,7 @@ import { checkApproval, type PolicyRefusal } from '../domain/policy.js';
 import { type Failure, fail, type Result } from '../domain/result.js';
 import { type ExecuteDeps, executable } from './execute.js';
 import type { Directory, IncidentNotifier, RunView } from './notifier.js';
-import { runView } from './plans.js';
+import { runView, type ViewStore } from './plans.js';
 import type { Clock, Metrics } from './ports.js';
 import { approvalView, type RequestDeps } from './request.js';
 import type { Store } from './store-port.js';
@@ -17,7 +17,7 @@ export interface DecisionInput {
 }
 
 export interface DecideDeps extends Pick<RequestDeps, 'catalog' | 'approvalTtlMs'>, Pick<ExecuteDeps, 'secrets' | 'typed'> {
-  store: Pick<Store, 'getRun' | 'getIncident' | 'recordApproval' | 'transitionRun' | 'approversOf' | 'appendTimeline'>;
+  store: ViewStore & Pick<Store, 'recordApproval' | 'transitionRun' | 'approversOf' | 'appendTimeline'>;
   notifier: IncidentNotifier;
   directory: Directory;
   clock: Clock;
@@ -123,7 +123,7 @@ async function refuse(deps: DecideDeps, view: RunView, input: DecisionInput, ref
 /** A request nobody approved in time ends as expired, freeing the lock. */
 export async function expireRequest(
   deps: Pick<DecideDeps, 'notifier' | 'catalog' | 'approvalTtlMs'> & {
-    store: Pick<Store, 'getRun' | 'getIncident' | 'transitionRun' | 'approversOf'>;
+    store: ViewStore & Pick<Store, 'transitionRun' | 'approversOf'>;
   },
   view: RunView,
 ): Promise<void> {

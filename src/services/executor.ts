@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import { type ExecuteDeps, executeRun } from './execute.js';
 import type { RunObserver } from './execute-plan.js';
 import type { IncidentNotifier } from './notifier.js';
-import { runView } from './plans.js';
+import { runView, type ViewStore } from './plans.js';
 import type { Store } from './store-port.js';
 import { createThrottle } from './throttle.js';
 import { waitFor } from './wake.js';
@@ -17,7 +17,7 @@ import { waitFor } from './wake.js';
 export const PROGRESS_INTERVAL_MS = 1500;
 
 export interface ExecutorDeps extends ExecuteDeps {
-  store: ExecuteDeps['store'] & Pick<Store, 'getIncident' | 'runHasEvent' | 'listen'>;
+  store: ExecuteDeps['store'] & ViewStore & Pick<Store, 'runHasEvent' | 'listen'>;
   notifier: IncidentNotifier;
   logger: Logger;
   /** How often a running run looks for an abort asked for elsewhere, besides notifications. */
@@ -68,7 +68,7 @@ export function createRunExecutor(deps: ExecutorDeps): RunExecutor {
     let phase: ProgressPhase = { kind: 'running' };
     const publish = async () => {
       const now = await runView(deps.store, runId);
-      if (now) await deps.notifier.progress(now, await deps.store.stepResults(runId), phase);
+      if (now) await deps.notifier.progress(now, phase);
     };
     const throttle = createThrottle(publish, PROGRESS_INTERVAL_MS);
     const observer: RunObserver = {

@@ -1,7 +1,9 @@
 /** What the use cases tell the incident thread, with every piece of data the messages need handed over. */
 import type { ApprovalState, ProgressPhase } from '../domain/display.js';
+import type { StepSample } from '../domain/estimates.js';
 import type { Plan } from '../domain/plan.js';
 import type { Incident, Run, StepRow } from '../domain/records.js';
+import type { StoredTimelineEvent } from '../domain/timeline.js';
 
 export type { ApprovalState, ProgressPhase } from '../domain/display.js';
 
@@ -12,6 +14,20 @@ export interface RunView {
   incident: Incident;
   run: Run;
   plan: Plan;
+  thread: ThreadData;
+}
+
+/** What the thread's messages show beyond the run itself, read by the use case, handed over. */
+export interface ThreadData {
+  /** This run's step rows. */
+  rows: StepRow[];
+  /** The run this one was reopened from (retry, escalation), and its rows. */
+  previous?: Run;
+  previousRows: StepRow[];
+  /** The incident's timeline. */
+  events: StoredTimelineEvent[];
+  /** Step durations of earlier successful runs of this service and level (ETA). */
+  samples: StepSample[];
 }
 
 export interface ApprovalView {
@@ -37,7 +53,7 @@ export interface IncidentNotifier {
   approval(view: RunView, approval: ApprovalView): Promise<void>;
   reminder(view: RunView, reminder: { waitedMs: number; notify: string[]; expiresInMs: number }): Promise<void>;
   /** Posts the run's progress message the first time, then edits it in place. */
-  progress(view: RunView, steps: StepRow[], phase: ProgressPhase): Promise<void>;
+  progress(view: RunView, phase: ProgressPhase): Promise<void>;
   /** Re-renders the thread root with the incident's current status. */
   root(view: RunView, currentAction: string): Promise<void>;
   /** `auditHead`: the timeline's head hash when it was resolved (published so it can be checked later). */

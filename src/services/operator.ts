@@ -2,7 +2,7 @@
 import { checkOperator } from '../domain/policy.js';
 import { fail, type Result } from '../domain/result.js';
 import type { Directory, RunView } from './notifier.js';
-import { type RunbookCatalog, runView } from './plans.js';
+import { type RunbookCatalog, runView, type ViewStore } from './plans.js';
 import type { Store } from './store-port.js';
 
 export interface RunAction {
@@ -13,7 +13,7 @@ export interface RunAction {
 }
 
 export interface OperatorDeps {
-  store: Pick<Store, 'getRun' | 'getIncident' | 'appendTimeline'>;
+  store: ViewStore & Pick<Store, 'appendTimeline'>;
   catalog: RunbookCatalog;
   directory: Directory;
   /** The workspace this bot serves. */

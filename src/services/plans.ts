@@ -43,14 +43,26 @@ export function displayPlan(plan: Plan): Plan {
   return { ...plan, steps: displaySteps(plan.steps) };
 }
 
-/** A run with its incident and display plan, read fresh from the store. */
-export async function runView(
-  store: Pick<Store, 'getRun' | 'getIncident'>,
-  runId: string,
-): Promise<RunView | undefined> {
+/** The store reads a run's messages need. */
+export type ViewStore = Pick<Store, 'getRun' | 'getIncident' | 'stepResults' | 'timeline' | 'stepSamples'>;
+
+/** A run with its incident, display plan and thread data, read fresh from the store. */
+export async function runView(store: ViewStore, runId: string): Promise<RunView | undefined> {
   const run = await store.getRun(runId);
   if (!run) return undefined;
   const incident = await store.getIncident(run.incidentId);
   if (!incident) return undefined;
-  return { incident, run, plan: displayPlan(run.plan) };
+  const previous = run.escalatedFrom ? await store.getRun(run.escalatedFrom) : undefined;
+  const [rows, previousRows, events, samples] = await Promise.all([
+    store.stepResults(run.id),
+    previous ? store.stepResults(previous.id) : Promise.resolve([]),
+    store.timeline(incident.id),
+    store.stepSamples({ service: run.service, level: run.level, before: run.createdAt }),
+  ]);
+  return {
+    incident,
+    run,
+    plan: displayPlan(run.plan),
+    thread: { rows, ...(previous ? { previous } : {}), previousRows, events, samples },
+  };
 }

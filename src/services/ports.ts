@@ -69,6 +69,8 @@ export interface SecretReader {
 export interface ChatMessage {
   text: string;
   blocks?: unknown[];
+  /** Slack message metadata (not shown to people): lets a post be found again, e.g. by outbox id. */
+  metadata?: { event_type: string; event_payload: Record<string, string | number | boolean> };
 }
 
 /** Everything the services ask of Slack; the Bolt/WebClient adapter implements it. */

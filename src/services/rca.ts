@@ -4,7 +4,7 @@ import type { RcaFile } from './notifier.js';
 import type { Store } from './store-port.js';
 
 export interface RcaDeps {
-  store: Pick<Store, 'getIncident' | 'runsOfIncident' | 'stepResults' | 'timeline' | 'timelineHead'>;
+  store: Pick<Store, 'getIncident' | 'runsOfIncident' | 'stepResults' | 'timeline' | 'timelineHead' | 'stepSamples'>;
   timeZone: string;
   now: () => number;
 }
@@ -16,10 +16,21 @@ export async function draftRca(deps: RcaDeps, incidentId: string): Promise<RcaFi
   const steps = Object.fromEntries(
     await Promise.all(runs.map(async (run) => [run.id, await deps.store.stepResults(run.id)] as const)),
   );
+  // Estimates come from runs before this incident, so its own (slow or failed) runs never set them.
+  const levels = [...new Set(runs.map((run) => run.level))];
+  const stepSamples = Object.fromEntries(
+    await Promise.all(
+      levels.map(
+        async (level) =>
+          [level, await deps.store.stepSamples({ service: incident.service, level, before: incident.openedAt })] as const,
+      ),
+    ),
+  );
   const markdown = rcaMarkdown({
     incident,
     runs,
     steps,
+    stepSamples,
     timeline: await deps.store.timeline(incidentId),
     timeZone: deps.timeZone,
     now: deps.now(),

@@ -10,7 +10,7 @@ import type { Severity } from '../domain/severity.js';
 import { approvalsNeeded } from '../runbooks/approvals.js';
 import { renderPlan } from '../runbooks/plan.js';
 import type { ApprovalState, ApprovalView, IncidentNotifier, RunView } from './notifier.js';
-import { displayPlan, preview, type RunbookCatalog } from './plans.js';
+import { preview, type RunbookCatalog, runView, type ViewStore } from './plans.js';
 import type { TypedSecrets } from './secrets.js';
 import type { Store } from './store-port.js';
 
@@ -41,7 +41,7 @@ export interface RequestOptions {
 
 export interface RequestDeps {
   catalog: RunbookCatalog;
-  store: Pick<Store, 'openRun' | 'appendTimeline' | 'approversOf'>;
+  store: ViewStore & Pick<Store, 'openRun' | 'appendTimeline' | 'approversOf'>;
   notifier: IncidentNotifier;
   typed: TypedSecrets;
   approvalTtlMs: number;
@@ -102,7 +102,11 @@ export async function requestRollback(
       type: 'request.submitted',
       actor: request.requestedBy,
       incidentId: incident.id,
-      data: { via: options.via, ...(options.commandAt ? { commandReceivedAt: options.commandAt } : {}) },
+      data: {
+        via: options.via,
+        ...(options.commandAt ? { commandReceivedAt: options.commandAt } : {}),
+        ...(request.impact ? { impact: request.impact } : {}),
+      },
     });
   } else if (request.level > options.reopen.from.level) {
     await deps.store.appendTimeline({
@@ -120,7 +124,7 @@ export async function requestRollback(
       data: { planHash: run.planHash, via: 'terminal' },
     });
   }
-  const view: RunView = { incident, run, plan: displayPlan(run.plan) };
+  const view = (await runView(deps.store, run.id))!;
   await announce(deps, view, !options.reopen);
   return { ok: true, incident, run, view };
 }

@@ -7,15 +7,14 @@ import { approvalExpiresAt } from '../domain/policy.js';
 import type { Run } from '../domain/records.js';
 import type { Logger } from '../logger.js';
 import { type DecideDeps, expireRequest } from './approve.js';
-import type { IncidentNotifier } from './notifier.js';
-import { runView } from './plans.js';
+import type { IncidentNotifier, RunView } from './notifier.js';
+import { runView, type ViewStore } from './plans.js';
 import type { Store } from './store-port.js';
 
 export interface SweepDeps extends Pick<DecideDeps, 'catalog' | 'approvalTtlMs' | 'clock'> {
-  store: Pick<
+  store: ViewStore &
+    Pick<
     Store,
-    | 'getRun'
-    | 'getIncident'
     | 'activeRuns'
     | 'transitionRun'
     | 'approversOf'
@@ -25,6 +24,7 @@ export interface SweepDeps extends Pick<DecideDeps, 'catalog' | 'approvalTtlMs' 
     | 'adoptableRuns'
     | 'stepResults'
     | 'claimKey'
+    | 'releaseDeadClaims'
   >;
   notifier: IncidentNotifier;
   logger: Logger;
@@ -39,6 +39,8 @@ export async function sweep(deps: SweepDeps): Promise<{ interrupted: number; ado
   for (const run of interrupted) await tellInterrupted(deps, run);
   const adopted = await adoptApproved(deps);
   await expireAndRemind(deps);
+  // Messages a dead process had taken for delivery go out from here.
+  await deps.store.releaseDeadClaims();
   return { interrupted: interrupted.length, adopted };
 }
 
@@ -46,7 +48,7 @@ async function tellInterrupted(deps: SweepDeps, run: Run): Promise<void> {
   deps.logger.warn({ runId: run.id, incidentId: run.incidentId, service: run.service, env: run.env }, 'run interrupted');
   const view = await runView(deps.store, run.id);
   if (!view) return;
-  await deps.notifier.progress(view, await deps.store.stepResults(run.id), { kind: 'interrupted' });
+  await deps.notifier.progress(view, { kind: 'interrupted' });
   await deps.notifier.ended(view, 'interrupted', INTERRUPTED_MESSAGE);
 }
 
@@ -78,12 +80,30 @@ async function adoptApproved(deps: SweepDeps): Promise<number> {
   return adopted;
 }
 
+/** A request no process could execute (recorded by an older rollbot) is never left holding the lock. */
+async function endUnexecutable(deps: SweepDeps, view: RunView): Promise<void> {
+  const error = 'its plan was recorded by an older rollbot and cannot be executed';
+  const ended = await deps.store.transitionRun(
+    view.run.id,
+    ['pending_approval'],
+    'interrupted',
+    { type: 'run.finished', actor: 'rollbot', runId: view.run.id, data: { status: 'interrupted', error } },
+    { error },
+  );
+  const after = ended ? await runView(deps.store, view.run.id) : undefined;
+  if (after) await deps.notifier.ended(after, 'interrupted', `This request cannot run: ${error}. Nothing ran; request it again.`);
+}
+
 async function expireAndRemind(deps: SweepDeps): Promise<void> {
   const now = deps.clock.now();
   for (const run of await deps.store.activeRuns()) {
     if (run.state !== 'pending_approval') continue;
     const view = await runView(deps.store, run.id);
     if (!view) continue;
+    if (!run.executable) {
+      await endUnexecutable(deps, view);
+      continue;
+    }
     const expiresAt = approvalExpiresAt(run, deps.approvalTtlMs);
     if (now > expiresAt) {
       await expireRequest(deps, view);

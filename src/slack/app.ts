@@ -6,8 +6,10 @@ import type { ServerResponse } from 'node:http';
 import { App, type CustomRoute, LogLevel } from '@slack/bolt';
 import { register as registerApproval } from '../../commands/approval.js';
 import type { ListenerDeps } from '../../commands/deps.js';
+import { register as registerHome } from '../../commands/home.js';
 import { register as registerModal } from '../../commands/modal.js';
 import { register as registerRunControls } from '../../commands/run-controls.js';
+import { register as registerServiceOptions } from '../../commands/service-options.js';
 import { register as registerSlash } from '../../commands/slash.js';
 import { register as registerThreadReplies } from '../../commands/thread-replies.js';
 import type { Config } from '../config.js';
@@ -21,7 +23,18 @@ export interface HttpRoutes {
   claimReplay?: (key: string, ttlMs: number) => Promise<boolean>;
 }
 
-export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRoutes): App {
+/** Who the bot is (from rollbot's own auth.test), so Bolt does not call auth.test itself. */
+export interface BotIdentity {
+  botId: string;
+  botUserId: string;
+}
+
+export function createBoltApp(
+  config: Config,
+  deps: ListenerDeps,
+  routes: HttpRoutes,
+  identity?: BotIdentity,
+): App {
   const { slack } = config;
   const customRoutes: CustomRoute[] = [
     { path: '/healthz', method: ['GET'], handler: (_req, res) => json(res, 200, { status: 'ok' }) },
@@ -53,12 +66,15 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
   ];
   const common = {
     token: slack.botToken,
+    ...identity,
     logLevel: LogLevel.WARN,
     // No listener reads context.conversation; Bolt's in-memory store would cost every request a lookup.
     convoStore: false as const,
+    // Listeners call Slack through src/slack/web-api.ts, never Bolt's client; Bolt's own client is
+    // left with Socket Mode's apps.connections.open (app token), bounded so an outage shows in the logs.
     clientOptions: {
       slackApiUrl: slack.apiUrl,
-      // 429s honour Retry-After; 5xx back off. Bounded, so a long outage surfaces in the logs.
+      timeout: 10_000,
       retryConfig: { retries: 6, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
     },
   };
@@ -82,9 +98,11 @@ export function createBoltApp(config: Config, deps: ListenerDeps, routes: HttpRo
   timeAcks(app, routes.slackAcked);
   registerSlash(app, deps);
   registerModal(app, deps);
+  registerServiceOptions(app, deps);
   registerApproval(app, deps);
   registerRunControls(app, deps);
   registerThreadReplies(app, deps);
+  registerHome(app, deps);
   app.error(async (err) => {
     deps.logger.error({ err }, 'unhandled error in a Slack listener');
   });

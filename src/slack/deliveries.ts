@@ -1,4 +1,5 @@
 /** What the outbox holds: rendered messages and where they go, resolved against the thread at delivery. */
+import { rcaUploadFailedMessage } from '../../views/delivery-failed.js';
 import type { Logger } from '../logger.js';
 import type { ChatMessage, SlackSurface } from '../services/ports.js';
 import type { Store } from '../services/store-port.js';
@@ -20,6 +21,19 @@ export type Delivery =
 
 export class NoThreadError extends Error {}
 
+/**
+ * What the thread is told when a delivery fails for good and nothing else there carries its content
+ * (today: an RCA draft upload, e.g. refused for a missing `files:write` scope).
+ */
+export function fallbackFor(payload: Delivery, incidentId: string, reason: string): Delivery | undefined {
+  if (payload.op !== 'upload') return undefined;
+  return {
+    op: 'thread',
+    what: `${payload.what}:upload-failed`,
+    message: rcaUploadFailedMessage({ incidentId, reason }),
+  };
+}
+
 export interface DeliveryDeps {
   surface: SlackSurface;
   store: Pick<
@@ -27,7 +41,8 @@ export interface DeliveryDeps {
     'getIncident' | 'setIncidentSlack' | 'appendTimeline' | 'runMessage' | 'setRunMessage'
   >;
   logger: Logger;
-  incidentChannel: string;
+  /** The incident channel: its id once known (a search of history needs the id), else as configured. */
+  incidentChannel: () => string;
 }
 
 export interface DeliveryItem {
@@ -61,7 +76,7 @@ export async function deliver(deps: DeliveryDeps, item: DeliveryItem): Promise<v
     return surface.post(channel, message, { ...(threadTs ? { threadTs } : {}), outboxSeq: item.seq });
   };
   if (payload.op === 'root') {
-    const posted = await post(deps.incidentChannel, payload.message);
+    const posted = await post(deps.incidentChannel(), payload.message);
     await store.setIncidentSlack(incidentId, posted.channel, posted.ts);
     await record('incident', posted);
     return;

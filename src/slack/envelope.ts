@@ -21,6 +21,13 @@ const interactive = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('view_submission'), user, view: z.object({ id, callback_id: z.string() }) }),
   z.object({ type: z.literal('view_closed'), user, view: z.object({ id, callback_id: z.string() }) }),
+  // An external select asking for options (the service picker beyond 100 services).
+  z.object({
+    type: z.literal('block_suggestion'),
+    user,
+    action_id: z.string().min(1).max(255),
+    value: z.string().max(2000),
+  }),
 ]);
 const slashCommand = z.object({
   command: z.string().regex(/^\/[\w-]{1,32}$/),

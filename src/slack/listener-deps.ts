@@ -2,15 +2,26 @@
 import type { ListenerDeps } from '../../commands/deps.js';
 import { isTerminal } from '../domain/run-state.js';
 import type { Core } from '../main.js';
+import { approvalsNeeded } from '../runbooks/approvals.js';
+import type { RollbotSlack } from './surface.js';
 
-export function listenerDeps(input: { core: Core; openView: ListenerDeps['openView'] }): ListenerDeps {
-  const { core } = input;
+export function listenerDeps(input: {
+  core: Core;
+  surface: RollbotSlack;
+  home: ListenerDeps['queries']['home'];
+  channelNotice: ListenerDeps['queries']['channelNotice'];
+}): ListenerDeps {
+  const { core, surface } = input;
   const { store } = core;
   return {
     services: core.services,
-    openView: input.openView,
+    openView: surface.openView,
+    updateView: surface.updateView,
+    publishHome: surface.publishHome,
     catalog: core.catalog,
     logger: core.logger,
+    preview: (request) => core.services.preview(request),
+    approvalsNeeded,
     queries: {
       async status() {
         const summaries = [];
@@ -29,6 +40,8 @@ export function listenerDeps(input: { core: Core; openView: ListenerDeps['openVi
         };
       },
       getRun: (runId) => store.getRun(runId),
+      home: input.home,
+      channelNotice: input.channelNotice,
     },
   };
 }

@@ -5,15 +5,14 @@
  */
 import type { Logger } from '../logger.js';
 import type { Store } from '../services/store-port.js';
-import { type Delivery, type DeliveryDeps, deliver, NoThreadError } from './deliveries.js';
+import { type Delivery, type DeliveryDeps, deliver, fallbackFor, NoThreadError } from './deliveries.js';
+import { SlackCallError } from './web-api.js';
 
 const MAX_BACKOFF_MS = 5000;
 /** Deliveries in flight at once (each to a different incident). */
 const MAX_IN_FLIGHT = 8;
 /** A claim outlives the longest Web API call; a dead worker's claim lapses after it. */
 const CLAIM_LEASE_MS = 60_000;
-// Slack answers these when it is the problem, not the message: worth trying again.
-const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 export interface OutboxWorker {
   /** Delivers what is due now (called after every enqueue). */
@@ -27,13 +26,11 @@ export interface OutboxWorkerDeps extends DeliveryDeps {
   store: DeliveryDeps['store'] &
     Pick<
       Store,
-      'claimOutbox' | 'outboxDelivered' | 'outboxRetry' | 'outboxFailed' | 'outboxNextDueIn' | 'listen'
+      'claimOutbox' | 'outboxDelivered' | 'outboxRetry' | 'outboxFailed' | 'outboxNextDueIn' | 'listen' | 'enqueueOutbox'
     >;
   logger: Logger;
   /** This process's id: the claims it holds. */
   worker: string;
-  /** The delivery failed for good: the thread is told where the content can still be had. */
-  onGiveUp?: (item: { incidentId: string; payload: Delivery }, reason: string) => void;
   onRetry?: (reason: string) => void;
 }
 
@@ -61,7 +58,12 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       if (verdict.retryInMs === undefined) {
         logger.error({ err, seq: item.seq, incidentId: item.incidentId, reason: verdict.reason }, 'slack delivery failed for good');
         await store.outboxFailed(item.seq, verdict.reason);
-        deps.onGiveUp?.({ incidentId: item.incidentId, payload }, verdict.reason);
+        // Nothing else in the thread carries what failed (an RCA upload): say so, and where to get it.
+        const fallback = fallbackFor(payload, item.incidentId, verdict.reason);
+        if (fallback) {
+          const runId = item.runId ? { runId: item.runId } : {};
+          await store.enqueueOutbox({ incidentId: item.incidentId, ...runId, payload: fallback });
+        }
       } else {
         logger.warn(
           { seq: item.seq, incidentId: item.incidentId, reason: verdict.reason, retryInMs: verdict.retryInMs },
@@ -141,26 +143,15 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   };
 }
 
+/** Which failures are worth another try is SlackCallError's to say (src/slack/web-api-errors.ts). */
 function classify(err: unknown, attempts: number): { retryInMs?: number; reason: string } {
-  const e = err as {
-    code?: string;
-    retryAfter?: number;
-    data?: { error?: string };
-    statusCode?: number;
-    message?: string;
-  };
   const backoff = Math.min(250 * 2 ** Math.max(attempts - 1, 0), MAX_BACKOFF_MS);
   if (err instanceof NoThreadError) return { reason: err.message };
-  if (e.code === 'slack_webapi_rate_limited_error') {
-    return { retryInMs: Math.max((e.retryAfter ?? 1) * 1000, 250), reason: 'rate limited' };
+  if (err instanceof SlackCallError) {
+    if (err.code === 'slack_webapi_rate_limited_error')
+      return { retryInMs: Math.max((err.retryAfter ?? 1) * 1000, 250), reason: err.reason };
+    // Outages, 5xx and timeouts: Slack or the network is down, not our message.
+    return err.transient ? { retryInMs: backoff, reason: err.reason } : { reason: err.reason };
   }
-  if (e.code === 'slack_webapi_platform_error') {
-    const slackError = e.data?.error ?? 'unknown';
-    return TRANSIENT_ERRORS.has(slackError) ? { retryInMs: backoff, reason: slackError } : { reason: slackError };
-  }
-  if (e.code === 'slack_webapi_http_error' && e.statusCode !== undefined && e.statusCode < 500) {
-    return { reason: `HTTP ${e.statusCode}` };
-  }
-  // HTTP 5xx, connection refused, timeouts: Slack or the network is down, not our message.
-  return { retryInMs: backoff, reason: e.message ?? String(err) };
+  return { retryInMs: backoff, reason: err instanceof Error ? err.message : String(err) };
 }

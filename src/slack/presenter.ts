@@ -1,18 +1,21 @@
 /**
- * IncidentNotifier over Slack: renders views from the data it is handed and queues them in the
- * persisted outbox, which delivers them in order per incident. Slack being down delays messages;
- * it never loses them. It never reads the store back.
+ * IncidentNotifier over Slack: renders views from the data it is handed (a RunView carries the run,
+ * its plan and its thread data) and queues them in the persisted outbox, which delivers them in
+ * order per incident. Slack being down delays messages; it never loses them. It never reads the store.
  */
 import { approvalMessage } from '../../views/approval.js';
 import type { MessageContent } from '../../views/blocks.js';
 import { approvalReminder } from '../../views/escalation.js';
 import { incidentMessage, statusOfRun } from '../../views/incident.js';
+import { impactOf, incidentFacts } from '../../views/incident-facts.js';
 import { planMessage } from '../../views/plan.js';
 import { progressMessage } from '../../views/progress.js';
+import { progressFacts } from '../../views/progress-facts.js';
 import { resolutionMessage, rollbackFailedMessage } from '../../views/resolution.js';
 import type { IncidentNotifier, RcaFile, RunView } from '../services/notifier.js';
 import type { Clock } from '../services/ports.js';
 import type { Store } from '../services/store-port.js';
+import { batchHosts } from '../services/strategy.js';
 import type { Delivery } from './deliveries.js';
 
 export interface PresenterDeps {
@@ -21,6 +24,9 @@ export interface PresenterDeps {
   /** Called after every enqueue so delivery starts at once. */
   kick: (incidentId: string) => void;
 }
+
+/** The root's "current action" after a failure: the failure itself is in the progress message. */
+export const FAILED_ACTION = 'Decide in the thread: Retry, Escalate or Abort';
 
 export function createPresenter(deps: PresenterDeps): IncidentNotifier {
   const { store, clock } = deps;
@@ -35,16 +41,45 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     deps.kick(view.incident.id);
   };
 
-  const rootMessage = (view: RunView, currentAction: string): MessageContent =>
-    incidentMessage({
-      incident: view.incident,
+  /** What progress shows beyond the run's own rows: pairs done earlier, confirmations, hosts never run. */
+  const progressOf = (view: RunView) =>
+    progressFacts({
       run: view.run,
+      previous: view.thread.previous,
+      previousRows: view.thread.previousRows,
+      events: view.thread.events,
+      steps: view.plan.steps,
+    });
+
+  const rootMessage = (view: RunView, currentAction: string): MessageContent => {
+    const { incident, run } = view;
+    const now = clock.now();
+    const facts = incidentFacts({
+      plan: view.plan,
+      run,
+      requestedBy: incident.owner,
+      rows: view.thread.rows,
+      skipped: progressOf(view).skipped,
+      batches: batchHosts(
+        view.plan.hosts.map((h) => h.name),
+        view.plan.strategy,
+      ),
+      samples: view.thread.samples,
+      events: view.thread.events,
+      now,
+    });
+    return incidentMessage({
+      incident,
+      run,
       levelName: view.plan.levelName,
       targetMs: view.plan.targetMs,
-      status: statusOfRun(view.run.state, view.incident.status === 'resolved'),
+      status: statusOfRun(run.state, incident.status === 'resolved'),
       currentAction,
-      now: clock.now(),
+      now,
+      ...facts,
+      ...(incident.impact ? { impact: incident.impact } : {}),
     });
+  };
   // Only the latest state of the root matters; pending edits are replaced, not stacked.
   const updateRoot = (view: RunView, currentAction: string) =>
     send(view, { op: 'root-update', message: rootMessage(view, currentAction) }, `root:${view.incident.id}`);
@@ -63,10 +98,14 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
       await send(view, { op: 'thread', what: 'plan', message: planMessage({ plan: view.plan }) });
     },
     approval(view, approval) {
+      const impact = view.incident.impact ?? impactOf(view.thread.events);
       const message = approvalMessage({
         runId: view.run.id,
         plan: view.plan,
         requestedBy: view.run.requestedBy,
+        ...(view.incident.kind === 'drill' ? {} : { severity: view.incident.severity }),
+        reason: view.incident.reason,
+        ...(impact ? { impact } : {}),
         approvers: approval.approvers,
         required: approval.required,
         approvedBy: approval.approvedBy,
@@ -79,8 +118,15 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     reminder(view, reminder) {
       return send(view, { op: 'thread', what: 'reminder', message: approvalReminder(reminder) });
     },
-    progress(view, steps, phase) {
-      const message = progressMessage({ plan: view.plan, run: view.run, steps, now: clock.now(), phase });
+    progress(view, phase) {
+      const message = progressMessage({
+        plan: view.plan,
+        run: view.run,
+        steps: view.thread.rows,
+        now: clock.now(),
+        phase,
+        ...progressOf(view),
+      });
       return send(view, { op: 'upsert', kind: 'progress', message }, `progress:${view.run.id}`);
     },
     root: updateRoot,
@@ -101,6 +147,15 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     },
     rcaDraft: (view, rca) => upload(view, rca, 'RCA draft from the timeline so far.'),
     async ended(view, ending, detail, by) {
+      // A failure is reported once: in the progress message, with Retry / Escalate / Abort there.
+      // The root shows only the status word and where to act.
+      if (ending === 'failed' || ending === 'interrupted') {
+        if (detail && view.run.startedAt === null) {
+          // Nothing started, so there is no progress message to carry why: say it in the thread.
+          await send(view, { op: 'thread', what: `ended:${ending}`, message: { text: detail } });
+        }
+        return updateRoot(view, FAILED_ACTION);
+      }
       const message = rollbackFailedMessage({
         incident: view.incident,
         run: view.run,

@@ -31,6 +31,11 @@ export interface OutboxRepo {
   outboxFailed(seq: number, error: string): Promise<void>;
   /** Milliseconds until the next pending item is due, or undefined when nothing is pending. */
   outboxNextDueIn(): Promise<number | undefined>;
+  /**
+   * Frees the claims of workers whose process died (`<instance id>:<token>` with no fresh lease), so
+   * their items are delivered now rather than when the claim would have lapsed. Resolves how many.
+   */
+  releaseDeadClaims(): Promise<number>;
   /** Items never delivered, per incident (for /rollback status and alerts). */
   outboxPending(): Promise<{ incidentId: string; pending: number; failed: number }[]>;
 }
@@ -124,6 +129,14 @@ export function outboxRepo(ctx: StoreContext): OutboxRepo {
       const next = row?.next;
       return next === null || next === undefined ? undefined : Math.max(0, Number(next) - clock.now());
     },
+    releaseDeadClaims: () =>
+      db.run(
+        `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL
+         WHERE state = 'pending' AND claimed_by IS NOT NULL AND claimed_until > ?
+           AND NOT EXISTS (SELECT 1 FROM instances i
+             WHERE i.id || ':' || i.token = outbox.claimed_by AND i.heartbeat_at >= ?)`,
+        [clock.now(), clock.now() - ctx.leaseTtlMs],
+      ),
     outboxPending: async () =>
       (
         await db.all<{ incident_id: string; pending: number; failed: number }>(

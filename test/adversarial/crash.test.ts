@@ -161,13 +161,14 @@ describe('the bot is SIGKILLed mid-step', () => {
 
     const second = await spawnBot(env, join(dir, 'bot-2.log'));
     bots.push(second);
-    const told = await waitFor('the interrupted message in the thread', () =>
-      slack.thread(CHANNEL, root.ts).find((m) => m.ts !== root.ts && m.text.includes('ROLLBACK INTERRUPTED')),
+    // Told once, in the run's progress message (with what to do), not in a second thread message.
+    const progress = await waitFor('the progress message to say the run was interrupted', () =>
+      slack.thread(CHANNEL, root.ts).find((m) => m.text.startsWith('⚠️ Rollback interrupted')),
     );
-    expect(told.thread_ts).toBe(root.ts);
-    expect(JSON.stringify(told.blocks)).toContain('nothing was re-run');
-    const progress = slack.thread(CHANNEL, root.ts).find((m) => m.text.startsWith('⚠️ Rollback interrupted'));
-    expect(progress?.text).toContain('1 of 3 steps done');
+    expect(progress.thread_ts).toBe(root.ts);
+    expect(JSON.stringify(progress.blocks)).toContain('Nothing is re-run on its own');
+    expect(progress.text).toContain('1 of 3 steps done');
+    expect(slack.thread(CHANNEL, root.ts).some((m) => m.text.includes('ROLLBACK INTERRUPTED'))).toBe(false);
     // Long enough for a wrongly resumed run to have started the step again.
     await sleep(1500);
     // Told once, by the one process whose update won.

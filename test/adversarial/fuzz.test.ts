@@ -10,6 +10,7 @@ import { parseSlash } from '../../src/domain/slash-grammar.js';
 import type { Store } from '../../src/store/store.js';
 import * as ids from '../../views/ids.js';
 import { REASON_MAX } from '../../views/modal.js';
+import { SUBMIT_NOW } from '../../views/modal-plan.js';
 import { type Json, viewSubmission } from '../support/fake-slack/index.js';
 import { type Harness, startHarness } from '../support/rollbot-harness.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
@@ -296,10 +297,10 @@ function fullyValid(s: Submission): boolean {
 }
 
 describe('fuzzing the request modal', () => {
-  it('answers 1,000 generated submissions with field errors, or one incident when fully valid; nothing runs unapproved', async () => {
+  it('answers 1,000 generated submissions with field errors, one incident when fully valid, or (a level that runs at once) the plan first; nothing runs unapproved', async () => {
     const channel = h.slack.channelId('#ops')!;
     const store = h.server.core.store as Store;
-    const outcomes = { errors: 0, opened: 0, validButRefused: 0 };
+    const outcomes = { errors: 0, opened: 0, validButRefused: 0, shownFirst: 0 };
     let n = 0;
     const started = performance.now();
     await fc.assert(
@@ -332,6 +333,12 @@ describe('fuzzing the request modal', () => {
           // Free the service for the next valid submission (one active run per service and env).
           for (const run of (await store.activeRuns()).filter((r) => r.state === 'pending_approval'))
             await h.server.core.services.abort({ user: run.requestedBy, runId: run.id });
+        } else if ((res.json as { response_action?: string }).response_action === 'update') {
+          // Valid, needs no approval, but the form never showed this plan: it is shown, not run.
+          expect(opened).toBe(0);
+          expect(fullyValid(s), JSON.stringify(s)).toBe(true);
+          expect((res.json as { view?: { submit?: { text?: string } } }).view?.submit?.text).toBe(SUBMIT_NOW);
+          outcomes.shownFirst += 1;
         } else {
           expect(res.json).toMatchObject({ response_action: 'errors', errors: expect.any(Object) });
           expect(opened).toBe(0);

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '../../src/store/store.js';
 import * as ids from '../../views/ids.js';
-import { eventCallback, messageEvent, stateValues, viewSubmission } from '../support/fake-slack/index.js';
+import { stateValues, viewSubmission } from '../support/fake-slack/index.js';
 import { runAsTestUser, sh } from '../support/host-user.js';
 import { type Harness, startHarness, submitModal, waitFor } from '../support/rollbot-harness.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
@@ -350,12 +350,15 @@ describe('injection through Slack', () => {
       expect(reply.text).toContain('Noted');
     }
     const replies = [corpus().subst, modalOnly().typographic, corpus().rtl];
+    // Typed into the thread as a person would: Slack escapes &, < and > and sends the event.
     for (const text of replies) {
-      const event = messageEvent(
-        { user: 'U0CAROL', text, channel: incident.slackChannel!, thread_ts: incident.slackTs! },
-        h.slack,
-      );
-      await h.interactEvent(eventCallback(event, h.slack));
+      const sent = await h.slack.userPosts({
+        user: 'U0CAROL',
+        text,
+        channel: incident.slackChannel!,
+        thread_ts: incident.slackTs!,
+      });
+      expect(sent.delivered).toBe(true);
     }
     const stored = await waitFor('every note on the timeline', async () => {
       const texts = (await store().timeline(incidentId))

@@ -66,7 +66,11 @@ describe('Slack outage during a run', () => {
       );
       expect(Date.now() - outageStart).toBeGreaterThanOrEqual(OUTAGE_MS - 1000);
       const thread = h.slack.thread(CHANNEL, root.ts).filter((m) => m.ts !== root.ts);
-      const postedEvents = (await store.timeline(incidentId)).filter((e) => e.type === 'message.posted');
+      // The fake stores a post before the bot reads Slack's answer and records it: wait for the record.
+      const postedEvents = await waitFor('the progress post on the timeline', async () => {
+        const events = (await store.timeline(incidentId)).filter((e) => e.type === 'message.posted');
+        return events.some((e) => e.data?.what === 'progress') ? events : undefined;
+      });
       const whatAt = new Map(postedEvents.map((e) => [String(e.data?.ts), String(e.data?.what)]));
       const inThreadOrder = [...thread]
         .sort((a, b) => Number(a.ts) - Number(b.ts))

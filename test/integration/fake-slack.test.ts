@@ -9,6 +9,7 @@ import {
   createSlackDriver,
   eventCallback,
   type FakeSlack,
+  manifestInstallation,
   messageEvent,
   slashCommand,
   startFakeSlack,
@@ -27,6 +28,8 @@ const cleanups: Array<() => Promise<unknown>> = [];
 beforeEach(async () => {
   slack = await startFakeSlack({
     botToken: BOT,
+    // This suite also exercises users.info, which rollbot itself never calls.
+    scopes: [...manifestInstallation().scopes, 'users:read'],
     appToken: APP,
     signingSecret: SECRET,
     teamId: 'T0TEST',

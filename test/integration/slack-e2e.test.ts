@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USER_AGENT } from '../../src/slack/web-api.js';
 import * as ids from '../../views/ids.js';
-import { blockAction, eventCallback, messageEvent } from '../support/fake-slack/index.js';
+import { blockAction } from '../support/fake-slack/index.js';
 import { runAsTestUser } from '../support/host-user.js';
 import {
   click,
@@ -115,8 +116,9 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
       expect(release.stdout.trim()).toBe('v1.2.0');
     }
     await click(h, 'U0ALICE', done, ids.RESOLVED);
+    // The resolution is its own message in the channel (the root is edited to say resolved too).
     const resolution = await waitFor('the resolution message', () =>
-      h.slack.messages(`#${channel}`).find((m) => m.text.includes('RESOLVED')),
+      h.slack.messages(`#${channel}`).find((m) => m.ts !== root.ts && !m.thread_ts && m.text.includes('RESOLVED')),
     );
     expect(resolution.text).toContain('v1.2.0');
     await waitFor('the root to show Resolved', () =>
@@ -144,24 +146,45 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
     );
     expect(timeline.filter((t) => t === 'run.started')).toHaveLength(1);
 
-    // A reply in the thread joins the timeline as context for the RCA; one elsewhere does not.
-    const reply = {
+    // A reply in the thread joins the timeline as context for the RCA, delivered as Slack delivers it:
+    // only because the bot joined the (public) incident channel at start.
+    expect(h.slack.isMember(`#${channel}`)).toBe(true);
+    const notes = async () =>
+      (await h.server.core.store.timeline(incidentId!))
+        .filter((e) => e.type === 'note.added')
+        .map((n) => [n.actor, n.data?.text]);
+    const reply = await h.slack.userPosts({
       user: 'U0BOB',
-      text: 'DB failover at 14:02, p99 &gt; 2s &amp; falling',
-      channel: root.channel,
+      text: 'DB failover at 14:02, p99 > 2s & falling',
+      channel: `#${channel}`,
       thread_ts: root.ts,
-    };
-    await h.interactEvent(eventCallback(messageEvent(reply, h.slack), h.slack));
-    await h.interactEvent(
-      eventCallback(messageEvent({ ...reply, thread_ts: '1.000001', text: 'unrelated' }, h.slack), h.slack),
-    );
-    await waitFor('the thread reply on the timeline', async () =>
-      (await h.server.core.store.timeline(incidentId!)).some((e) => e.type === 'note.added'),
-    );
-    const notes = (await h.server.core.store.timeline(incidentId!)).filter((e) => e.type === 'note.added');
-    expect(notes.map((n) => [n.actor, n.data?.text])).toEqual([
+    });
+    expect(reply.delivered).toBe(true);
+    // Slack retries the same event (same message ts): it is recorded once.
+    if (reply.delivered) await h.slack.resendEvent(reply.body, { retryNum: 1, retryReason: 'http_timeout' });
+    // A reply in a thread that is not an incident's joins nothing.
+    const other = await h.slack.userPosts({ user: 'U0BOB', text: 'lunch?', channel: `#${channel}` });
+    await h.slack.userPosts({
+      user: 'U0BOB',
+      text: 'unrelated',
+      channel: `#${channel}`,
+      thread_ts: other.message.ts,
+    });
+    await h.slack.userPosts({
+      user: 'U0CAROL',
+      text: 'rollback verified',
+      channel: `#${channel}`,
+      thread_ts: root.ts,
+    });
+    await waitFor('the last thread reply on the timeline', async () => (await notes()).length >= 2);
+    expect(await notes()).toEqual([
       ['U0BOB', 'DB failover at 14:02, p99 > 2s & falling'],
+      ['U0CAROL', 'rollback verified'],
     ]);
+    // Every Web API call went through rollbot's one client, with the scopes the manifest grants.
+    const botCalls = h.slack.calls.filter((c) => c.method !== 'apps.connections.open');
+    expect(botCalls.filter((c) => c.error === 'missing_scope')).toEqual([]);
+    expect(new Set(botCalls.map((c) => c.userAgent))).toEqual(new Set([USER_AGENT]));
 
     // Prometheus series after the run.
     const metrics = await (await fetch(`http://127.0.0.1:${h.port}/metrics`)).text();

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ids from '../../views/ids.js';
+import { manifestInstallation } from '../support/fake-slack/index.js';
 import {
   click,
   type Harness,
+  INCIDENT_CHANNEL,
   requestRollback,
   SHOP_FLAG_TOKEN,
   startHarness,
@@ -62,5 +64,44 @@ describe('RCA draft in Slack', () => {
     const run = (await store.runsOfIncident(incidentId))[0]!;
     expect(JSON.stringify(await store.stepResults(run.id))).toContain('••••••');
     expect(JSON.stringify([run, await store.stepResults(run.id)])).not.toContain(SECRET);
+  });
+});
+
+describe('RCA draft when Slack refuses the upload', () => {
+  let old: Harness;
+  beforeAll(async () => {
+    // Installed from the manifest as it was before files:write: every upload is refused.
+    const scopes = manifestInstallation().scopes.filter((s) => s !== 'files:write');
+    old = await startHarness({ mode: 'socket', sshd, scopes });
+  });
+  afterAll(async () => {
+    await old?.stop();
+  });
+
+  it('says so in the thread, with why, and points to `rollbot rca --out`', async () => {
+    const { root, incidentId } = await requestRollback(old, 'U0ALICE', {
+      level: 1,
+      severity: 'critical',
+      reason: 'flag service meltdown',
+      params: { token: 'tok_abcdefgh' },
+    });
+    const done = await waitForButton(old, root, ids.RESOLVED);
+    await click(old, 'U0ALICE', done, ids.RESOLVED);
+    const said = await waitFor('the thread told the upload failed', () =>
+      old.slack.thread(INCIDENT_CHANNEL, root.ts).find((m) => m.text.includes('could not be uploaded')),
+    );
+    expect(said.text).toContain('missing_scope (needs files:write)');
+    expect(said.text).toContain(`rollbot rca ${incidentId} --out ${incidentId}-rca.md`);
+    expect(old.slack.files.size).toBe(0);
+    expect(old.slack.callsTo('files.getUploadURLExternal').map((c) => c.error)).toEqual(['missing_scope']);
+
+    // /rollback rca tries again, and fails the same visible way.
+    await old.slash('U0BOB', `rca ${incidentId}`);
+    await waitFor(
+      'a second notice',
+      () =>
+        old.slack.thread(INCIDENT_CHANNEL, root.ts).filter((m) => m.text.includes('could not be uploaded'))
+          .length === 2,
+    );
   });
 });

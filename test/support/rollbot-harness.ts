@@ -10,9 +10,11 @@ import type { Clock } from '../../src/services/ports.js';
 import {
   blockAction,
   createSlackDriver,
+  type FakeChannel,
   type FakeSlack,
   type SlackDriver,
   type StoredMessage,
+  type StoredView,
   slashCommand,
   startFakeSlack,
   stateValues,
@@ -62,6 +64,7 @@ ${hosts}
   staging:
     hosts:
       - { name: shop-stg, address: ${sshd.addresses[0]}, port: ${sshd.port}, user: ${sshd.user} }
+    drill: true
 params:
   version: { description: Release to roll back to, pattern: '^v\\d+\\.\\d+\\.\\d+$', default: v1.0.0 }
   token: { description: Feature-flag service token, pattern: '^[A-Za-z0-9_-]{8,64}$', secret: true, from: 'env:SHOP_FLAG_TOKEN' }
@@ -103,7 +106,8 @@ export interface Harness {
   port: number;
   /** Sends a slash command the way the mode delivers it. */
   slash(user: string, text: string): Promise<void>;
-  interact(payload: Record<string, unknown>): Promise<void>;
+  /** Delivers an interaction the way the mode does; resolves with the app's ack body, if any. */
+  interact(payload: Record<string, unknown>): Promise<unknown>;
   /** Delivers an Events API body (e.g. a message in a thread). */
   interactEvent(body: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
@@ -126,6 +130,12 @@ export async function startHarness(opts: {
   env?: NodeJS.ProcessEnv;
   /** Where the bot logs, built as `rollbot serve` builds it (LOG_LEVEL, config secrets masked); default silent. */
   logTo?: NodeJS.WritableStream;
+  /** The workspace's channels (default: public #engineering-incidents and #ops). */
+  channels?: Array<string | FakeChannel>;
+  /** The bot scopes the app was installed with (default: manifest.yml's). */
+  scopes?: string[];
+  /** How often the bot checks the incident channel again while it is not a member. */
+  channelRecheckMs?: number;
 }): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'rollbot-e2e-'));
   const runbooks = join(dir, 'runbooks');
@@ -138,15 +148,18 @@ export async function startHarness(opts: {
     appToken: APP_TOKEN,
     signingSecret: SIGNING_SECRET,
   };
+  const port = await freePort();
   const slack = await startFakeSlack({
     botToken: creds.botToken,
     appToken: creds.appToken,
     signingSecret: creds.signingSecret,
-    channels: ['#engineering-incidents', '#ops'],
+    channels: opts.channels ?? ['#engineering-incidents', '#ops'],
     users: USERS,
     usergroups: { S0LEADS: ['U0CAROL'] },
+    ...(opts.scopes ? { scopes: opts.scopes } : {}),
+    // Where Slack sends events in HTTP mode (the manifest's event_subscriptions.request_url).
+    ...(opts.mode === 'http' ? { requestUrl: `http://127.0.0.1:${port}/slack/events` } : {}),
   });
-  const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     SLACK_BOT_TOKEN: creds.botToken,
     SLACK_API_URL: slack.apiUrl,
@@ -178,8 +191,11 @@ export async function startHarness(opts: {
     tickMs: opts.tickMs ?? 50,
     // `from: env:NAME` secrets come from the bot's environment: here, the harness's.
     secretEnv: (name) => env[name],
+    ...(opts.channelRecheckMs ? { channelRecheckMs: opts.channelRecheckMs } : {}),
   });
   if (opts.mode === 'socket') await slack.socket.waitForConnection(10_000);
+  // The bot joins the incident channel at start; tests begin once it has (or has said why not).
+  await server.incidentChannel;
   const driver = createSlackDriver({
     signingSecret: creds.signingSecret,
     url: `http://127.0.0.1:${port}/slack/events`,
@@ -209,8 +225,12 @@ export async function startHarness(opts: {
       }
     },
     async interact(payload) {
-      if (opts.mode === 'http') expectOk((await driver.interaction(payload)).status, 'interaction');
-      else await slack.socket.send('interactive', payload);
+      if (opts.mode === 'http') {
+        const res = await driver.interaction(payload);
+        expectOk(res.status, 'interaction');
+        return res.json;
+      }
+      return (await slack.socket.send('interactive', payload)).payload;
     },
     async interactEvent(body) {
       if (opts.mode === 'http') expectOk((await driver.event(body)).status, 'event');
@@ -238,7 +258,12 @@ export async function waitFor<T>(
 }
 
 /** Fills and submits the request modal that the last views.open showed. */
-export function submitModal(h: Harness, user: string, fields: Record<string, string>, hosts?: string[]) {
+export async function submitModal(
+  h: Harness,
+  user: string,
+  fields: Record<string, string>,
+  hosts?: string[],
+): Promise<unknown> {
   const opened = [...h.slack.views.values()].at(-1);
   if (!opened) throw new Error('no modal open');
   const spec: Record<string, Record<string, unknown>> = {
@@ -256,7 +281,14 @@ export function submitModal(h: Harness, user: string, fields: Record<string, str
       hosts_select: { type: 'multi_static_select', selected_options: hosts.map((value) => ({ value })) },
     };
   }
-  return h.interact(viewSubmission({ user, view: opened, state: stateValues(spec as never) }, h.slack));
+  const state = stateValues(spec as never);
+  const ack = await h.interact(viewSubmission({ user, view: opened, state }, h.slack));
+  // A form that runs at once is shown again when it did not show the plan being submitted (values
+  // typed since it was drawn): Slack displays the updated form and the person presses again.
+  const update = ack as { response_action?: string; view?: Partial<StoredView> } | undefined;
+  if (update?.response_action !== 'update' || !update.view) return ack;
+  const shown = { ...opened, ...update.view, id: opened.id };
+  return h.interact(viewSubmission({ user, view: shown, state }, h.slack));
 }
 
 /** Clicks a button (by action id) on a message, as `user`. */

@@ -229,14 +229,32 @@ describe('rcaMarkdown figures', () => {
   it("compares each run with its level's target", () => {
     const figures = section(golden(), 'Figures');
     // r1: 22:56:31Z → 23:09:34Z (canary 417 s, second batch 61 s, mimo-3's last steps 305 s).
-    expect(figures).toContain('| r1 | 2 · Code rollback | failed | 15m | 13m 3s | within target |');
+    // r1 failed: it restored nothing, so it is never "within target", however quickly it ended.
+    expect(figures).toContain('| r1 | 2 · Code rollback | failed | 15m | 13m 3s | not a restore |');
     expect(figures).toContain('| r2 | 2 · Code rollback | succeeded | 15m | 6m 57s | within target |');
+    // Estimates: the median over 3 earlier runs of each step's slowest host (110, 120, 85 s → 1m 50s).
     expect(figures).toContain(
-      '| 3. Clean install | 10m | 1m 40s | mimo-1, mimo-3 ok; mimo-2 failed (exit 1) |',
+      '| 3. Clean install | 1m 50s (3 runs) | 1m 40s | mimo-1, mimo-3 ok; mimo-2 failed (exit 1) |',
     );
-    expect(figures).toContain('| 1. Back up current state | 5m | — | 3 done in r1 |');
+    expect(figures).toContain('| 1. Back up current state | 10s (3 runs) | — | 3 done in r1 |');
+    expect(figures).toContain('| **Total** | **7m 9s** · level target 15m | **6m 57s** | |');
+    expect(figures).not.toContain('Budget');
     expect(figures).toContain('- **Rolled back from**: v2.4.0 (blocked from redeploy)');
     expect(figures).toContain('- **Rolled back to**: v2.3.0');
+  });
+
+  it('says "no history" for a step no earlier successful run timed, never the step timeout', () => {
+    const input = goldenIncident();
+    const samples = (input.stepSamples?.[2] ?? []).filter((x) => x.stepIndex !== 2);
+    const figures = section(
+      rcaMarkdown({ ...input, stepSamples: { 2: samples }, timeZone: 'UTC' }),
+      'Figures',
+    );
+    expect(figures).toContain('| 3. Clean install | no history | 1m 40s |');
+    expect(figures).toContain('| **Total** | **no history** · level target 15m |');
+    const none = section(rcaMarkdown({ ...input, stepSamples: {}, timeZone: 'UTC' }), 'Figures');
+    expect(none).toContain('| 1. Back up current state | no history | 9s | 3 ok |');
+    expect(none).not.toMatch(/\| 10m \|/);
   });
 
   it('flags a run over its target, a restore without approval, and names the over-run as a factor', () => {

@@ -44,6 +44,23 @@ describe('/rollback grammar', () => {
     });
   });
 
+  it('takes impact="…" for the form’s affected users field, not as a runbook param', () => {
+    const parsed = parseSlash('mimo level=1 impact="EU checkout fails" reason="5xx"');
+    expect(parsed).toEqual({
+      ok: true,
+      command: {
+        kind: 'request',
+        service: 'mimo',
+        level: 1,
+        params: {},
+        reason: '5xx',
+        impact: 'EU checkout fails',
+      },
+    });
+    expect(parseSlash(`mimo impact="${'x'.repeat(501)}"`)).toMatchObject({ ok: false });
+    expect(parseSlash('drill mimo level=1 impact=x')).toMatchObject({ ok: false });
+  });
+
   it('accepts the typographic quotes Slack clients send, and unescapes &amp; &lt; &gt;', () => {
     const parsed = parseSlash('mimo reason=“p99 &gt; 2s &amp; climbing”');
     expect(parsed.ok && parsed.command.kind === 'request' && parsed.command.reason).toBe(

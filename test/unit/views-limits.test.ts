@@ -241,14 +241,22 @@ function allRows(): StepRow[] {
 }
 
 describe('every builder stays within Slack limits for large inputs', () => {
-  it('request modal: 30 params, 150 params, 5,000-char prefilled reason', () => {
+  it('request modal: 30 params, 150 params, 5,000-char prefilled reason, a 60-step plan summary', () => {
     for (const count of [30, 150]) {
       const runbook = bigRunbook(count, 5, 120);
       const view = requestModal({
         services: Array.from({ length: 300 }, (_, i) => `svc-${i}`).concat('big'),
         runbook,
-        prefill: { service: 'big', level: 2, params: { param1: 'p'.repeat(5000) }, reason: HUGE_REASON },
+        prefill: {
+          service: 'big',
+          level: 2,
+          params: { param1: 'p'.repeat(5000) },
+          reason: HUGE_REASON,
+          impact: HUGE_REASON,
+        },
         privateMetadata: JSON.stringify({ channel: 'C123', user: 'U123' }),
+        // The plan summary of 60 steps × 50 hosts with 2 KB commands.
+        preview: { ok: true, plan, approvals: 0 },
       });
       expect(checkBlockKitLimits(view.blocks, 'modal')).toEqual([]);
       expect(checkView(view)).toBeUndefined();
@@ -290,6 +298,9 @@ describe('every builder stays within Slack limits for large inputs', () => {
         status: 'rolling_back',
         currentAction: HUGE_REASON,
         now: run.startedAt! + 5000,
+        impact: HUGE_REASON,
+        dataLoss: { text: HUGE_REASON, losesData: true },
+        owner: 'U0OWNER',
       }),
     );
     expectMessageFits(
@@ -321,8 +332,11 @@ describe('every builder stays within Slack limits for large inputs', () => {
       expectMessageFits(
         approvalMessage({
           runId: run.id,
-          plan,
+          plan: { ...plan, dataLoss: HUGE_REASON, params: { version: 'v'.repeat(5000) } },
           requestedBy: 'U0REQ',
+          severity: 'critical',
+          reason: HUGE_REASON,
+          impact: HUGE_REASON,
           approvers,
           required: 2,
           approvedBy: approvers.slice(0, 150),
@@ -360,7 +374,7 @@ describe('every builder stays within Slack limits for large inputs', () => {
     }));
     const mttr: MttrRow[] = Array.from({ length: 200 }, (_, i) => ({
       service: `svc-${i}`,
-      runs: 3,
+      incidents: 3,
       meanMs: 240_000,
     }));
     expectMessageFits(historyText(rows, mttr, 'big'));

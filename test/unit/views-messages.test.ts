@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dataLossOf } from '../../src/domain/data-loss.js';
 import type { Plan } from '../../src/domain/plan.js';
 import type { HistoryRow, Incident, Run } from '../../src/domain/records.js';
 import { loadRunbookFile } from '../../src/runbooks/load.js';
@@ -10,6 +11,7 @@ import { errorWithUsage, helpText } from '../../views/help.js';
 import { historyText } from '../../views/history.js';
 import { APPROVE, DENY } from '../../views/ids.js';
 import { INCIDENT_STATUSES, incidentMessage } from '../../views/incident.js';
+import { impactOf, incidentFacts } from '../../views/incident-facts.js';
 import { escapeMrkdwn, mention } from '../../views/mrkdwn.js';
 import { planMessage } from '../../views/plan.js';
 import { progressMessage } from '../../views/progress.js';
@@ -274,17 +276,57 @@ describe('incident root message', () => {
       '🔴 CRITICAL',
       '2 · Code rollback',
       '🔄 Rolling back',
-      '<@U0REQ>',
+      '*Owner*\\n<@U0REQ> (requested it)',
       'Step 3/6 Clean install',
-      '~11m left (target 15m)',
-      'Error rate 8% on /api/ask',
+      '*Data loss*\\nNone expected',
+      '*Affected users / features*\\nError rate 8% on /api/ask',
     ]) {
       expect(s).toContain(part);
     }
+    // Without history the ETA is the level target minus the time elapsed, and says so.
+    expect(s).toMatch(/≈ <!date\^\d+\^\{time\}\|[^>]+> \(~11m left as of <!date\^/);
+    expect(s).toContain('4m elapsed + ~11m (level target 15m; no earlier runs to go by)');
     expect(m.text).toContain('🚨 INCIDENT: mimo production issue detected');
   });
 
-  it('adds "✅ Resolved in 12m" once resolved', () => {
+  it('adds data loss, affected users, owner and an ETA from earlier runs (seed 002 template)', () => {
+    const m = incidentMessage({
+      incident: incidentOf({ reason: 'checkout 500s since v2.4.0' }),
+      run: runOf({ level: 3 }),
+      levelName: 'Full restore',
+      targetMs: 45 * 60_000,
+      status: 'rolling_back',
+      currentAction: 'Step 4/7',
+      now: T0 + 5 * 60_000,
+      dataLoss: dataLossOf(3),
+      impact: 'All EU customers cannot check out',
+      owner: 'U0ONCALL',
+      eta: { elapsedMs: 5 * 60_000, remainingMs: 130_000, basis: 'history', runs: 4 },
+    });
+    const s = all(m);
+    expect(s).toContain('*Data loss*\\n⚠️ Writes since the backup are lost');
+    expect(s).toContain('*Affected users / features*\\nAll EU customers cannot check out');
+    expect(s).toContain('*Issue*\\ncheckout 500s since v2.4.0');
+    expect(s).toContain('*Owner*\\n<@U0ONCALL> · requested by <@U0REQ>');
+    expect(s).toContain('(~2m 10s left as of <!date^');
+    expect(s).toContain('5m elapsed + ~2m 10s (median of 4 earlier runs)');
+    expect(s).not.toContain('level target');
+    const waiting = all(
+      incidentMessage({
+        incident: incidentOf(),
+        run: runOf({ state: 'pending_approval', startedAt: null }),
+        levelName: 'Code rollback',
+        targetMs: 900_000,
+        status: 'awaiting_approval',
+        currentAction: 'Waiting for 1 approval',
+        now: T0,
+        eta: { elapsedMs: 0, remainingMs: 429_000, basis: 'history', runs: 3 },
+      }),
+    );
+    expect(waiting).toContain('~7m 9s once it starts (median of 3 earlier runs)');
+  });
+
+  it('once resolved, drops the 🚨 header and the ETA and adds "✅ Resolved in 12m"', () => {
     const m = incidentMessage({
       incident: incidentOf({ status: 'resolved', resolvedAt: T0 + 12 * 60_000 }),
       run: runOf({ state: 'succeeded' }),
@@ -295,6 +337,10 @@ describe('incident root message', () => {
     });
     expect(all(m)).toContain('✅ *Resolved in 12m*');
     expect(all(m)).toContain('✅ Resolved');
+    expect(m.blocks[0]).toMatchObject({ type: 'header', text: { text: '✅ RESOLVED: mimo production' } });
+    expect(all(m)).not.toContain('🚨');
+    expect(all(m)).not.toContain('*ETA*');
+    expect(m.text).not.toContain('INCIDENT');
   });
 });
 
@@ -307,6 +353,38 @@ describe('approval message', () => {
     expect(s).toContain(`Binds to plan \`${plan.hash.slice(0, 12)}\``);
     expect(s).toContain('expires in 15 min');
     expect(m.text).toContain('expires in 15 min');
+  });
+
+  it('lets the approver decide from the message: severity, impact, target version, data-loss risk', () => {
+    const m = approval(
+      { kind: 'pending' },
+      {
+        severity: 'critical',
+        reason: 'checkout 500s since v2.4.0',
+        impact: 'All EU customers cannot pay',
+      },
+    );
+    const s = all(m);
+    expect(s).toContain('*Severity*\\n🔴 CRITICAL');
+    expect(s).toContain('*Target version*\\n`v2.3.0`');
+    expect(s).toContain('*Data loss risk*\\nNone expected');
+    expect(s).toContain('*Impact:* All EU customers cannot pay\\n*Issue:* checkout 500s since v2.4.0');
+    const restore = all(
+      approval(
+        { kind: 'pending' },
+        { plan: mimoPlan(3, { backup: 'b.tar.gz' }), severity: 'major', reason: 'data corrupted' },
+      ),
+    );
+    expect(restore).toContain('*Data loss risk*\\n⚠️ Writes since the backup are lost');
+    expect(restore).toContain('*Impact / reason:* data corrupted');
+    const noVersion = { ...plan, params: { backup: 'b.tar.gz' } };
+    expect(all(approval({ kind: 'pending' }, { plan: noVersion }))).toContain(
+      '*Target version*\\n_no version param_ · backup=b.tar.gz',
+    );
+    const stated = all(
+      approval({ kind: 'pending' }, { plan: { ...plan, dataLoss: 'Sessions are dropped' } }),
+    );
+    expect(stated).toContain('*Data loss risk*\\n⚠️ Sessions are dropped');
   });
 
   it('carries only ids in Approve / Deny, and both ask for confirmation', () => {
@@ -456,16 +534,78 @@ describe('thread and slash-command texts', () => {
       [
         row({}),
         row({ state: 'failed', durationMs: null }),
-        row({ drill: true, env: 'staging', durationMs: 1_000_000 }),
+        row({ drill: true, env: 'staging', finishedAt: T0 + 1_000_000, durationMs: 1_000_000 }),
+        row({ drill: true, env: 'staging', state: 'failed', finishedAt: T0 + 60_000, durationMs: 60_000 }),
       ],
-      [{ service: 'mimo', runs: 1, meanMs: 252_000 }],
+      [{ service: 'mimo', incidents: 1, meanMs: 252_000 }],
     );
     const s = all(m);
     expect(s).toContain('2025-11-12 14:00 UTC · <@U0REQ> · mimo production · level 2 · ✅ Yes · 4m 12s');
     expect(s).toContain('❌ No · —');
     expect(s).toContain('*Drills*');
     expect(s).toContain('16m 40s vs target 15m (over)');
-    expect(s).toContain('*MTTR:* mimo 4m 12s (1 run)');
+    // A failed drill restored nothing: it is never "within" its target.
+    expect(s).toContain('❌ No · 1m vs target 15m');
+    expect(s).not.toContain('1m vs target 15m (within)');
+    expect(s).toContain(
+      '*Mean time to restore* (incident opened → service restored): mimo 4m 12s (1 incident)',
+    );
     expect(historyText([], [], 'mimo').text).toBe('No rollbacks recorded for mimo yet.');
+  });
+});
+
+describe('incident facts from the records', () => {
+  it('reads the impact typed in the form, and estimates what is left from earlier runs', () => {
+    const l2 = mimoPlan(2);
+    const samples = [0, 1, 2, 3, 4, 5].flatMap((stepIndex) =>
+      ['a', 'b', 'c'].map((runId, i) => ({ runId, stepIndex, durationMs: (10 + i) * 1000 })),
+    );
+    const ok = (stepIndex: number, host: string) => ({
+      runId: 'r',
+      stepIndex,
+      host,
+      name: 's',
+      kind: 'run' as const,
+      state: 'ok' as const,
+      exitCode: 0,
+      signal: null,
+      startedAt: T0,
+      finishedAt: T0 + 1,
+      durationMs: 1,
+      tail: '',
+      error: null,
+      logFile: null,
+    });
+    const facts = incidentFacts({
+      plan: l2,
+      run: { startedAt: T0 },
+      requestedBy: 'U0REQ',
+      // The canary (mimo-1) did steps 1-6; mimo-2 did steps 1-2 in an earlier run.
+      rows: [0, 1, 2, 3, 4, 5].map((i) => ok(i, 'mimo-1')),
+      skipped: [
+        { stepIndex: 0, host: 'mimo-2' },
+        { stepIndex: 1, host: 'mimo-2' },
+      ],
+      batches: [['mimo-1'], ['mimo-2']],
+      samples,
+      events: [
+        {
+          type: 'request.submitted',
+          actor: 'U0REQ',
+          incidentId: 'INC-2025-0042',
+          data: { via: 'slack', impact: 'EU checkout' },
+          seq: 1,
+          at: T0,
+          hash: 'h',
+        },
+      ],
+      now: T0 + 90_000,
+    });
+    // Four steps left on mimo-2 at a median of 11 s each.
+    expect(facts.eta).toEqual({ elapsedMs: 90_000, remainingMs: 44_000, basis: 'history', runs: 3 });
+    expect(facts.impact).toBe('EU checkout');
+    expect(facts.owner).toBe('U0REQ');
+    expect(facts.dataLoss).toEqual({ text: 'None expected', losesData: false });
+    expect(impactOf([])).toBeUndefined();
   });
 });

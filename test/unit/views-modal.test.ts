@@ -2,10 +2,14 @@ import type { InputBlock, ModalView } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { SEVERITIES, SEVERITY_INFO } from '../../src/domain/severity.js';
 import { loadRunbookFile } from '../../src/runbooks/load.js';
+import { renderPlan } from '../../src/runbooks/plan.js';
 import { type Runbook, runbookSchema } from '../../src/runbooks/schema.js';
 import * as ids from '../../views/ids.js';
-import { type ModalPrefill, modalErrors, requestModal } from '../../views/modal.js';
+import { type ModalPrefill, type ModalPreview, modalErrors, requestModal } from '../../views/modal.js';
+import { serviceOptions } from '../../views/modal-fields.js';
+import { SUBMIT_APPROVAL, SUBMIT_INCOMPLETE, SUBMIT_NOW } from '../../views/modal-plan.js';
 import { escapeMrkdwn } from '../../views/mrkdwn.js';
+import { checkView } from '../support/fake-slack/limits.js';
 
 function fixture(name: string): Runbook {
   const { runbook, errors } = loadRunbookFile(`test/fixtures/runbooks/valid/${name}.yml`);
@@ -37,7 +41,7 @@ describe('request modal', () => {
       type: 'modal',
       callback_id: ids.REQUEST_MODAL,
       title: { type: 'plain_text', text: 'Rollback' },
-      submit: { text: 'Review plan' },
+      submit: { text: 'Submit request' },
       close: { text: 'Cancel' },
       private_metadata: META,
     });
@@ -203,6 +207,105 @@ describe('request modal', () => {
         privateMetadata: 'x'.repeat(3001),
       }),
     ).toThrow(RangeError);
+  });
+});
+
+describe('request modal: the plan before anything runs, and a button that says what it does', () => {
+  const planOf = (level: number, params: Record<string, string> = {}) => {
+    const rendered = renderPlan(mimo, {
+      env: 'production',
+      level,
+      params,
+      runId: 'RUN-ID',
+      incidentId: 'INCIDENT-ID',
+    });
+    if (!rendered.ok) throw new Error(rendered.message);
+    return rendered.plan;
+  };
+  const withPreview = (level: number, preview: ModalPreview | undefined) =>
+    requestModal({
+      services: ['ledger', 'mimo'],
+      runbook: mimo,
+      prefill: { params: {}, level, severity: 'critical' },
+      privateMetadata: META,
+      ...(preview ? { preview } : {}),
+    });
+
+  it('says "Roll back now" when nothing stands between the click and production, and shows the plan', () => {
+    const plan = planOf(1);
+    const view = withPreview(1, { ok: true, plan, approvals: 0 });
+    expect(view.submit?.text).toBe(SUBMIT_NOW);
+    const summary = block(view, ids.planPreviewBlockId(plan.hash));
+    expect(summary).toBeDefined();
+    const s = json(view.blocks);
+    expect(s).toContain('1. *Disable parallel spawning* · on all 2 hosts');
+    expect(s).toContain("printf '%s\\\\n' ENABLE_PARALLEL_SPAWNING=false &gt;&gt; /opt/app/.env");
+    expect(s).toContain('runs this plan on production at once');
+    expect(checkView(view)).toBeUndefined();
+  });
+
+  it('says "Request approval" when approvals are needed, and never "Review plan"', () => {
+    const view = withPreview(2, { ok: true, plan: planOf(2), approvals: 1 });
+    expect(view.submit?.text).toBe(SUBMIT_APPROVAL);
+    expect(json(view.blocks)).toContain('waits for 1 approval; nothing runs before');
+    for (const preview of [
+      undefined,
+      { ok: false as const, message: 'param backup is required for level 3' },
+    ]) {
+      const incomplete = withPreview(3, preview);
+      expect(incomplete.submit?.text).toBe(SUBMIT_INCOMPLETE);
+      expect(json(incomplete)).not.toContain('Review plan');
+    }
+    expect(
+      json(withPreview(3, { ok: false, message: 'param backup is required for level 3' }).blocks),
+    ).toContain('param backup is required for level 3');
+  });
+
+  it('re-renders on severity and host changes too, since both change the plan or its approvals', () => {
+    const view = modal(mimo, { level: 1 });
+    expect((block(view, ids.SEVERITY_BLOCK) as InputBlock).dispatch_action).toBe(true);
+    expect((block(view, ids.hostsBlockId('production')) as InputBlock).dispatch_action).toBe(true);
+  });
+
+  it('has an optional impact field, prefilled from the command', () => {
+    const impact = block(modal(mimo, { impact: 'EU checkout' }), ids.IMPACT_BLOCK) as InputBlock;
+    expect(impact.optional).toBe(true);
+    expect(impact.element).toMatchObject({ action_id: ids.IMPACT_INPUT, initial_value: 'EU checkout' });
+  });
+
+  it('keeps a static select for up to 100 services and searches a larger catalogue', () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
+    const small = requestModal({
+      services: names(100),
+      runbook: undefined,
+      prefill: { params: {} },
+      privateMetadata: META,
+    });
+    expect((small.blocks[0] as InputBlock).element).toMatchObject({ type: 'static_select' });
+    const big = requestModal({
+      services: names(250),
+      runbook: undefined,
+      prefill: { params: {}, service: 'svc-200' },
+      privateMetadata: META,
+    });
+    expect((big.blocks[0] as InputBlock).element).toMatchObject({
+      type: 'external_select',
+      action_id: ids.SERVICE_SELECT,
+      initial_option: { value: 'svc-200' },
+    });
+    expect(checkView(big)).toBeUndefined();
+    expect(serviceOptions(names(250), '').length).toBe(100);
+    expect(serviceOptions(names(250), 'svc-24').map((o) => o.value)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `svc-24${i}`),
+    );
+    expect(serviceOptions(['api', 'shop-api', 'shop'], 'shop').map((o) => o.value)).toEqual([
+      'shop-api',
+      'shop',
+    ]);
+    expect(serviceOptions(['api', 'shop-api', 'shop'], 'api').map((o) => o.value)).toEqual([
+      'api',
+      'shop-api',
+    ]);
   });
 });
 

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlannedStep } from '../../src/domain/plan.js';
 import type { Run, StepRow } from '../../src/domain/records.js';
+import type { StoredTimelineEvent } from '../../src/domain/timeline.js';
 import { loadRunbookFile } from '../../src/runbooks/load.js';
 import { renderPlan } from '../../src/runbooks/plan.js';
 import type { MessageContent } from '../../views/blocks.js';
 import { ABORT, CONFIRM_CANCEL, CONFIRM_CONTINUE, ESCALATE, RESOLVED, RETRY_STEP } from '../../views/ids.js';
 import { type ProgressPhase, progressMessage } from '../../views/progress.js';
 import { testPlan } from '../support/records.js';
+import { progressFacts } from '../../views/progress-facts.js';
 
 const T0 = Date.UTC(2025, 10, 12, 14, 0);
 
@@ -243,5 +245,193 @@ describe('progress message', () => {
     const m = message({ kind: 'interrupted' }, [rowOf(0, 'mimo-1'), rowOf(0, 'mimo-2')]);
     expect(all(m)).toContain('Nothing is re-run on its own');
     expect(JSON.parse(buttons(m)[0]!.value as string)).toMatchObject({ stepIndex: 1 });
+  });
+});
+
+describe('progress message counts that add up', () => {
+  const stagingPlan = (level: number): Plan => {
+    const { runbook } = loadRunbookFile('test/fixtures/runbooks/valid/mimo.yml');
+    const rendered = renderPlan(runbook!, {
+      env: 'staging',
+      level,
+      params: { backup: 'b.tar.gz' },
+      runId: 'INC-2025-0042-r2',
+      incidentId: 'INC-2025-0042',
+    });
+    if (!rendered.ok) throw new Error(rendered.message);
+    return rendered.plan;
+  };
+  const counter = (m: MessageContent) => {
+    const meta = m.blocks[1] as { elements: { text: string }[] };
+    return meta.elements[0]!.text;
+  };
+
+  it('shows what a retried run skipped as done earlier, and reaches the total', () => {
+    // The earlier run did steps 1-2 on both hosts and step 3 on mimo-1; mimo-2 failed step 3.
+    const skipped = [0, 1].flatMap((stepIndex) => ['mimo-1', 'mimo-2'].map((host) => ({ stepIndex, host })));
+    skipped.push({ stepIndex: 2, host: 'mimo-1' });
+    const rows = [rowOf(2, 'mimo-2'), ...[3, 4, 5].flatMap((i) => [rowOf(i, 'mimo-1'), rowOf(i, 'mimo-2')])];
+    const done = runOf({ state: 'succeeded', finishedAt: T0 + 60_000 });
+    const m = progressMessage({
+      plan,
+      run: done,
+      steps: rows,
+      now: T0 + 60_000,
+      phase: { kind: 'succeeded' },
+      skipped,
+    });
+    expect(counter(m)).toBe('*12 of 12 done (6 steps × 2 hosts)*');
+    expect(m.text).toContain('12 of 12 done');
+    expect(all(m)).toContain('☑️ *1. Back up current state* · mimo-1 ☑️ · mimo-2 ☑️');
+    expect(all(m)).toContain('✅ *3. Clean install* · mimo-1 ☑️ · mimo-2 ✅ 3s');
+    expect(all(m)).toContain('☑️ done by an earlier run');
+    expect(all(m)).not.toContain('⏳');
+
+    // One host: counted in steps.
+    const single = stagingPlan(1);
+    const retry = progressMessage({
+      plan: single,
+      run: done,
+      steps: [rowOf(2, 'mimo-stg')],
+      now: T0 + 60_000,
+      phase: { kind: 'succeeded' },
+      skipped: [
+        { stepIndex: 0, host: 'mimo-stg' },
+        { stepIndex: 1, host: 'mimo-stg' },
+      ],
+    });
+    expect(counter(retry)).toBe('*3 of 3 steps done*');
+  });
+
+  it('counts an answered confirm step, so a level 3 run reaches 7 of 7', () => {
+    const l3 = stagingPlan(3);
+    const rows = [1, 2, 3, 4, 5, 6].map((i) => rowOf(i, 'mimo-stg'));
+    const done = runOf({ level: 3, state: 'succeeded', finishedAt: T0 + 60_000 });
+    const input = {
+      plan: l3,
+      run: done,
+      steps: rows,
+      now: T0 + 60_000,
+      phase: { kind: 'succeeded' } as const,
+    };
+    expect(counter(progressMessage({ ...input, confirmed: [0] }))).toBe('*7 of 7 steps done*');
+    // While waiting for the answer, the confirmation is still to go.
+    const waiting = progressMessage({
+      ...input,
+      steps: [],
+      run: runOf({ level: 3 }),
+      phase: { kind: 'confirm', stepIndex: 0 },
+    });
+    expect(counter(waiting)).toBe('*0 of 7 steps done · 7 to go*');
+  });
+
+  it('counts the canary per step, never "0 of" while the canary host is on its last step', () => {
+    const rows = [
+      ...[0, 1, 2, 3, 4].map((i) => rowOf(i, 'mimo-1')),
+      rowOf(5, 'mimo-1', { state: 'running', finishedAt: null, durationMs: null }),
+    ];
+    const m = message({ kind: 'running' }, rows);
+    expect(counter(m)).toBe(
+      '*5 of 12 done (6 steps × 2 hosts) · 1 running · 6 to go · canary mimo-1: 5 of 6 steps*',
+    );
+    expect(m.text).not.toMatch(/\b0 of/);
+  });
+
+  it('shows hosts a failed canary kept from running as not started, not pending', () => {
+    const rows = [
+      rowOf(0, 'mimo-1'),
+      rowOf(1, 'mimo-1'),
+      rowOf(2, 'mimo-1', { state: 'failed', exitCode: 1 }),
+    ];
+    const m = progressMessage({
+      plan,
+      run: runOf({ state: 'failed', finishedAt: T0 + 60_000 }),
+      steps: rows,
+      now: T0 + 60_000,
+      phase: { kind: 'failed' },
+      notStarted: ['mimo-2'],
+    });
+    expect(counter(m)).toBe(
+      '*2 of 12 done (6 steps × 2 hosts) · 1 failed · 9 not started · canary mimo-1: 2 of 6 steps*',
+    );
+    expect(all(m)).toContain('*1. Back up current state* · mimo-1 ✅ 3s · mimo-2 ▫️');
+    expect(all(m)).toContain('▫️ not started');
+    expect(all(m)).not.toContain('⏳');
+  });
+});
+
+describe('progress facts from the records', () => {
+  const event = (
+    type: StoredTimelineEvent['type'],
+    runId: string,
+    data: Record<string, unknown>,
+    seq: number,
+  ) => ({
+    type,
+    actor: 'rollbot',
+    runId,
+    data,
+    seq,
+    at: T0 + seq,
+    hash: `h${seq}`,
+  });
+
+  it('skips what the run it retries did, and reads confirmations and hosts never started', () => {
+    const retry = { id: 'INC-2025-0042-r2', level: 2, escalatedFrom: 'INC-2025-0042-r1' };
+    const earlier = [rowOf(0, 'mimo-1'), rowOf(0, 'mimo-2', { state: 'failed', exitCode: 1 })];
+    const facts = progressFacts({
+      run: retry,
+      previous: { id: 'INC-2025-0042-r1', level: 2 },
+      previousRows: earlier,
+      steps: mimoPlan(3).steps,
+      events: [
+        event('run.confirmed', retry.id, { step: 0, confirmed: true }, 1),
+        event('run.confirmed', 'INC-2025-0042-r1', { step: 4, confirmed: true }, 2),
+        event('run.finished', retry.id, { status: 'failed', notStarted: ['mimo-2'] }, 3),
+      ],
+    });
+    expect(facts).toEqual({
+      skipped: [{ stepIndex: 0, host: 'mimo-1' }],
+      confirmed: [0],
+      notStarted: ['mimo-2'],
+    });
+    // An escalation to another level runs everything again: nothing is skipped.
+    const escalated = progressFacts({
+      run: { ...retry, level: 3 },
+      previous: { id: 'INC-2025-0042-r1', level: 2 },
+      previousRows: earlier,
+      steps: [],
+      events: [],
+    });
+    expect(escalated.skipped).toEqual([]);
+  });
+
+  it('places a confirmation recorded without a step index by its question', () => {
+    const l3 = mimoPlan(3);
+    const facts = progressFacts({
+      run: { id: 'r', level: 3, escalatedFrom: null },
+      steps: l3.steps,
+      events: [event('run.confirmed', 'r', { question: l3.steps[0]!.confirm, confirmed: true }, 1)],
+    });
+    expect(facts.confirmed).toEqual([0]);
+  });
+});
+
+describe('progress counts after an abort', () => {
+  it('counts canceled steps as stopped, not failed, and the rest as not started', () => {
+    const rows = [
+      rowOf(0, 'mimo-1'),
+      rowOf(1, 'mimo-1', { state: 'canceled', exitCode: null, signal: 'SIGTERM' }),
+    ];
+    const m = progressMessage({
+      plan,
+      run: runOf({ state: 'aborted', finishedAt: T0 + 60_000 }),
+      steps: rows,
+      now: T0 + 60_000,
+      phase: { kind: 'aborted', by: 'U0ONCALL' },
+      notStarted: ['mimo-2'],
+    });
+    expect(m.text).toContain('1 of 12 done (6 steps × 2 hosts) · 1 stopped · 10 not started');
+    expect(m.text).not.toContain('failed');
   });
 });

@@ -8,9 +8,13 @@ export {
   signRequest,
 } from './driver.js';
 export { eventCallback, type MessageEventInput, messageEvent, urlVerification } from './events.js';
+export type { Delivery, EventRetry, UserPost } from './events-out.js';
+export { type Installation, installationOf, manifestInstallation } from './manifest.js';
 export {
   type BlockActionInput,
+  type BlockSuggestionInput,
   blockAction,
+  blockSuggestion,
   type PayloadContext,
   type SlashCommandInput,
   slashCommand,
@@ -20,6 +24,7 @@ export {
   viewClosed,
   viewSubmission,
 } from './payloads.js';
+export { EVENT_SCOPES, METHOD_SCOPES, type ScopeRule, WIDENING_SCOPES } from './scopes.js';
 export { type FakeSlack, startFakeSlack } from './server.js';
 export type { Envelope, EnvelopeType, FakeSocket, SocketAck, SocketSendOptions } from './socket.js';
 export type * from './types.js';

@@ -17,6 +17,11 @@ export interface MethodSpec {
   required: string[];
   /** Argument naming the channel, used by the per-channel tier limiter. */
   channelArg?: string;
+  /**
+   * Slack takes JSON bodies only for methods that write; a read method (conversations.history...)
+   * ignores a JSON body, so its arguments arrive missing.
+   */
+  formOnly?: boolean;
   handle(ctx: MethodContext): MethodResult;
 }
 

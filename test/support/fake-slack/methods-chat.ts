@@ -1,9 +1,11 @@
-// chat.* and conversations.history/replies: messages, threads, edits and ephemerals.
+// chat.*: messages, threads, edits and ephemerals, posted where the bot may post.
 import { checkMessage } from './limits.js';
 import { arr, fail, failLimit, type MethodContext, type MethodSpec, str } from './method-kit.js';
-import type { MethodResult, StoredMessage } from './types.js';
+import type { FakeChannel, MethodResult, StoredMessage } from './types.js';
+import type { Workspace } from './workspace.js';
 
-export function messageJson(m: StoredMessage, appId: string, teamId: string) {
+/** A message as the Web API returns it; `metadata` only when the caller asked for it. */
+export function messageJson(m: StoredMessage, appId: string, teamId: string, withMetadata = false) {
   const json: Record<string, unknown> = {
     type: 'message',
     subtype: m.via === 'file_share' ? 'file_share' : undefined,
@@ -19,6 +21,7 @@ export function messageJson(m: StoredMessage, appId: string, teamId: string) {
     edited: m.edited,
     reply_count: m.thread_ts === undefined && m.reply_count > 0 ? m.reply_count : undefined,
     files: m.files?.map((f) => ({ id: f.id, name: f.filename, title: f.title, size: f.length })),
+    metadata: withMetadata ? m.metadata : undefined,
   };
   for (const k of Object.keys(json)) if (json[k] === undefined) delete json[k];
   return json;
@@ -32,14 +35,46 @@ export function threadRoot(ctx: MethodContext, channelId: string, threadTs: unkn
   return parent.thread_ts ?? parent.ts;
 }
 
+/**
+ * Where the bot may post: a private channel it is not in does not exist for it; a public one needs
+ * membership or `chat:write.public`.
+ */
+function postable(ws: Workspace, ref: unknown): FakeChannel | MethodResult {
+  const channel = ws.visibleToBot(String(ref));
+  if (!channel) return fail('channel_not_found');
+  const member = ws.isMember(channel.id);
+  if (!member && !ws.hasScope('chat:write.public')) return fail('not_in_channel');
+  return channel;
+}
+
+const isFailure = (x: FakeChannel | MethodResult): x is MethodResult => 'ok' in x;
+
+/** Slack's message metadata: `{ event_type: string, event_payload: object }`. */
+function metadataProblem(metadata: unknown): MethodResult | undefined {
+  if (metadata === undefined) return undefined;
+  const m = metadata as { event_type?: unknown; event_payload?: unknown };
+  const payload = m?.event_payload;
+  const valid =
+    typeof m === 'object' &&
+    m !== null &&
+    typeof m.event_type === 'string' &&
+    m.event_type !== '' &&
+    typeof payload === 'object' &&
+    payload !== null &&
+    !Array.isArray(payload);
+  return valid ? undefined : fail('invalid_metadata_format');
+}
+
 const postMessage: MethodSpec = {
   token: 'bot',
   required: ['channel'],
   channelArg: 'channel',
   handle(ctx) {
     const { ws, args } = ctx;
-    const channel = ws.resolveChannel(String(args.channel));
-    if (!channel) return fail('channel_not_found');
+    const channel = postable(ws, args.channel);
+    if (isFailure(channel)) return channel;
+    const badMetadata = metadataProblem(args.metadata);
+    if (badMetadata) return badMetadata;
     const limit = checkMessage(args);
     if (limit) return failLimit(limit);
     const root = threadRoot(ctx, channel.id, args.thread_ts);
@@ -63,11 +98,13 @@ const update: MethodSpec = {
   required: ['channel', 'ts'],
   channelArg: 'channel',
   handle({ ws, args }) {
-    const channel = ws.resolveChannel(String(args.channel));
+    const channel = ws.visibleToBot(String(args.channel));
     if (!channel) return fail('channel_not_found');
     const msg = ws.findMessage(channel.id, String(args.ts));
     if (!msg) return fail('message_not_found');
     if (msg.bot_id !== ws.botId) return fail('cant_update_message');
+    const badMetadata = metadataProblem(args.metadata);
+    if (badMetadata) return badMetadata;
     const limit = checkMessage(args);
     if (limit) return failLimit(limit);
     if (args.text !== undefined) msg.text = String(args.text);
@@ -91,7 +128,7 @@ const postEphemeral: MethodSpec = {
   required: ['channel', 'user'],
   channelArg: 'channel',
   handle({ ws, args }) {
-    const channel = ws.resolveChannel(String(args.channel));
+    const channel = ws.visibleToBot(String(args.channel));
     if (!channel) return fail('channel_not_found');
     if (!ws.users.has(String(args.user))) return fail('user_not_in_channel');
     const limit = checkMessage(args);
@@ -113,7 +150,7 @@ const remove: MethodSpec = {
   required: ['channel', 'ts'],
   channelArg: 'channel',
   handle({ ws, args }) {
-    const channel = ws.resolveChannel(String(args.channel));
+    const channel = ws.visibleToBot(String(args.channel));
     if (!channel) return fail('channel_not_found');
     const msg = ws.findMessage(channel.id, String(args.ts));
     if (!msg) return fail('message_not_found');
@@ -127,36 +164,12 @@ const permalink: MethodSpec = {
   token: 'bot',
   required: ['channel', 'message_ts'],
   handle({ ws, args }) {
-    const channel = ws.resolveChannel(String(args.channel));
+    const channel = ws.visibleToBot(String(args.channel));
     if (!channel) return fail('channel_not_found');
     const ts = String(args.message_ts);
     if (!ws.findMessage(channel.id, ts)) return fail('message_not_found');
     const url = `https://${ws.teamDomain}.slack.com/archives/${channel.id}/p${ts.replace('.', '')}`;
     return { ok: true, channel: channel.id, permalink: url };
-  },
-};
-
-const history: MethodSpec = {
-  token: 'bot',
-  required: ['channel'],
-  handle({ ws, args }) {
-    const channel = ws.resolveChannel(String(args.channel));
-    if (!channel) return fail('channel_not_found');
-    const top = ws.messages(channel.id).filter((m) => m.thread_ts === undefined);
-    const messages = top.reverse().map((m) => messageJson(m, ws.appId, ws.teamId));
-    return { ok: true, messages, has_more: false };
-  },
-};
-
-const replies: MethodSpec = {
-  token: 'bot',
-  required: ['channel', 'ts'],
-  handle({ ws, args }) {
-    const channel = ws.resolveChannel(String(args.channel));
-    if (!channel) return fail('channel_not_found');
-    const thread = ws.thread(channel.id, String(args.ts));
-    if (thread.length === 0) return fail('thread_not_found');
-    return { ok: true, messages: thread.map((m) => messageJson(m, ws.appId, ws.teamId)), has_more: false };
   },
 };
 
@@ -166,6 +179,4 @@ export const chatMethods: Record<string, MethodSpec> = {
   'chat.postEphemeral': postEphemeral,
   'chat.delete': remove,
   'chat.getPermalink': permalink,
-  'conversations.history': history,
-  'conversations.replies': replies,
 };

@@ -1,4 +1,4 @@
-// auth.test, users.*, usergroups.users.list, conversations.info and apps.connections.open.
+// auth.test, users.*, usergroups.users.list and apps.connections.open.
 import { randomUUID } from 'node:crypto';
 import { fail, type MethodSpec, str } from './method-kit.js';
 import type { FakeUser, Json } from './types.js';
@@ -67,30 +67,6 @@ const usergroupUsers: MethodSpec = {
   },
 };
 
-const conversationsInfo: MethodSpec = {
-  token: 'bot',
-  required: ['channel'],
-  handle({ ws, args }) {
-    const c = ws.resolveChannel(String(args.channel));
-    if (!c) return fail('channel_not_found');
-    const isIm = c.id.startsWith('D');
-    return {
-      ok: true,
-      channel: {
-        id: c.id,
-        name: c.name,
-        is_channel: !isIm && !c.isPrivate,
-        is_group: !isIm && (c.isPrivate ?? false),
-        is_im: isIm,
-        is_private: c.isPrivate ?? isIm,
-        is_member: true,
-        is_archived: false,
-        context_team_id: ws.teamId,
-      },
-    };
-  },
-};
-
 /** Socket Mode: the app token buys a one-time WebSocket ticket. */
 export function connectionsOpen(tickets: Set<string>, socketUrl: () => string): MethodSpec {
   return {
@@ -109,5 +85,4 @@ export const directoryMethods: Record<string, MethodSpec> = {
   'users.info': usersInfo,
   'users.lookupByEmail': lookupByEmail,
   'usergroups.users.list': usergroupUsers,
-  'conversations.info': conversationsInfo,
 };

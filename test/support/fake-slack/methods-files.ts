@@ -32,7 +32,7 @@ const completeUpload: MethodSpec = {
     const uploads = entries.map((f) => ws.uploads.get(String(f.id)));
     if (uploads.some((u) => !u?.bytes)) return fail('file_not_found');
     const channelRef = str(args.channel_id) ?? str(args.channels);
-    const channel = channelRef ? ws.resolveChannel(channelRef) : undefined;
+    const channel = channelRef ? ws.visibleToBot(channelRef) : undefined;
     if (channelRef && !channel) return fail('channel_not_found');
     if (args.thread_ts && !channel) return fail('invalid_arguments', ['thread_ts requires channel_id']);
     const root = channel ? threadRoot(ctx, channel.id, args.thread_ts) : '';

@@ -1,4 +1,4 @@
-// views.open / views.update / views.push: one-shot trigger ids, view ids, hashes and the modal stack.
+// views.open / views.update / views.push / views.publish: one-shot trigger ids, view ids, hashes, the modal stack, Home tabs.
 import { randomBytes } from 'node:crypto';
 import { checkView } from './limits.js';
 import { arr, bool, fail, failLimit, type MethodContext, type MethodSpec, str } from './method-kit.js';
@@ -110,7 +110,29 @@ const update: MethodSpec = {
   },
 };
 
+/** A user's Home tab: no trigger needed; a `hash` must match the published one (race protection). */
+const publish: MethodSpec = {
+  token: 'bot',
+  required: ['user_id', 'view'],
+  handle(ctx) {
+    const { ws, args } = ctx;
+    const user = String(args.user_id);
+    if (!ws.users.has(user)) return fail('user_not_found');
+    const raw = args.view as Json | undefined;
+    if (raw?.type !== 'home') return fail('invalid_arguments', ['must be home [json-pointer:/view/type]']);
+    const current = ws.homes.get(user);
+    const hash = str(args.hash);
+    if (hash && hash !== current?.hash) return fail('hash_conflict');
+    const view = precheck(ctx, false);
+    if (isResult(view)) return view;
+    const stored = build(ctx, view, 'views.publish', current);
+    ws.homes.set(user, stored);
+    return { ok: true, view: viewJson(stored) };
+  },
+};
+
 export const viewMethods: Record<string, MethodSpec> = {
+  'views.publish': publish,
   'views.open': open,
   'views.push': push,
   'views.update': update,

@@ -193,3 +193,31 @@ export function viewClosed(input: ViewPayloadInput, ctx: PayloadContext = {}): J
   const { trigger_id: _t, response_urls: _r, ...rest } = viewSubmission(input, ctx);
   return { ...rest, type: 'view_closed', is_cleared: false };
 }
+
+export interface BlockSuggestionInput {
+  user: string | { id: string; username?: string };
+  actionId: string;
+  blockId: string;
+  /** What the user typed into the external select. */
+  value: string;
+  /** The modal the select sits in. */
+  view: StoredView | Json;
+}
+
+/** An external select asking for options as the user types (the ack body carries them). */
+export function blockSuggestion(input: BlockSuggestionInput, ctx: PayloadContext = {}): Json {
+  return {
+    type: 'block_suggestion',
+    user: userOf(ctx, input.user),
+    container: { type: 'view', view_id: input.view.id },
+    api_app_id: ctx.appId ?? 'A0ROLLBOT',
+    token: VERIFICATION_TOKEN,
+    action_id: input.actionId,
+    block_id: input.blockId,
+    value: input.value,
+    team: team(ctx),
+    enterprise: null,
+    is_enterprise_install: false,
+    view: input.view,
+  };
+}

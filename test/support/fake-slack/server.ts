@@ -1,9 +1,11 @@
 // startFakeSlack: one HTTP + WebSocket server on 127.0.0.1 serving the Web API, uploads, response urls and Socket Mode.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Delivery, type EventRetry, EventsOut, type UserPost } from './events-out.js';
 import { Faults } from './faults.js';
 import { sendText } from './http-body.js';
 import { chatMethods } from './methods-chat.js';
+import { conversationMethods } from './methods-conversations.js';
 import { connectionsOpen, directoryMethods } from './methods-directory.js';
 import { fileMethods, handleUpload } from './methods-files.js';
 import { viewJson, viewMethods } from './methods-views.js';
@@ -46,6 +48,21 @@ export interface FakeSlack extends Issuer {
   failFor(ms: number, method: string, spec: FailureSpec): void;
   clearFaults(): void;
   readonly socket: FakeSocket;
+  /** The bot scopes the app was installed with. */
+  readonly scopes: readonly string[];
+  /** Adds `user` (default: the bot) to a channel, as a person inviting it would. */
+  invite(channel: string, user?: string): void;
+  /** Removes `user` (default: the bot) from a channel. */
+  kick(channel: string, user?: string): void;
+  isMember(channel: string, user?: string): boolean;
+  /** A person posts (or replies in a thread); the app gets the message event only as Slack would send it. */
+  userPosts(post: UserPost): Promise<{ message: StoredMessage } & Delivery>;
+  /** Sends an Events API body again, as Slack retries one that was not acknowledged in time. */
+  resendEvent(body: Record<string, unknown>, retry?: EventRetry): Promise<void>;
+  /** A user opens the app's Home tab (the `app_home_opened` event). */
+  openHome(user: string): Promise<Delivery>;
+  /** The Home tab published for a user. */
+  home(user: string): StoredView | undefined;
   /** Shows a slash command's ack body as Slack would (ephemeral, or in channel); the driver calls it. */
   recordAckPayload(command: Record<string, unknown>, body: Record<string, unknown>): void;
   stop(): Promise<void>;
@@ -61,11 +78,19 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   let socketUrl = '';
   const api = new WebApi(ws, faults, options, {
     ...chatMethods,
+    ...conversationMethods,
     ...viewMethods,
     ...directoryMethods,
     ...fileMethods,
     'apps.connections.open': connectionsOpen(tickets, () => socketUrl),
   });
+
+  const events = new EventsOut(ws, socket, options);
+  const channelOf = (ref: string) => {
+    const channel = ws.resolveChannel(ref);
+    if (!channel) throw new Error(`fake Slack: no channel ${ref}`);
+    return channel.id;
+  };
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -117,6 +142,14 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     issueResponseUrl: (channel, user, messageTs) =>
       ws.issueResponseUrl(ws.resolveChannel(channel)?.id ?? channel, user, messageTs),
     socket,
+    scopes: ws.installation.scopes,
+    invite: (channel, user = ws.botUserId) => ws.addMember(channelOf(channel), user),
+    kick: (channel, user = ws.botUserId) => ws.removeMember(channelOf(channel), user),
+    isMember: (channel, user) => ws.isMember(channelOf(channel), user),
+    userPosts: (post) => events.userPosts(post),
+    resendEvent: (body, retry = { retryNum: 1, retryReason: 'http_timeout' }) => events.send(body, retry),
+    openHome: (user) => events.openHome(user),
+    home: (user) => ws.homes.get(user),
     recordAckPayload: (command, body) => applyAckPayload(ws, command, body),
     stop: async () => {
       await socket.close();

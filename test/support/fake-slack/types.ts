@@ -15,6 +15,8 @@ export interface FakeChannel {
   id: string;
   name: string;
   isPrivate?: boolean;
+  /** Who is in the channel at the start. Slack adds an app's bot to no channel by itself. */
+  members?: string[];
 }
 
 export interface FakeSlackOptions {
@@ -36,6 +38,12 @@ export interface FakeSlackOptions {
   socketPingIntervalMs?: number;
   /** Trigger ids expire after this long (Slack: 3 s). */
   triggerTtlMs?: number;
+  /** Bot scopes the app was installed with (default: manifest.yml's `oauth_config.scopes.bot`). */
+  scopes?: string[];
+  /** Events the app subscribes to (default: manifest.yml's `settings.event_subscriptions.bot_events`). */
+  botEvents?: string[];
+  /** The app's Events API request URL, for apps not connected over Socket Mode. */
+  requestUrl?: string;
 }
 
 export interface RecordedCall {
@@ -46,6 +54,8 @@ export interface RecordedCall {
   status: number;
   ok: boolean;
   error?: string;
+  /** The caller's User-Agent header: says which client made the call. */
+  userAgent?: string;
 }
 
 export interface StoredMessage {
@@ -86,7 +96,7 @@ export interface StoredView {
   notify_on_close: boolean;
   clear_on_close: boolean;
   /** How the view last changed. */
-  via: 'views.open' | 'views.update' | 'views.push';
+  via: 'views.open' | 'views.update' | 'views.push' | 'views.publish';
   updates: number;
 }
 
@@ -119,7 +129,11 @@ export interface ResponseUrlPost {
   at: number;
 }
 
-export type FailureSpec = { status: 429; retryAfter?: number } | { status: 500 | 502 | 503 };
+/** `hang`: the request is read and never answered (a Slack call that never returns). */
+export type FailureSpec =
+  | { status: 429; retryAfter?: number }
+  | { status: 500 | 502 | 503 }
+  | { status: 'hang' };
 
 /** What builders need from the fake so trigger ids and response urls are ones Slack would accept. */
 export interface Issuer {

@@ -1,4 +1,6 @@
-// In-memory workspace of the fake Slack: users, channels, messages, one-shot trigger ids and response urls.
+// In-memory workspace of the fake Slack: users, channels and who is in them, messages, one-shot trigger ids and response urls.
+import { type Installation, manifestInstallation } from './manifest.js';
+import type { ConversationKind } from './scopes.js';
 import type {
   Ephemeral,
   FakeChannel,
@@ -52,6 +54,12 @@ export class Workspace {
   readonly responseUrls = new Map<string, ResponseUrlGrant>();
   readonly ephemerals: Ephemeral[] = [];
   readonly responses: ResponseUrlPost[] = [];
+  /** Channel id → member user ids. */
+  readonly members = new Map<string, Set<string>>();
+  /** The Home tab view published for each user. */
+  readonly homes = new Map<string, StoredView>();
+  /** What the app was installed with: its bot scopes, event subscriptions and Home tab. */
+  readonly installation: Installation;
   /** Views pushed on top of the most recently opened modal, root first (Slack allows three). */
   modalStack: string[] = [];
   private readonly byChannel = new Map<string, StoredMessage[]>();
@@ -70,6 +78,12 @@ export class Workspace {
     this.botUserId = opts.botUserId ?? 'U0ROLLBOT';
     for (const u of opts.users ?? DEFAULT_USERS) this.users.set(u.id, u);
     this.users.set(this.botUserId, { id: this.botUserId, name: 'rollbot', isBot: true });
+    const manifest = opts.scopes && opts.botEvents ? undefined : manifestInstallation();
+    this.installation = {
+      scopes: opts.scopes ?? manifest?.scopes ?? [],
+      botEvents: opts.botEvents ?? manifest?.botEvents ?? [],
+      homeTabEnabled: manifest?.homeTabEnabled ?? true,
+    };
     for (const [id, members] of Object.entries(opts.usergroups ?? {})) this.usergroups.set(id, [...members]);
     for (const c of opts.channels ?? ['#general']) this.addChannel(c);
   }
@@ -80,6 +94,7 @@ export class Workspace {
     if (existing) return existing;
     if (typeof ref !== 'string') {
       this.channels.set(ref.id, { ...ref });
+      this.members.set(ref.id, new Set(ref.members ?? []));
       return ref;
     }
     const name = ref.replace(/^#/, '');
@@ -88,7 +103,42 @@ export class Workspace {
     for (let n = 2; this.channels.has(id); n++) id = `C0${word}${n}`;
     const channel = { id, name };
     this.channels.set(id, channel);
+    this.members.set(id, new Set());
     return channel;
+  }
+
+  kindOf(channel: FakeChannel & { isIm?: boolean }): ConversationKind {
+    if (channel.isIm) return 'im';
+    return channel.isPrivate ? 'private' : 'public';
+  }
+
+  /** A DM with the bot has the bot in it; any other channel only once someone added it (or it joined). */
+  isMember(channelId: string, user = this.botUserId): boolean {
+    const channel = this.channels.get(channelId);
+    if (channel && 'isIm' in channel && channel.isIm) return true;
+    return this.members.get(channelId)?.has(user) ?? false;
+  }
+
+  addMember(channelId: string, user: string): void {
+    const members = this.members.get(channelId) ?? new Set<string>();
+    members.add(user);
+    this.members.set(channelId, members);
+  }
+
+  removeMember(channelId: string, user: string): void {
+    this.members.get(channelId)?.delete(user);
+  }
+
+  /** What the bot token can see: private channels only when the bot is in them (Slack: channel_not_found). */
+  visibleToBot(ref: string): (FakeChannel & { isIm?: boolean }) | undefined {
+    const channel = this.resolveChannel(ref);
+    if (!channel) return undefined;
+    if (channel.isPrivate && !this.isMember(channel.id)) return undefined;
+    return channel;
+  }
+
+  hasScope(scope: string): boolean {
+    return this.installation.scopes.includes(scope);
   }
 
   /** Accepts `#name`, a bare name, a channel id, or a user id (opens the bot's DM with that user). */
