@@ -83,7 +83,6 @@ describe('RCA draft when Slack refuses the upload', () => {
       level: 1,
       severity: 'critical',
       reason: 'flag service meltdown',
-      params: { token: 'tok_abcdefgh' },
     });
     const done = await waitForButton(old, root, ids.RESOLVED);
     await click(old, 'U0ALICE', done, ids.RESOLVED);
