@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/records.js';
@@ -375,6 +375,33 @@ describe('Abort clicked on the process that is not running the run', () => {
     expect((await runOf(runId)).state).toBe('aborted');
     const finished = (await eventsOf(runId)).filter((e) => e.type === 'step.finished' && e.data?.step === 1);
     expect(finished.map((e) => e.data?.outcome)).toEqual(['canceled']);
+  });
+});
+
+describe('a run on a live process, seen from another host', () => {
+  it("is not interrupted by that host's sweep while its owner's lease is fresh", async () => {
+    const { root, approval, runId } = await request(botA(), 'slowpoke');
+    await clickAs(botB(), 'U0BOB', approval, ids.APPROVE);
+    await waitFor('the long step', async () =>
+      (await eventsOf(runId)).some((e) => e.type === 'step.started' && e.data?.step === 1),
+    );
+    const owner = (await runOf(runId)).owner;
+    expect(owner).toBeTruthy();
+    // The test's own store is another process on another host (instance host 'test-host'): its
+    // sweep finds nothing to interrupt or adopt, because the owner keeps renewing its lease.
+    expect(store.self.host).not.toBe(hostname());
+    expect(await store.interruptOrphans('another-host')).toEqual([]);
+    expect(await store.adoptableRuns()).toEqual([]);
+    const run = await runOf(runId);
+    expect([run.state, run.owner]).toEqual(['running', owner]);
+    expect((await eventsOf(runId)).map((e) => e.type)).not.toContain('run.interrupted');
+    // Done looking: abort it through the process that opened it.
+    const progress = await waitFor('the Abort button', () =>
+      slack.thread(CHANNEL, root.ts).find((m) => hasButton(m, ids.ABORT)),
+    );
+    expect((await clickAs(botA(), 'U0ALICE', progress, ids.ABORT)).status).toBe(200);
+    await waitFor(`run ${runId} to end`, () => isDone(runId), 15_000);
+    expect((await runOf(runId)).state).toBe('aborted');
   });
 });
 
