@@ -336,6 +336,8 @@ describe('approvals over HTTP', () => {
     const opensBefore = okViewsOpens(h);
     await click(h, 'U0ALICE', done, ids.ESCALATE);
     await waitFor('the escalation form', () => okViewsOpens(h) > opensBefore);
+    const form = [...h.slack.views.values()].at(-1)!;
+    expect(JSON.parse(form.private_metadata)).toMatchObject({ user: 'U0ALICE', reopen: req.runId });
     await submitModal(h, 'U0ALICE', {
       service: 'shop',
       severity: 'major',
