@@ -286,9 +286,11 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     'rollbot is serving',
   );
   let sweeping: Promise<unknown> = Promise.resolve();
+  // Often enough that a dead replica's run is interrupted about a lease's length after it died.
+  const tickMs = options.tickMs ?? Math.min(15_000, Math.max(500, Math.floor(store.leaseTtlMs / 2)));
   const ticker = setInterval(() => {
     sweeping = sweeping.then(() => services.sweep()).catch((err: unknown) => logger.error({ err }, 'sweep failed'));
-  }, options.tickMs ?? 15_000);
+  }, tickMs);
   ticker.unref();
   return {
     core,

@@ -32,6 +32,8 @@ export interface Store
   readonly dialect: Dialect;
   /** This process's identity in the store (leases, run ownership). */
   readonly self: Instance;
+  /** How long a heartbeat keeps this process's runs its own. */
+  readonly leaseTtlMs: number;
   /** Wakes other processes sharing the store (PostgreSQL NOTIFY; SQLite: this process only). */
   notify(channel: WakeChannel, payload: string): Promise<void>;
   listen(channel: WakeChannel, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
@@ -63,6 +65,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
   return {
     dialect: db.dialect,
     self: options.self,
+    leaseTtlMs: ctx.leaseTtlMs,
     ...timelineRepo(ctx),
     ...incidentRepo(ctx),
     ...runRepo(ctx),

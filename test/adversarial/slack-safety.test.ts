@@ -5,6 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
+import { stateValues, viewSubmission } from '../support/fake-slack/index.js';
+import { runAsTestUser } from '../support/host-user.js';
 import {
   click,
   type Harness,
@@ -14,8 +16,6 @@ import {
   waitFor,
   waitForButton,
 } from '../support/rollbot-harness.js';
-import { stateValues, viewSubmission } from '../support/fake-slack/index.js';
-import { runAsTestUser } from '../support/host-user.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
 
 let sshd: SshdHandle;
@@ -41,7 +41,10 @@ async function drillRoot(text: string, user: string) {
   const before = h!.slack.messages(INCIDENT_CHANNEL).length;
   await h!.slash(user, text);
   return waitFor('the drill thread', () =>
-    h!.slack.messages(INCIDENT_CHANNEL).slice(before).find((m) => !m.thread_ts && /DRILL/.test(m.text)),
+    h!.slack
+      .messages(INCIDENT_CHANNEL)
+      .slice(before)
+      .find((m) => !m.thread_ts && /DRILL/.test(m.text)),
   );
 }
 
@@ -51,13 +54,21 @@ describe('drills from Slack', () => {
     const root = await drillRoot('drill shop level=2 env=production', 'U0MALLORY');
     const approval = await waitForButton(h, root, 'approve');
     const [run] = await store().activeRuns();
-    expect(run).toMatchObject({ drill: true, env: 'production', state: 'pending_approval', approvalsRequired: 1 });
+    expect(run).toMatchObject({
+      drill: true,
+      env: 'production',
+      state: 'pending_approval',
+      approvalsRequired: 1,
+    });
     expect(await store().stepResults(run!.id)).toEqual([]);
     expect(await released('shop-1')).toBe('');
     // The requester cannot approve it; an approver can, and then it runs.
     await click(h, 'U0MALLORY', approval, 'approve');
     await click(h, 'U0BOB', approval, 'approve');
-    await waitFor('the approved drill to finish', async () => (await store().getRun(run!.id))?.state === 'succeeded');
+    await waitFor(
+      'the approved drill to finish',
+      async () => (await store().getRun(run!.id))?.state === 'succeeded',
+    );
     expect(await released('shop-1')).toBe('v1.0.0');
   });
 
@@ -66,7 +77,10 @@ describe('drills from Slack', () => {
     await drillRoot('drill shop level=2', 'U0MALLORY');
     const run = await waitFor('the drill run', async () => (await store().history({ drill: true }))[0]);
     expect(run).toMatchObject({ env: 'staging' });
-    await waitFor('the drill to succeed', async () => (await store().getRun(run.runId))?.state === 'succeeded');
+    await waitFor(
+      'the drill to succeed',
+      async () => (await store().getRun(run.runId))?.state === 'succeeded',
+    );
   });
 });
 
@@ -92,13 +106,21 @@ describe('an approval nobody could execute', () => {
       h!.slack.thread(INCIDENT_CHANNEL, root.ts).some((m) => /SHOP_FLAG_TOKEN/.test(m.text)),
     );
     // The lock is free: the next request opens.
-    const next = await requestRollback(h, 'U0ALICE', { level: 2, severity: 'major', reason: 'try the code rollback' });
+    const next = await requestRollback(h, 'U0ALICE', {
+      level: 2,
+      severity: 'major',
+      reason: 'try the code rollback',
+    });
     expect(next.incidentId).not.toBe(incidentId);
   });
 
   it('an unexecutable request left pending by an older rollbot is ended by the sweep', async () => {
     h = await startHarness({ mode: 'http', sshd, releaseDir: releaseDir() });
-    const { incidentId } = await requestRollback(h, 'U0ALICE', { level: 2, severity: 'major', reason: 'old plan' });
+    const { incidentId } = await requestRollback(h, 'U0ALICE', {
+      level: 2,
+      severity: 'major',
+      reason: 'old plan',
+    });
     const [run] = await store().runsOfIncident(incidentId);
     // What a pending run recorded before durable runs looks like: a plan no process may execute.
     await legacy(run!.id);

@@ -2,16 +2,23 @@
  * Issue 10 at the terminal: a drill is a rehearsal only on a drill environment, and a secret in a
  * check URL never reaches the store, the timeline, the terminal or the RCA, in any encoding.
  */
-import { createServer, type Server } from 'node:http';
+
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rollbotCli } from '../support/bot-process.js';
 import { shellQuote } from '../../src/domain/quote.js';
+import { rollbotCli } from '../support/bot-process.js';
 
 const TOKEN = "tok/en+S3cret'42";
-const FORMS = [TOKEN, encodeURIComponent(TOKEN), shellQuote(TOKEN), JSON.stringify(TOKEN).slice(1, -1), 'S3cret'];
+const FORMS = [
+  TOKEN,
+  encodeURIComponent(TOKEN),
+  shellQuote(TOKEN),
+  JSON.stringify(TOKEN).slice(1, -1),
+  'S3cret',
+];
 
 let health: Server;
 let healthUrl = '';
@@ -98,13 +105,19 @@ describe('drills at the terminal', () => {
     const history = await rollbotCli(['history', '--json'], env);
     expect(JSON.parse(history.stdout).drills).toEqual([]);
     // --yes is the operator's confirmation, recorded as the approval.
-    const confirmed = await rollbotCli(['drill', 'rehearse', '--level', '1', '--env', 'production', '--yes'], env);
+    const confirmed = await rollbotCli(
+      ['drill', 'rehearse', '--level', '1', '--env', 'production', '--yes'],
+      env,
+    );
     expect(confirmed.code, confirmed.stderr).toBe(0);
     expect(touched(ws)).toEqual(['touched-production']);
     const id = /DRL-\d{4}-\d{4}/.exec(confirmed.stdout)![0];
     const timeline = await rollbotCli(['timeline', id, '--json'], env);
     expect(JSON.parse(timeline.stdout)).toContainEqual(
-      expect.objectContaining({ type: 'approval.granted', data: expect.objectContaining({ via: 'terminal' }) }),
+      expect.objectContaining({
+        type: 'approval.granted',
+        data: expect.objectContaining({ via: 'terminal' }),
+      }),
     );
   });
 });

@@ -1,10 +1,16 @@
 // Injected outages and rate limits: failNext/failFor queues plus an optional per-channel tier limiter.
-import type { FailureSpec } from './types.js';
+import type { FailureSpec, Json } from './types.js';
 
 interface Queued {
   method: string;
   spec: FailureSpec;
   remaining: number;
+}
+
+interface Conditional {
+  method: string;
+  when: (args: Json) => boolean;
+  spec: FailureSpec;
 }
 
 interface Window {
@@ -18,6 +24,7 @@ const matches = (pattern: string, method: string) => pattern === '*' || pattern 
 export class Faults {
   private readonly queued: Queued[] = [];
   private readonly windows: Window[] = [];
+  private readonly conditional: Conditional[] = [];
   private readonly hits = new Map<string, number[]>();
 
   constructor(
@@ -35,14 +42,22 @@ export class Faults {
     this.windows.push({ method, spec, until: this.now() + ms });
   }
 
+  /** Every call to `method` (or `'*'`) whose arguments match `when` fails with `spec`, until cleared. */
+  failWhen(method: string, when: (args: Json) => boolean, spec: FailureSpec): void {
+    this.conditional.push({ method, when, spec });
+  }
+
   clear(): void {
+    this.conditional.length = 0;
     this.queued.length = 0;
     this.windows.length = 0;
     this.hits.clear();
   }
 
   /** Returns the failure to answer with, or undefined to handle the call normally. */
-  take(method: string, channel: string | undefined): FailureSpec | undefined {
+  take(method: string, channel: string | undefined, args: Json = {}): FailureSpec | undefined {
+    const c = this.conditional.find((x) => matches(x.method, method) && x.when(args));
+    if (c) return c.spec;
     const i = this.queued.findIndex((q) => matches(q.method, method));
     const q = this.queued[i];
     if (q) {

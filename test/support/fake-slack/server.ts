@@ -16,6 +16,7 @@ import type {
   FailureSpec,
   FakeSlackOptions,
   Issuer,
+  Json,
   RecordedCall,
   ResponseUrlPost,
   StoredFile,
@@ -46,6 +47,8 @@ export interface FakeSlack extends Issuer {
   readonly responses: readonly ResponseUrlPost[];
   failNext(method: string, spec: FailureSpec, times?: number): void;
   failFor(ms: number, method: string, spec: FailureSpec): void;
+  /** Calls to `method` whose arguments match `when` fail with `spec`, until `clearFaults`. */
+  failWhen(method: string, when: (args: Json) => boolean, spec: FailureSpec): void;
   clearFaults(): void;
   readonly socket: FakeSocket;
   /** The bot scopes the app was installed with. */
@@ -137,6 +140,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     responses: ws.responses,
     failNext: (method, spec, times = 1) => faults.failNext(method, spec, times),
     failFor: (ms, method, spec) => faults.failFor(ms, method, spec),
+    failWhen: (method, when, spec) => faults.failWhen(method, when, spec),
     clearFaults: () => faults.clear(),
     issueTriggerId: () => ws.issueTriggerId(),
     issueResponseUrl: (channel, user, messageTs) =>

@@ -40,6 +40,9 @@ interface Pending {
 
 export class FakeSocket {
   readonly envelopes: Envelope[] = [];
+  /** Which connection (numbered from 1 as accepted) each envelope went to, by envelope id. */
+  readonly deliveredTo = new Map<string, number>();
+  private readonly numbers = new Map<WebSocket, number>();
   readonly acks: SocketAck[] = [];
   /** Connections accepted since start, reconnects included. */
   connects = 0;
@@ -47,6 +50,8 @@ export class FakeSocket {
   private readonly open = new Set<WebSocket>();
   private readonly pending = new Map<string, Pending>();
   private waiters: Array<() => void> = [];
+  /** Slack gives each envelope to one of the app's connections; here in turn. */
+  private turn = 0;
 
   constructor(
     private readonly ws: Workspace,
@@ -72,6 +77,7 @@ export class FakeSocket {
   private accept(client: WebSocket): void {
     this.open.add(client);
     this.connects += 1;
+    this.numbers.set(client, this.connects);
     const ping = this.pingIntervalMs > 0 ? setInterval(() => client.ping(), this.pingIntervalMs) : undefined;
     ping?.unref();
     client.on('close', () => {
@@ -109,24 +115,31 @@ export class FakeSocket {
     p.resolve(ack);
   }
 
-  async waitForConnection(timeoutMs = 10_000): Promise<void> {
-    if (this.open.size > 0) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no Socket Mode client connected within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
+  async waitForConnection(timeoutMs = 10_000, count = 1): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.open.size < count) {
+      const left = deadline - Date.now();
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`${this.open.size} of ${count} Socket Mode clients connected within ${timeoutMs} ms`),
+            ),
+          Math.max(left, 0),
+        );
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
-    });
+    }
   }
 
   /** Sends an envelope to one connected client and resolves with its ack (rejects on timeout). */
   async send(type: EnvelopeType, payload: Json, opts: SocketSendOptions = {}): Promise<SocketAck> {
     await this.waitForConnection(opts.connectTimeoutMs);
-    const client = [...this.open][0];
+    const clients = [...this.open];
+    const client = clients[this.turn++ % clients.length];
     if (!client) throw new Error('no Socket Mode client connected');
     const envelope: Envelope = {
       envelope_id: randomUUID(),
@@ -137,6 +150,7 @@ export class FakeSocket {
       retry_reason: opts.retryReason ?? '',
     };
     this.envelopes.push(envelope);
+    this.deliveredTo.set(envelope.envelope_id, this.numbers.get(client) ?? 0);
     const ackTimeoutMs = opts.ackTimeoutMs ?? 3000;
     const acked = new Promise<SocketAck>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -129,11 +129,16 @@ export interface ResponseUrlPost {
   at: number;
 }
 
-/** `hang`: the request is read and never answered (a Slack call that never returns). */
+/**
+ * `hang`: the request is read and never answered (a Slack call that never returns).
+ * `lost-answer`: Slack does the work (the message is posted) but the answer never arrives: what a
+ * crash or a cut connection between Slack's answer and the caller's reading of it looks like.
+ */
 export type FailureSpec =
   | { status: 429; retryAfter?: number }
   | { status: 500 | 502 | 503 }
-  | { status: 'hang' };
+  | { status: 'hang' }
+  | { status: 'lost-answer' };
 
 /** What builders need from the fake so trigger ids and response urls are ones Slack would accept. */
 export interface Issuer {

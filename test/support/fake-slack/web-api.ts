@@ -36,7 +36,14 @@ export class WebApi {
     const channel = spec?.channelArg ? args[spec.channelArg] : undefined;
     const channelId =
       typeof channel === 'string' ? (this.ws.resolveChannel(channel)?.id ?? channel) : undefined;
-    const failure = this.faults.take(method, channelId);
+    const failure = this.faults.take(method, channelId, args);
+    if (failure?.status === 'lost-answer') {
+      // Slack does the work; the answer is lost on the way back.
+      const effective =
+        spec?.formOnly && (contentType ?? '').toLowerCase().startsWith('application/json') ? {} : args;
+      record(200, this.dispatch(method, spec, token, effective, parsed.binaries, parsed.badJson));
+      return;
+    }
     if (failure?.status === 'hang') {
       // Read, never answered: the caller's own timeout is all that ends it.
       record(0, undefined);
