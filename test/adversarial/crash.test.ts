@@ -31,8 +31,8 @@ import { type SshdHandle, startSshd } from '../support/sshd.js';
 
 const CHANNEL = '#engineering-incidents';
 const LEASE_TTL_MS = 5_000;
-/** `rollbot serve` sweeps (and so notices a lapsed lease) every 15 s, and once at start. */
-const SWEEP_MS = 15_000;
+/** `rollbot serve` sweeps (and so notices a lapsed lease) at start and every half lease (at most 15 s). */
+const SWEEP_MS = LEASE_TTL_MS / 2;
 
 function crashyRunbook(sshd: SshdHandle, markers: string): string {
   return `service: crashy
