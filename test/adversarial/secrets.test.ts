@@ -373,5 +373,6 @@ describe.each(['http', 'socket'] as const)('secrets over %s', (mode) => {
       'utf8',
     );
     expect(failedLog).toContain('token=••••••');
-  });
+    // Three runs, two uploads and four CLI processes in sequence: minutes on a loaded machine.
+  }, 180_000);
 });
