@@ -48,6 +48,8 @@ const CANARY = {
 const PASSWORD_PIECES = CANARY.password.split(/[^A-Za-z0-9]+/);
 const ALL = [...Object.values(CANARY), ...PASSWORD_PIECES];
 const ADDRESSES = ['127.0.0.33', '127.0.0.34'];
+/** A run's deadline: five steps on two hosts over an encrypted key, on a machine other suites share. */
+const RUN_MS = 60_000;
 
 let sshd: SshdHandle;
 let keyDir: string;
@@ -269,8 +271,10 @@ describe.each(['http', 'socket'] as const)('secrets over %s', (mode) => {
   it('never shows a canary in logs, the database, step logs, Slack or the RCA', async () => {
     // 1. Level 1 over SSH (with the encrypted key), then resolved: the RCA is uploaded.
     const ok = await request('1', 'production', `secret run ${mode}`);
-    const done = await waitFor('success', () =>
-      h.slack.thread(channel, ok.ts).find((m) => hasButton(m, ids.RESOLVED)),
+    const done = await waitFor(
+      'success',
+      () => h.slack.thread(channel, ok.ts).find((m) => hasButton(m, ids.RESOLVED)),
+      RUN_MS,
     );
     await click(h, 'U0ALICE', done, ids.RESOLVED);
     await waitFor('the RCA upload', () =>
@@ -278,15 +282,19 @@ describe.each(['http', 'socket'] as const)('secrets over %s', (mode) => {
     );
     // 2. Level 2 fails with the secret in its output tail.
     const failed = await request('2', 'production', `secret failure ${mode}`);
-    const failure = await waitFor('the failure', () =>
-      h.slack.thread(channel, failed.ts).find((m) => hasButton(m, ids.RETRY_STEP)),
+    const failure = await waitFor(
+      'the failure',
+      () => h.slack.thread(channel, failed.ts).find((m) => hasButton(m, ids.RETRY_STEP)),
+      RUN_MS,
     );
     // The failing step's output tail is shown, masked.
     expect(JSON.stringify(failure)).toContain('token=••••••');
     // 3. Level 1 on the bot's own host: `env` shows what a local step inherits.
     const local = await request('1', 'bot', `secret local ${mode}`);
-    await waitFor('local success', () =>
-      h.slack.thread(channel, local.ts).find((m) => hasButton(m, ids.RESOLVED)),
+    await waitFor(
+      'local success',
+      () => h.slack.thread(channel, local.ts).find((m) => hasButton(m, ids.RESOLVED)),
+      RUN_MS,
     );
 
     const store = h.server.core.store;
