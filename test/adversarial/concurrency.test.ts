@@ -134,7 +134,7 @@ beforeAll(async () => {
     clock: { now: () => Date.now() },
     self: instance('concurrency-test'),
   });
-}, 60_000);
+}, 150_000);
 
 afterAll(async () => {
   await store?.close();
