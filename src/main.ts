@@ -49,6 +49,8 @@ export interface CoreOptions {
   approvalTtlMs?: number;
   /** Where `from: env:NAME` secrets are read (default: this process's environment). */
   secretEnv?: (name: string) => string | undefined;
+  /** Told when the store cannot be written mid-run (default: the log). */
+  onStorageFailure?: (err: unknown, runId: string) => void;
 }
 
 /** Approval requests expire after 15 minutes (DESIGN §4). */
@@ -97,7 +99,9 @@ export async function buildCore(config: Config, options: CoreOptions): Promise<C
     teamId: options.teamId ?? (() => undefined),
     // Processes on one SQLite file cannot notify each other; PostgreSQL replicas can.
     pollMs: store.dialect === 'postgres' ? 2000 : 250,
-    onStorageFailure: (err, runId) => logger.error({ err, runId }, 'the store cannot be written; ending the run as soon as it can'),
+    onStorageFailure:
+      options.onStorageFailure ??
+      ((err, runId) => logger.error({ err, runId }, 'the store cannot be written; ending the run as soon as it can')),
   });
   return {
     config,

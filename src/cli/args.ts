@@ -15,6 +15,7 @@ export const USAGE = `rollbot — rollbacks from runbooks, over SSH, with an aud
   rollbot timeline <incident-id> [--json]
   rollbot rca <incident-id> [--out FILE]         RCA draft (Markdown) from the timeline
   rollbot audit verify [incident-id] [--head H]  check the timeline's chain (and that H is still in it)
+  rollbot db copy --from <sqlite file> --to <postgres url>   move an embedded store onto PostgreSQL
 
 Exit codes: 0 ok, 1 run failed or aborted, 2 bad input or configuration.`;
 
@@ -30,6 +31,8 @@ const OPTIONS = {
   reason: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   head: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

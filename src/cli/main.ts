@@ -1,4 +1,5 @@
 /** The `rollbot` command: parses argv, loads config, dispatches, and maps outcomes to exit codes. */
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { type Config, loadConfig, slackProblems } from '../config.js';
 import { buildCore } from '../main.js';
@@ -34,10 +35,23 @@ async function main(argv: string[]): Promise<number> {
   const { config } = loaded;
   if (command === 'validate') return validateCommand(args.values.dir ?? config.runbooksDir, term);
   if (command === 'serve') return serveCommand(config, term);
+  if (command === 'db') return dbCommand(args, term);
   if (!['plan', 'run', 'drill', 'history', 'timeline', 'rca', 'audit'].includes(command)) {
     throw new UsageError(`unknown command "${command}"`);
   }
-  const core = await buildCore(config, { confirmer: terminalConfirmer(term, Boolean(args.values.yes)) });
+  let toldStorage = false;
+  const core = await buildCore(config, {
+    confirmer: terminalConfirmer(term, Boolean(args.values.yes)),
+    // Said once, in words: the disk (or the database) is full or gone, and what rollbot does about it.
+    onStorageFailure: (err, runId) => {
+      if (toldStorage) return;
+      toldStorage = true;
+      const why = err instanceof Error ? err.message : String(err);
+      term.err.write(
+        `\nrollbot cannot write its store (${why}). Run ${runId} stops here: steps that were running have an unknown outcome. It will be ended as soon as the store can be written again; free space for ${config.dbFile}.\n`,
+      );
+    },
+  });
   try {
     if (core.runbookErrors.length > 0 && ['plan', 'run', 'drill'].includes(command)) {
       term.err.write(
@@ -81,6 +95,37 @@ async function serveCommand(config: Config, term: { err: NodeJS.WritableStream }
     process.once('SIGINT', () => resolve());
   });
   await server.stop();
+  return 0;
+}
+
+/** `rollbot db copy --from <sqlite file> --to <postgres url>`. */
+async function dbCommand(
+  args: ReturnType<typeof parse>,
+  term: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+) {
+  const [verb, ...rest] = args.positionals;
+  const { from, to } = args.values;
+  if (verb !== 'copy' || rest.length > 0 || !from || !to || !/^postgres(ql)?:\/\//.test(to)) {
+    term.err.write('usage: rollbot db copy --from <sqlite file> --to <postgres://…>\n');
+    return 2;
+  }
+  if (!existsSync(from)) {
+    term.err.write(`No SQLite file at ${from}.\n`);
+    return 2;
+  }
+  const { copySqliteToPostgres } = await import('../store/copy.js');
+  const { redactDatabaseUrl } = await import('../store/sql/redact-url.js');
+  const copied = await copySqliteToPostgres(from, to);
+  if (!copied.ok) {
+    term.err.write(`Nothing copied: ${copied.message}.\n`);
+    return 2;
+  }
+  const counts = Object.entries(copied.rows)
+    .filter(([, n]) => n > 0)
+    .map(([table, n]) => `${table} ${n}`)
+    .join(', ');
+  term.out.write(`Copied ${from} to ${redactDatabaseUrl(to)}: ${counts || 'nothing (empty)'}.\n`);
+  term.out.write('Check it: ROLLBOT_DATABASE_URL=… rollbot audit verify\n');
   return 0;
 }
 

@@ -162,13 +162,16 @@ export async function auditCommand(core: Core, args: ParsedArgs, term: Terminal)
   }
   const scope = id !== undefined ? ` of ${id}` : '';
   term.out.write(`Timeline intact: ${result.count} event(s)${scope} verified; head ${result.head}.\n`);
-  if (head !== undefined) term.out.write(`Head ${head} is in the chain: nothing up to it was removed or rewritten.\n`);
+  if (head !== undefined)
+    term.out.write(`Head ${head} is in the chain: nothing up to it was removed or rewritten.\n`);
   if (!result.keyed) {
     term.out.write(
       'Warning: ROLLBOT_AUDIT_KEY is not set, so the chain is unkeyed: anyone who can write the database can rewrite it and recompute every hash. Set the key, and check published heads with --head.\n',
     );
   } else if (result.unkeyed > 0) {
-    term.out.write(`Note: the first ${result.unkeyed} event(s) were written before ROLLBOT_AUDIT_KEY was set (unkeyed).\n`);
+    term.out.write(
+      `Note: the first ${result.unkeyed} event(s) were written before ROLLBOT_AUDIT_KEY was set (unkeyed).\n`,
+    );
   }
   return 0;
 }

@@ -62,7 +62,10 @@ export function terminalConfirmer(term: Terminal, assumeYes: boolean): (store: S
         ? { ok: true, by: term.actor }
         : !term.interactive
           ? { ok: false, by: `${term.actor} (no terminal to ask; pass --yes)` }
-          : { ok: (await term.ask(`${question} Type "yes" to continue: `)).trim().toLowerCase() === 'yes', by: term.actor };
+          : {
+              ok: (await term.ask(`${question} Type "yes" to continue: `)).trim().toLowerCase() === 'yes',
+              by: term.actor,
+            };
       await store.appendTimeline({
         type: 'run.confirmed',
         actor: term.actor,
@@ -89,8 +92,12 @@ export async function runCommand(core: Core, term: Terminal, request: RollbackRe
       term.err.write('Refusing to run without confirmation: stdin is not a terminal. Re-run with --yes.\n');
       return 2;
     }
-    const where = request.drill ? `${request.env} (not a drill environment: this changes ${request.env})` : request.env;
-    const answer = await term.ask(`Run this plan on ${where}? Type the service name (${request.service}) to approve: `);
+    const where = request.drill
+      ? `${request.env} (not a drill environment: this changes ${request.env})`
+      : request.env;
+    const answer = await term.ask(
+      `Run this plan on ${where}? Type the service name (${request.service}) to approve: `,
+    );
     if (answer.trim() !== request.service) {
       term.err.write('Not approved; nothing was run.\n');
       return 1;
@@ -131,7 +138,8 @@ export async function runCommand(core: Core, term: Terminal, request: RollbackRe
       return 1;
     }
     const { outcome } = result;
-    const took = result.run.startedAt && result.run.finishedAt ? result.run.finishedAt - result.run.startedAt : 0;
+    const took =
+      result.run.startedAt && result.run.finishedAt ? result.run.finishedAt - result.run.startedAt : 0;
     term.out.write(`\nRun ${run.id}: ${outcome.status.toUpperCase()} in ${Math.round(took / 1000)}s\n`);
     if (result.run.error && outcome.failures.length === 0 && outcome.status === 'failed') {
       term.out.write(`  ✖ ${result.run.error}\n`);

@@ -51,6 +51,11 @@ export function rowHash(prevHash: string, c: ChainContent, key?: string): string
   return mac.update(`${prevHash}\n${content}`).digest('hex');
 }
 
+/** The mark of the first keyed row: an HMAC of its seq, so it can be neither forged nor moved. */
+export function keyedSinceMac(key: string, seq: number): string {
+  return createHmac('sha256', key).update(`rollbot keyed-since ${seq}`).digest('hex');
+}
+
 export interface VerifyOptions {
   /** Counts the rows of one incident (all rows are always checked: the chain is one). */
   counted: (row: ChainRow) => boolean;
@@ -59,6 +64,8 @@ export interface VerifyOptions {
   key?: string;
   /** A head hash published earlier: it must still be a row of the intact chain. */
   head?: string;
+  /** From the head row: the first keyed row, and its mark. */
+  keyedSince?: { seq: number | null; mac: string | null };
 }
 
 /**
@@ -69,6 +76,8 @@ export interface VerifyOptions {
  * downgrade: someone without the key rewrote the chain from there.
  */
 export function verifyChain(rows: Iterable<ChainRow>, opts: VerifyOptions): VerifyResult {
+  const mark = keyedSinceOf(opts);
+  if (typeof mark !== 'number' && mark !== undefined) return mark;
   let prev: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH };
   let beforePrev: string | undefined;
   let count = 0;
@@ -91,8 +100,8 @@ export function verifyChain(rows: Iterable<ChainRow>, opts: VerifyOptions): Veri
         return broken(row.seq, 'unknown_key', `timeline row ${row.seq} is keyed: set ROLLBOT_AUDIT_KEY to verify it`);
       }
       keyedSeen = true;
-    } else if (keyedSeen) {
-      return broken(row.seq, 'downgraded', `timeline row ${row.seq} is unkeyed after keyed rows: it was rewritten without the key`);
+    } else if (keyedSeen || (mark !== undefined && row.seq >= mark)) {
+      return broken(row.seq, 'downgraded', `timeline row ${row.seq} is unkeyed where the chain is keyed: it was rewritten without the key`);
     } else unkeyed++;
     if (rowHash(row.prevHash, row, row.keyed ? opts.key : undefined) !== row.hash) {
       return broken(row.seq, 'edited', `timeline row ${row.seq} was changed after it was written`);
@@ -116,6 +125,24 @@ export function verifyChain(rows: Iterable<ChainRow>, opts: VerifyOptions): Veri
     );
   }
   return { ok: true, count, unkeyed, head: prev.hash, keyed: opts.key !== undefined };
+}
+
+/**
+ * With a key, where keying began: a seq whose mark verifies, or a break when the mark is missing
+ * (a whole chain rewritten unkeyed looks like one that never had a key, except for this) or forged.
+ * Without a key, undefined: nothing to check against.
+ */
+function keyedSinceOf(opts: VerifyOptions): number | undefined | Extract<VerifyResult, { ok: false }> {
+  if (opts.key === undefined) return undefined;
+  const { seq, mac } = opts.keyedSince ?? { seq: null, mac: null };
+  if (seq === null || mac === null) {
+    if (opts.highestSeq === 0) return undefined;
+    return broken(1, 'downgraded', 'ROLLBOT_AUDIT_KEY is set but no keyed row was ever recorded: the chain was rewritten without the key, or the key was set after it was written (then verify without it once, to see it is intact)');
+  }
+  if (mac !== keyedSinceMac(opts.key, seq)) {
+    return broken(seq, 'edited', 'the mark of where the keyed chain begins was changed: it was not written with this key');
+  }
+  return seq;
 }
 
 function broken(seq: number, problem: Extract<VerifyResult, { ok: false }>['problem'], message: string) {

@@ -179,7 +179,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE TABLE timeline_head (
     id   INTEGER PRIMARY KEY CHECK (id = 1),
     seq  BIGINT NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    -- The first row written with ROLLBOT_AUDIT_KEY, and an HMAC of that number under the key: every
+    -- row from there on must be keyed, and nobody without the key can move or forge the mark.
+    keyed_since     BIGINT,
+    keyed_since_mac TEXT
   );
   INSERT INTO timeline_head (id, seq, hash) VALUES (1,
     COALESCE((SELECT MAX(seq) FROM timeline), 0),

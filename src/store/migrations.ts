@@ -176,7 +176,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE timeline_head (
     id   INTEGER PRIMARY KEY CHECK (id = 1),
     seq  INTEGER NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    -- The first row written with ROLLBOT_AUDIT_KEY, and an HMAC of that number under the key: every
+    -- row from there on must be keyed, and nobody without the key can move or forge the mark.
+    keyed_since     INTEGER,
+    keyed_since_mac TEXT
   ) STRICT;
   INSERT INTO timeline_head (id, seq, hash) VALUES (1,
     COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'timeline'), 0),

@@ -1,7 +1,7 @@
 /** The append-only, hash-chained timeline: append, read per incident, verify. */
 import type { VerifyResult } from '../domain/records.js';
 import type { StoredTimelineEvent, TimelineEvent, TimelineType } from '../domain/timeline.js';
-import { type ChainRow, canonicalJson, GENESIS_HASH, rowHash, verifyChain } from './chain.js';
+import { type ChainRow, canonicalJson, GENESIS_HASH, keyedSinceMac, rowHash, verifyChain } from './chain.js';
 import type { StoreContext } from './context.js';
 import type { SqlRunner } from './sql/types.js';
 
@@ -41,7 +41,9 @@ export async function appendEvent(
   ctx: StoreContext,
   event: TimelineEvent,
 ): Promise<StoredTimelineEvent> {
-  const head = await tx.get<{ seq: number; hash: string }>('SELECT seq, hash FROM timeline_head WHERE id = 1');
+  const head = await tx.get<{ seq: number; hash: string; keyed_since: number | null }>(
+    'SELECT seq, hash, keyed_since FROM timeline_head WHERE id = 1',
+  );
   const seq = (head?.seq ?? 0) + 1;
   const prevHash = head?.hash ?? GENESIS_HASH;
   const incidentId =
@@ -77,6 +79,13 @@ export async function appendEvent(
     ],
   );
   await tx.run('UPDATE timeline_head SET seq = ?, hash = ? WHERE id = 1', [seq, hash]);
+  if (ctx.auditKey !== undefined && (head?.keyed_since ?? null) === null) {
+    // The first keyed row: from here on every row must be keyed (audit verify holds it to that).
+    await tx.run('UPDATE timeline_head SET keyed_since = ?, keyed_since_mac = ? WHERE id = 1', [
+      seq,
+      keyedSinceMac(ctx.auditKey, seq),
+    ]);
+  }
   return toEvent({ ...content, prevHash, hash, keyed: ctx.auditKey !== undefined });
 }
 
@@ -100,10 +109,13 @@ export function timelineRepo(ctx: StoreContext): TimelineRepo {
     verifyTimeline: ({ incidentId, head } = {}) =>
       db.transaction('read', async (tx) => {
         const rows = (await tx.all<TimelineDbRow>('SELECT * FROM timeline ORDER BY seq')).map(toChainRow);
-        const highest = await tx.get<{ seq: number }>('SELECT seq FROM timeline_head WHERE id = 1');
+        const top = await tx.get<{ seq: number; keyed_since: number | null; keyed_since_mac: string | null }>(
+          'SELECT seq, keyed_since, keyed_since_mac FROM timeline_head WHERE id = 1',
+        );
         return verifyChain(rows, {
           counted: (r) => incidentId === undefined || r.incidentId === incidentId,
-          highestSeq: highest?.seq ?? 0,
+          highestSeq: top?.seq ?? 0,
+          keyedSince: { seq: top?.keyed_since ?? null, mac: top?.keyed_since_mac ?? null },
           ...(ctx.auditKey !== undefined ? { key: ctx.auditKey } : {}),
           ...(head !== undefined ? { head } : {}),
         });

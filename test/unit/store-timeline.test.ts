@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, rowHash } from '../../src/store/chain.js';
-import { BACKENDS, openIncident, useTempStores } from '../support/temp-store.js';
+import { BACKENDS, instance, openIncident, useTempStores } from '../support/temp-store.js';
 
 describe.each(BACKENDS)('store on %s', (backend) => {
   const tempStore = useTempStores(backend);
@@ -145,6 +145,63 @@ describe.each(BACKENDS)('store on %s', (backend) => {
       await store.appendTimeline({ type: 'note.added', actor: 'U0ALICE', incidentId: incident.id });
       expect(await store.verifyTimeline()).toEqual(intact(7));
       expect((await store.timeline(incident.id)).at(-1)).toMatchObject({ seq: 7, data: {} });
+    });
+  });
+
+  describe('keyed chain (ROLLBOT_AUDIT_KEY)', () => {
+    const KEY = 'a-key-of-at-least-16';
+    async function keyed(key?: string) {
+      const clock = { t: Date.UTC(2026, 2, 14, 9, 30), now: () => clock.t++ };
+      const temp = await tempStore(clock, key ? { auditKey: key } : {});
+      return { ...temp, clock };
+    }
+
+    it('verifies only with the key it was written with', async () => {
+      const { store, file, url, clock } = await keyed(KEY);
+      await openIncident(store);
+      expect(await store.verifyTimeline()).toMatchObject({ ok: true, count: 2, unkeyed: 0, keyed: true });
+      const { createStore } = await import('../../src/store/store.js');
+      for (const auditKey of [undefined, 'another-key-of-16-chars']) {
+        const other = await createStore({
+          file,
+          ...(url ? { url } : {}),
+          clock,
+          self: instance(),
+          ...(auditKey ? { auditKey } : {}),
+        });
+        try {
+          expect(await other.verifyTimeline()).toMatchObject({
+            ok: false,
+            problem: auditKey ? 'edited' : 'unknown_key',
+          });
+        } finally {
+          await other.close();
+        }
+      }
+    });
+
+    it('counts rows written before the key was set, and holds every later row to the key', async () => {
+      const { store, raw, file, url } = await keyed();
+      const { incident } = await openIncident(store);
+      await store.close();
+      const clock = { t: Date.UTC(2026, 2, 14, 10), now: () => clock.t++ };
+      const { createStore } = await import('../../src/store/store.js');
+      const later = await createStore({
+        file,
+        ...(url ? { url } : {}),
+        clock,
+        self: instance(),
+        auditKey: KEY,
+      });
+      try {
+        await later.appendTimeline({ type: 'note.added', actor: 'U0ALICE', incidentId: incident.id });
+        expect(await later.verifyTimeline()).toMatchObject({ ok: true, count: 3, unkeyed: 2, keyed: true });
+        // The mark of where keying began cannot be moved by someone without the key.
+        await raw('UPDATE timeline_head SET keyed_since = 1 WHERE id = 1');
+        expect(await later.verifyTimeline()).toMatchObject({ ok: false, problem: 'edited' });
+      } finally {
+        await later.close();
+      }
     });
   });
 });

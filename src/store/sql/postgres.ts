@@ -59,6 +59,7 @@ export interface PostgresDatabase extends Database {
 }
 
 export function openPostgres(url: string, options: PostgresOptions = {}): PostgresDatabase {
+  let closed = false;
   const shown = redactDatabaseUrl(url);
   assertPostgresUrl(url, shown);
   const onError = options.onError ?? (() => {});
@@ -160,7 +161,10 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
         await stop();
       };
     },
+    // Idempotent: a shutdown path and a test's cleanup may both close.
     async close() {
+      if (closed) return;
+      closed = true;
       const stops = [...listeners];
       listeners.clear();
       await Promise.all(stops.map((stop) => stop()));

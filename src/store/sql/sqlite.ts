@@ -99,10 +99,11 @@ export function openSqlite(file: string): Database & { raw: SqliteHandle } {
         set.delete(onNotify);
       };
     },
+    // Idempotent: a shutdown path and a test's cleanup may both close.
     close: () =>
       queue(async () => {
         listeners.clear();
-        db.close();
+        if (db.open) db.close();
       }),
   };
 }
