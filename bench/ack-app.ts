@@ -6,7 +6,7 @@
 import { App, LogLevel } from '@slack/bolt';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { startServer } from '../src/serve.js';
+import { startServer } from '../src/main.js';
 import { BOT_TOKEN, freePort, SIGNING_SECRET } from '../test/support/rollbot-harness.js';
 
 const [which, apiUrl, runbooks, db] = process.argv.slice(2);

@@ -102,6 +102,8 @@ levels:
         },
         {
           plan,
+          // The bench runbook has no secret params.
+          secretValues: [],
           runId: `bench-${round}`,
           logDir: join(dir, `logs-${round}`),
           signal: new AbortController().signal,
@@ -109,7 +111,9 @@ levels:
             stepStarted: (s) => {
               if (!stepStart.has(s.index)) stepStart.set(s.index, performance.now());
             },
-            stepFinished: (s) => stepEnd.set(s.index, performance.now()),
+            stepFinished: (s) => {
+              stepEnd.set(s.index, performance.now());
+            },
             confirmRequested() {},
             confirmAnswered() {},
           },

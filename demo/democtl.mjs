@@ -41,6 +41,13 @@ function alive(pid) {
 }
 
 async function start() {
+  // Something else answering on the port would be taken for this demo: say so instead.
+  if (await answers()) {
+    console.error(
+      `port ${port} is already in use by another process (another demo?); stop it or set DEMO_PORT`,
+    );
+    process.exit(1);
+  }
   const log = openSync(file('service.log'), 'a');
   const child = spawn(process.execPath, [serverScript], {
     detached: true,
@@ -53,6 +60,15 @@ async function start() {
   console.log(
     `demo service ${readFileSync(file('current'), 'utf8').trim()} started (pid ${child.pid}, port ${port})`,
   );
+}
+
+async function answers() {
+  try {
+    await fetch(`http://127.0.0.1:${port}/health`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function waitForPort() {

@@ -48,7 +48,9 @@ export function resolveParams(
   for (const [name, param] of Object.entries(runbook.params)) {
     const value = Object.hasOwn(given, name) ? given[name] : param.default;
     if (param.secret) {
-      if (!required.has(name)) continue;
+      // Slack never takes a secret value, not even for a level that would not use it.
+      const refused = Object.hasOwn(given, name) && !options.typedSecrets;
+      if (!required.has(name) && !refused) continue;
       const ref = secretRef(name, param, value, options, variables[name]!);
       if (typeof ref === 'string') problems.push(ref);
       else {

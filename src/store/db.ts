@@ -1,6 +1,6 @@
 /** Opens the store's database (SQLite file or PostgreSQL URL) and brings its schema up to date. */
 import { MIGRATIONS } from './migrations.js';
-import { openSqlite, type SqliteHandle } from './sql/sqlite.js';
+import { isBusy, openSqlite, type SqliteHandle } from './sql/sqlite.js';
 import type { Database } from './sql/types.js';
 
 export interface DatabaseTarget {
@@ -17,12 +17,33 @@ export async function openStoreDatabase(target: DatabaseTarget): Promise<Databas
   }
   const db = openSqlite(target.file);
   try {
-    migrateSqlite(db.raw, MIGRATIONS);
+    await migrateWhenFree(db.raw, MIGRATIONS);
   } catch (err) {
     await db.close();
     throw err;
   }
   return db;
+}
+
+/** How long an opener waits for another process's write lock (its migration, a long write). */
+const MIGRATION_WAIT_MS = 30_000;
+
+/**
+ * The connection waits for no lock by itself (busy_timeout 0, see sql/sqlite.ts), so a process
+ * starting while another migrates or writes would fail with "database is locked": retry the
+ * migration's BEGIN IMMEDIATE until the lock is free, without blocking the thread.
+ */
+async function migrateWhenFree(db: SqliteHandle, migrations: readonly string[]): Promise<void> {
+  const deadline = Date.now() + MIGRATION_WAIT_MS;
+  for (let tries = 0; ; tries++) {
+    try {
+      migrateSqlite(db, migrations);
+      return;
+    } catch (err) {
+      if (!isBusy(err) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5 + tries * 5, 50)));
+    }
+  }
 }
 
 /** BEGIN IMMEDIATE serialises concurrent openers; each re-reads the version under the write lock. */

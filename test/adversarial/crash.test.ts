@@ -30,6 +30,9 @@ import {
 import { type SshdHandle, startSshd } from '../support/sshd.js';
 
 const CHANNEL = '#engineering-incidents';
+const LEASE_TTL_MS = 5_000;
+/** `rollbot serve` sweeps (and so notices a lapsed lease) at start and every half lease (at most 15 s). */
+const SWEEP_MS = LEASE_TTL_MS / 2;
 
 function crashyRunbook(sshd: SshdHandle, markers: string): string {
   return `service: crashy
@@ -96,7 +99,8 @@ describe('the bot is SIGKILLed mid-step', () => {
       channels: [CHANNEL, '#ops'],
       users: USERS,
     });
-    env = botEnv({ apiUrl: slack.apiUrl, dir, sshd });
+    // A short lease: the restarted bot (a new instance) may interrupt the dead one's run once it lapses.
+    env = { ...botEnv({ apiUrl: slack.apiUrl, dir, sshd }), ROLLBOT_LEASE_TTL: `${LEASE_TTL_MS / 1000}s` };
   });
   afterAll(async () => {
     for (const bot of bots) await bot.kill9();
@@ -162,8 +166,10 @@ describe('the bot is SIGKILLed mid-step', () => {
     const second = await spawnBot(env, join(dir, 'bot-2.log'));
     bots.push(second);
     // Told once, in the run's progress message (with what to do), not in a second thread message.
-    const progress = await waitFor('the progress message to say the run was interrupted', () =>
-      slack.thread(CHANNEL, root.ts).find((m) => m.text.startsWith('⚠️ Rollback interrupted')),
+    const progress = await waitFor(
+      'the progress message to say the run was interrupted',
+      () => slack.thread(CHANNEL, root.ts).find((m) => m.text.startsWith('⚠️ Rollback interrupted')),
+      LEASE_TTL_MS + SWEEP_MS + 10_000,
     );
     expect(progress.thread_ts).toBe(root.ts);
     expect(JSON.stringify(progress.blocks)).toContain('Nothing is re-run on its own');
@@ -171,6 +177,10 @@ describe('the bot is SIGKILLed mid-step', () => {
     expect(slack.thread(CHANNEL, root.ts).some((m) => m.text.includes('ROLLBACK INTERRUPTED'))).toBe(false);
     // Long enough for a wrongly resumed run to have started the step again.
     await sleep(1500);
+    // Told once, by the one process whose update won: one reply in the thread says so.
+    expect(
+      slack.thread(CHANNEL, root.ts).filter((m) => m.ts !== root.ts && /interrupted/i.test(m.text)),
+    ).toHaveLength(1);
     await second.stop();
     expect(await second.exited).toBe(0);
 
@@ -218,7 +228,7 @@ describe('the bot is SIGKILLed mid-step', () => {
     const audit = await rollbotCli(['audit', 'verify'], env);
     expect(audit.stdout + audit.stderr).toContain('Timeline intact');
     expect(audit.code).toBe(0);
-  });
+  }, 120_000);
 });
 
 function readLines(file: string): string[] {

@@ -18,6 +18,13 @@ import { openCounts, sleep } from './support.js';
 
 const RUNS = 1000;
 const SLACK_ACK_MS = 3000;
+/**
+ * The time all 1,000 runs may take, and the test's own timeout above it. Each answer is still held
+ * to Slack's 3 s; this only bounds the whole property, which takes 3 to 15 s on an idle machine and
+ * several times that when other suites share the two cores.
+ */
+const PROPERTY_MS = 120_000;
+const TEST_MS = PROPERTY_MS + 30_000;
 
 let sshd: SshdHandle;
 let h: Harness;
@@ -31,7 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Whatever the generators opened and is still waiting goes away, so stopping does not wait on it.
   const store = h?.server.core.store as Store | undefined;
-  for (const run of store?.activeRuns() ?? [])
+  for (const run of (await store?.activeRuns()) ?? [])
     await h.server.core.services.abort({ user: run.requestedBy, runId: run.id });
   db?.close();
   await h?.stop();
@@ -119,55 +126,59 @@ const slashText = fc
   .map((parts) => parts.map(([t, s]) => t + s).join(''));
 
 describe('fuzzing the slash command', () => {
-  it('answers 1,000 generated texts within 3 s with an ephemeral or a modal, and opens no incident', async () => {
-    const channel = h.slack.channelId('#ops')!;
-    const outcomes = { ephemeral: 0, modal: 0, response: 0, drills: 0 };
-    const started = performance.now();
-    await fc.assert(
-      fc.asyncProperty(slashText, fc.constantFrom('U0ALICE', 'U0BOB', 'U0MALLORY'), async (text, user) => {
-        const incidents = db.counts().incidents;
-        const trigger = h.slack.issueTriggerId(user);
-        const responseUrl = h.slack.issueResponseUrl(channel, user);
-        const res = await h.driver.slashCommand(
-          { user_id: user, channel_id: channel, text, trigger_id: trigger, response_url: responseUrl },
-          { timeoutMs: SLACK_ACK_MS },
-        );
-        expect(res.status).toBe(200);
-        expect(res.ms).toBeLessThan(SLACK_ACK_MS);
-        const parsed = parseSlash(text);
-        const drill = parsed.ok && parsed.command.kind === 'drill';
-        if (res.body !== '') {
-          // Answered in the ack: ephemeral, with text.
-          expect(res.json).toMatchObject({ response_type: 'ephemeral', text: expect.any(String) });
-          outcomes.ephemeral += 1;
-        } else {
-          // Answered after the ack: a modal for this trigger, or a reply on this response_url.
-          const path = new URL(responseUrl).pathname;
-          const answer = await within(2000, () => {
-            if (h.slack.callsTo('views.open').some((c) => c.args.trigger_id === trigger && c.ok))
-              return 'modal' as const;
-            return h.slack.responses.some((r) => r.url === path) ? ('response' as const) : undefined;
-          });
-          expect(answer, JSON.stringify(text)).toBeDefined();
-          outcomes[answer!] += 1;
-          if (answer === 'response') {
-            const reply = h.slack.responses.find((r) => r.url === path)!;
-            expect(reply.body.response_type).toBe('ephemeral');
+  it(
+    'answers 1,000 generated texts within 3 s with an ephemeral or a modal, and opens no incident',
+    async () => {
+      const channel = h.slack.channelId('#ops')!;
+      const outcomes = { ephemeral: 0, modal: 0, response: 0, drills: 0 };
+      const started = performance.now();
+      await fc.assert(
+        fc.asyncProperty(slashText, fc.constantFrom('U0ALICE', 'U0BOB', 'U0MALLORY'), async (text, user) => {
+          const incidents = db.counts().incidents;
+          const trigger = h.slack.issueTriggerId(user);
+          const responseUrl = h.slack.issueResponseUrl(channel, user);
+          const res = await h.driver.slashCommand(
+            { user_id: user, channel_id: channel, text, trigger_id: trigger, response_url: responseUrl },
+            { timeoutMs: SLACK_ACK_MS },
+          );
+          expect(res.status).toBe(200);
+          expect(res.ms).toBeLessThan(SLACK_ACK_MS);
+          const parsed = parseSlash(text);
+          const drill = parsed.ok && parsed.command.kind === 'drill';
+          if (res.body !== '') {
+            // Answered in the ack: ephemeral, with text.
+            expect(res.json).toMatchObject({ response_type: 'ephemeral', text: expect.any(String) });
+            outcomes.ephemeral += 1;
+          } else {
+            // Answered after the ack: a modal for this trigger, or a reply on this response_url.
+            const path = new URL(responseUrl).pathname;
+            const answer = await within(2000, () => {
+              if (h.slack.callsTo('views.open').some((c) => c.args.trigger_id === trigger && c.ok))
+                return 'modal' as const;
+              return h.slack.responses.some((r) => r.url === path) ? ('response' as const) : undefined;
+            });
+            expect(answer, JSON.stringify(text)).toBeDefined();
+            outcomes[answer!] += 1;
+            if (answer === 'response') {
+              const reply = h.slack.responses.find((r) => r.url === path)!;
+              expect(reply.body.response_type).toBe('ephemeral');
+            }
           }
-        }
-        // Slash text alone never opens an incident; a drill (the one command that runs) opens its own.
-        const after = db.counts().incidents;
-        if (drill) outcomes.drills += after - incidents;
-        else expect(after, JSON.stringify(text)).toBe(incidents);
-      }),
-      { numRuns: RUNS, interruptAfterTimeLimit: 45_000, markInterruptAsFailure: true },
-    );
-    // The process is still up and still answers.
-    expect((await fetch(`http://127.0.0.1:${h.port}/healthz`)).status).toBe(200);
-    expect(outcomes.ephemeral).toBeGreaterThan(RUNS / 2);
-    expect(outcomes.modal).toBeGreaterThan(0);
-    console.info('slash fuzz', { ...outcomes, ms: Math.round(performance.now() - started) });
-  });
+          // Slash text alone never opens an incident; a drill (the one command that runs) opens its own.
+          const after = db.counts().incidents;
+          if (drill) outcomes.drills += after - incidents;
+          else expect(after, JSON.stringify(text)).toBe(incidents);
+        }),
+        { numRuns: RUNS, interruptAfterTimeLimit: PROPERTY_MS, markInterruptAsFailure: true },
+      );
+      // The process is still up and still answers.
+      expect((await fetch(`http://127.0.0.1:${h.port}/healthz`)).status).toBe(200);
+      expect(outcomes.ephemeral).toBeGreaterThan(RUNS / 2);
+      expect(outcomes.modal).toBeGreaterThan(0);
+      console.info('slash fuzz', { ...outcomes, ms: Math.round(performance.now() - started) });
+    },
+    TEST_MS,
+  );
 });
 
 // ---- modal submissions ----
@@ -204,7 +215,12 @@ const fieldsArb: fc.Arbitrary<Fields> = fc.record({
   level: field(fc.constantFrom('1', '2', '3')),
   reason: field(fc.oneof(fc.constant('checkout is down'), fc.string({ unit: 'grapheme', maxLength: 40 }))),
   version: field(fc.constantFrom('v1.2.0', 'v1.1.0', 'v2.0.0-rc1')),
-  token: field(fc.constantFrom('abcdefgh12', 'abcdefgh12', 'short')),
+  // The form has no `token` field (a secret, read from env): mostly absent, as Slack sends it; sometimes forged.
+  token: fc.oneof(
+    { weight: 8, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constant('') },
+    { weight: 3, arbitrary: field(fc.constantFrom('abcdefgh12', 'short')) },
+  ),
   hosts: field(fc.constantFrom([], ['shop-1'], ['shop-1', 'shop-2'], ['shop-stg'], ['nosuch'])),
 });
 
@@ -284,75 +300,82 @@ function fullyValid(s: Submission): boolean {
     reason.length <= REASON_MAX &&
     // An empty input is no input: the param's default (or its absence) applies.
     (absent(f.version) || /^v\d+\.\d+\.\d+$/.test(str(f.version) ?? '')) &&
-    (absent(f.token) || f.token === 'abcdefgh12') &&
+    // The form has no field for the secret `token` (read from env:SHOP_FLAG_TOKEN): a forged one is refused.
+    absent(f.token) &&
     (hosts === undefined ||
       (Array.isArray(hosts) && hosts.every((x) => typeof x === 'string' && HOSTS[env]!.includes(x))))
   );
 }
 
 describe('fuzzing the request modal', () => {
-  it('answers 1,000 generated submissions with field errors, one incident when fully valid, or (a level that runs at once) the plan first; nothing runs unapproved', async () => {
-    const channel = h.slack.channelId('#ops')!;
-    const store = h.server.core.store as Store;
-    const outcomes = { errors: 0, opened: 0, validButRefused: 0, shownFirst: 0 };
-    let n = 0;
-    const started = performance.now();
-    await fc.assert(
-      fc.asyncProperty(submissionArb, async (s) => {
-        n += 1;
-        const other = USERS.find((u) => u !== s.user)!;
-        const metadata =
-          s.metadata === 'own' || s.metadata === 'other user'
-            ? JSON.stringify({ channel, user: s.metadata === 'own' ? s.user : other, at: Date.now() })
-            : s.metadata;
-        const payload = viewSubmission(
-          {
-            user: s.user,
-            view: { id: `V0FUZZ${n}`, callback_id: ids.REQUEST_MODAL, private_metadata: metadata },
-            state: { values: stateOf(s.fields) },
-          },
-          h.slack,
-        );
-        if (s.brokenState !== null) (payload.view as Json).state = s.brokenState;
-        const before = db.counts().incidents;
-        const res = await h.driver.interaction(payload, { timeoutMs: SLACK_ACK_MS });
-        expect(res.status).toBe(200);
-        expect(res.ms).toBeLessThan(SLACK_ACK_MS);
-        const opened = db.counts().incidents - before;
-        if (res.body === '') {
-          // Closed: exactly one incident, and only for a fully valid submission.
-          expect(opened).toBe(1);
-          expect(fullyValid(s), JSON.stringify(s)).toBe(true);
-          outcomes.opened += 1;
-          // Free the service for the next valid submission (one active run per service and env).
-          for (const run of (await store.activeRuns()).filter((r) => r.state === 'pending_approval'))
-            await h.server.core.services.abort({ user: run.requestedBy, runId: run.id });
-        } else if ((res.json as { response_action?: string }).response_action === 'update') {
-          // Valid, needs no approval, but the form never showed this plan: it is shown, not run.
-          expect(opened).toBe(0);
-          expect(fullyValid(s), JSON.stringify(s)).toBe(true);
-          expect((res.json as { view?: { submit?: { text?: string } } }).view?.submit?.text).toBe(SUBMIT_NOW);
-          outcomes.shownFirst += 1;
-        } else {
-          expect(res.json).toMatchObject({ response_action: 'errors', errors: expect.any(Object) });
-          expect(opened).toBe(0);
-          outcomes.errors += 1;
-          if (fullyValid(s)) outcomes.validButRefused += 1;
-        }
-      }),
-      { numRuns: RUNS, interruptAfterTimeLimit: 45_000, markInterruptAsFailure: true },
-    );
-    await h.server.core.services.idle();
-    // Every run that started had its approvals first, or a policy that asks for none (level 1, critical).
-    const starts = db.starts();
-    for (const s of starts)
-      expect(s.approvedBefore === 1 || (s.level === 1 && s.severity === 'critical'), s.runId).toBe(true);
-    expect(outcomes.opened).toBeGreaterThan(10);
-    expect(outcomes.errors).toBeGreaterThan(RUNS / 2);
-    console.info('modal fuzz', {
-      ...outcomes,
-      started: starts.length,
-      ms: Math.round(performance.now() - started),
-    });
-  });
+  it(
+    'answers 1,000 generated submissions with field errors, one incident when fully valid, or (a level that runs at once) the plan first; nothing runs unapproved',
+    async () => {
+      const channel = h.slack.channelId('#ops')!;
+      const store = h.server.core.store as Store;
+      const outcomes = { errors: 0, opened: 0, validButRefused: 0, shownFirst: 0 };
+      let n = 0;
+      const started = performance.now();
+      await fc.assert(
+        fc.asyncProperty(submissionArb, async (s) => {
+          n += 1;
+          const other = USERS.find((u) => u !== s.user)!;
+          const metadata =
+            s.metadata === 'own' || s.metadata === 'other user'
+              ? JSON.stringify({ channel, user: s.metadata === 'own' ? s.user : other, at: Date.now() })
+              : s.metadata;
+          const payload = viewSubmission(
+            {
+              user: s.user,
+              view: { id: `V0FUZZ${n}`, callback_id: ids.REQUEST_MODAL, private_metadata: metadata },
+              state: { values: stateOf(s.fields) },
+            },
+            h.slack,
+          );
+          if (s.brokenState !== null) (payload.view as Json).state = s.brokenState;
+          const before = db.counts().incidents;
+          const res = await h.driver.interaction(payload, { timeoutMs: SLACK_ACK_MS });
+          expect(res.status).toBe(200);
+          expect(res.ms).toBeLessThan(SLACK_ACK_MS);
+          const opened = db.counts().incidents - before;
+          if (res.body === '') {
+            // Closed: exactly one incident, and only for a fully valid submission.
+            expect(opened).toBe(1);
+            expect(fullyValid(s), JSON.stringify(s)).toBe(true);
+            outcomes.opened += 1;
+            // Free the service for the next valid submission (one active run per service and env).
+            for (const run of (await store.activeRuns()).filter((r) => r.state === 'pending_approval'))
+              await h.server.core.services.abort({ user: run.requestedBy, runId: run.id });
+          } else if ((res.json as { response_action?: string }).response_action === 'update') {
+            // Valid, needs no approval, but the form never showed this plan: it is shown, not run.
+            expect(opened).toBe(0);
+            expect(fullyValid(s), JSON.stringify(s)).toBe(true);
+            expect((res.json as { view?: { submit?: { text?: string } } }).view?.submit?.text).toBe(
+              SUBMIT_NOW,
+            );
+            outcomes.shownFirst += 1;
+          } else {
+            expect(res.json).toMatchObject({ response_action: 'errors', errors: expect.any(Object) });
+            expect(opened).toBe(0);
+            outcomes.errors += 1;
+            if (fullyValid(s)) outcomes.validButRefused += 1;
+          }
+        }),
+        { numRuns: RUNS, interruptAfterTimeLimit: PROPERTY_MS, markInterruptAsFailure: true },
+      );
+      await h.server.core.services.idle();
+      // Every run that started had its approvals first, or a policy that asks for none (level 1, critical).
+      const starts = db.starts();
+      for (const s of starts)
+        expect(s.approvedBefore === 1 || (s.level === 1 && s.severity === 'critical'), s.runId).toBe(true);
+      expect(outcomes.opened).toBeGreaterThan(10);
+      expect(outcomes.errors).toBeGreaterThan(RUNS / 2);
+      console.info('modal fuzz', {
+        ...outcomes,
+        started: starts.length,
+        ms: Math.round(performance.now() - started),
+      });
+    },
+    TEST_MS,
+  );
 });

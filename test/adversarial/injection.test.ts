@@ -15,6 +15,7 @@ import { stateValues, viewSubmission } from '../support/fake-slack/index.js';
 import { runAsTestUser, sh } from '../support/host-user.js';
 import { type Harness, startHarness, submitModal, waitFor } from '../support/rollbot-harness.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
+import { instance } from '../support/temp-store.js';
 
 const exec = promisify(execFile);
 const ADDRESSES = ['127.0.0.30', '127.0.0.31'];
@@ -103,11 +104,15 @@ beforeAll(async () => {
   canary = `${base}/CANARY`;
   await runAsTestUser(`mkdir -p ${base}`);
   h = await startHarness({ mode: 'http', sshd, runbooks: { 'inj.yml': injRunbook(NAMES) } });
-  db = createStore({ file: join(h.dir, 'data', 'rollbot.db'), clock: { now: () => Date.now() } });
+  db = await createStore({
+    file: join(h.dir, 'data', 'rollbot.db'),
+    clock: { now: () => Date.now() },
+    self: instance('injection-test'),
+  });
 });
 
 afterAll(async () => {
-  db?.close();
+  await db?.close();
   await h?.stop();
   await sshd?.stop();
   await sh('rm', ['-rf', base]);
@@ -117,15 +122,15 @@ async function canaryExists(): Promise<boolean> {
   return (await runAsTestUser(`test -e ${canary}`)).code === 0;
 }
 
-/** A second connection to the bot's SQLite file (WAL), for the queries the flow's store port lacks. */
+/** A second connection to the bot's SQLite file (WAL): what another process sees. */
 let db: Store;
 const store = () => db;
 const injRuns = () => db.history({ service: 'inj', limit: 1000 });
 
 /** Waits for the one inj run started after `count` earlier ones to end, and returns it. */
 async function finishedRun(count: number) {
-  return waitFor('the inj run to finish', () => {
-    const rows = injRuns();
+  return waitFor('the inj run to finish', async () => {
+    const rows = await injRuns();
     if (rows.length !== count) return undefined;
     const newest = [...rows].sort((a, b) => b.createdAt - a.createdAt || (b.runId > a.runId ? 1 : -1))[0];
     return newest?.finishedAt !== null ? newest : undefined;
@@ -216,7 +221,7 @@ describe('injection through Slack', () => {
     const reason = [c.subst, c.single, c.double, c.mentions, c.rtl, c.astral, c.zeroWidth].join(' ');
     expect(reason.length).toBeLessThanOrEqual(500);
     expect(modalOnly().long.length).toBeLessThanOrEqual(3000);
-    const count = injRuns().length;
+    const count = (await injRuns()).length;
     await submitModal(h, 'U0ALICE', {
       service: 'inj',
       severity: 'critical',
@@ -227,7 +232,7 @@ describe('injection through Slack', () => {
     const run = await finishedRun(count + 1);
     expect(run.state).toBe('succeeded');
     expectArrived(run.runId, values);
-    expect(await store().getIncident(run.incidentId)?.reason).toBe(reason.trim());
+    expect((await store().getIncident(run.incidentId))?.reason).toBe(reason.trim());
     expect(await canaryExists()).toBe(false);
     // Slack mentions typed by a requester never reach a message as live mentions.
     const posted = JSON.stringify(h.slack.callsTo('chat.postMessage').map((c) => c.args));
@@ -248,7 +253,7 @@ describe('injection through Slack', () => {
       expect({ name, value: initialValue(ids.paramBlockId(name)) }).toEqual({ name, value });
     }
     expect(initialValue(ids.REASON_BLOCK)).toBe(reason);
-    const count = injRuns().length;
+    const count = (await injRuns()).length;
     await submitModal(h, 'U0ALICE', {
       service: 'inj',
       severity: 'critical',
@@ -259,12 +264,12 @@ describe('injection through Slack', () => {
     const run = await finishedRun(count + 1);
     expect(run.state).toBe('succeeded');
     expectArrived(run.runId, values);
-    expect(await store().getIncident(run.incidentId)?.reason).toBe(reason);
+    expect((await store().getIncident(run.incidentId))?.reason).toBe(reason);
     expect(await canaryExists()).toBe(false);
   });
 
   it('refused modal values (newline, CR, NUL, lone surrogate, unknown host) get a field error and run nothing', async () => {
-    const count = injRuns().length;
+    const count = (await injRuns()).length;
     const cases: [string, Record<string, Record<string, unknown>>, string, RegExp][] = [
       ['newline', { 'param:v0': { value: `a\n${canary}` } }, 'param:v0', /v0.*newline/],
       ['carriage return', { 'param:v1': { value: 'a\r; touch x' } }, 'param:v1', /v1.*newline/],
@@ -297,23 +302,23 @@ describe('injection through Slack', () => {
       expect({ what, action: ack?.response_action }).toEqual({ what, action: 'errors' });
       expect(ack?.errors?.[block], what).toMatch(message);
     }
-    expect(injRuns().length).toBe(count);
+    expect((await injRuns()).length).toBe(count);
     expect(await canaryExists()).toBe(false);
   });
 
   it('a newline typed in slash text is refused when the prefilled form is submitted', async () => {
-    const count = injRuns().length;
+    const count = (await injRuns()).length;
     await openModal(`inj level=1 severity=critical v0='a\ntouch ${canary}' reason=x`);
     const prefilled = initialValue(ids.paramBlockId('v0'));
     const ack = await submitRaw('U0ALICE', { ...baseFields(), 'param:v0': { value: prefilled } });
     expect(ack?.errors?.['param:v0']).toMatch(/v0 contains a newline, which is refused/);
-    expect(injRuns().length).toBe(count);
+    expect((await injRuns()).length).toBe(count);
     expect(await canaryExists()).toBe(false);
   });
 
   it('refused slash text (control characters, bad hosts, too long) answers clearly and opens nothing', async () => {
     const views = h.slack.views.size;
-    const count = injRuns().length;
+    const count = (await injRuns()).length;
     const cases: [string, RegExp][] = [
       [`inj v0=a\u0007b`, /control characters/],
       [`inj hosts=inj-1,${slackEscape(`$(touch\${IFS}${canary})`)}`, /hosts must be a comma-separated list/],
@@ -327,13 +332,13 @@ describe('injection through Slack', () => {
       expect(reply.text).toMatch(message);
     }
     expect(h.slack.views.size).toBe(views);
-    expect(injRuns().length).toBe(count);
+    expect((await injRuns()).length).toBe(count);
     expect(await canaryExists()).toBe(false);
   });
 
   it('notes and thread replies join the timeline byte for byte', async () => {
-    const incidentId = injRuns()[0]!.incidentId;
-    const incident = await waitFor('the incident thread', () => {
+    const incidentId = (await injRuns())[0]!.incidentId;
+    const incident = await waitFor('the incident thread', async () => {
       const found = await store().getIncident(incidentId);
       return found?.slackTs ? found : undefined;
     });
@@ -355,9 +360,8 @@ describe('injection through Slack', () => {
       });
       expect(sent.delivered).toBe(true);
     }
-    const stored = await waitFor('every note on the timeline', () => {
-      const texts = store()
-        .timeline(incidentId)
+    const stored = await waitFor('every note on the timeline', async () => {
+      const texts = (await store().timeline(incidentId))
         .filter((e) => e.type === 'note.added')
         .map((e) => e.data?.text);
       return texts.length === notes.length + replies.length ? texts : undefined;
@@ -417,14 +421,18 @@ describe('injection through rollbot run --set', () => {
     const r = await rollbot(runArgs(values, reason), env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const db = createStore({ file: env.ROLLBOT_DB, clock: { now: () => Date.now() } });
+    const db = await createStore({
+      file: env.ROLLBOT_DB,
+      clock: { now: () => Date.now() },
+      self: instance(),
+    });
     try {
-      const [row] = db.history({ service: 'inj' });
+      const [row] = await db.history({ service: 'inj' });
       expect(row?.state).toBe('succeeded');
       expectArrived(row!.runId, values);
-      expect(db.getIncident(row!.incidentId)?.reason).toBe(reason);
+      expect((await db.getIncident(row!.incidentId))?.reason).toBe(reason);
     } finally {
-      db.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     }
     expect(await canaryExists()).toBe(false);
@@ -447,11 +455,15 @@ describe('injection through rollbot run --set', () => {
       expect({ i, code: r.code }).toEqual({ i, code: 2 });
       expect(r.stderr).toMatch(attempts[i]![1]);
     });
-    const db = createStore({ file: env.ROLLBOT_DB, clock: { now: () => Date.now() } });
+    const db = await createStore({
+      file: env.ROLLBOT_DB,
+      clock: { now: () => Date.now() },
+      self: instance(),
+    });
     try {
-      expect(db.history({ service: 'inj' })).toEqual([]);
+      expect(await db.history({ service: 'inj' })).toEqual([]);
     } finally {
-      db.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     }
     expect(await canaryExists()).toBe(false);

@@ -1,9 +1,11 @@
 /**
  * Canary secrets in every place a secret lives: the Slack tokens and signing secret, the SSH key
  * passphrase (an encrypted key really used for the run), a variable of the bot's own environment,
- * and a `secret: true` param that steps echo (whole, to stderr, split across output chunks, then
- * in a failing step's tail). None may reach the logs, the SQLite files, the step logs, anything
- * sent to Slack, or the RCA draft.
+ * and `secret: true` params the bot reads from its environment (`from: env:…`) and steps echo
+ * (whole, to stderr, split across output chunks, then in a failing step's tail). None may reach
+ * the logs, the SQLite files, the step logs, anything sent to Slack, or the RCA draft. Slack never
+ * asks for a secret: the form has no field for one, and a value typed into the slash command or
+ * forged into the form is refused without being echoed.
  */
 import { execFile } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +15,13 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ids from '../../views/ids.js';
-import { slashCommand } from '../support/fake-slack/index.js';
+import {
+  type Json,
+  type SlashCommandInput,
+  slashCommand,
+  stateValues,
+  viewSubmission,
+} from '../support/fake-slack/index.js';
 import { runAsTestUser, sh } from '../support/host-user.js';
 import {
   click,
@@ -40,6 +48,8 @@ const CANARY = {
 const PASSWORD_PIECES = CANARY.password.split(/[^A-Za-z0-9]+/);
 const ALL = [...Object.values(CANARY), ...PASSWORD_PIECES];
 const ADDRESSES = ['127.0.0.33', '127.0.0.34'];
+/** A run's deadline: five steps on two hosts over an encrypted key, on a machine other suites share. */
+const RUN_MS = 60_000;
 
 let sshd: SshdHandle;
 let keyDir: string;
@@ -62,8 +72,8 @@ ${hosts.join('\n')}
   bot:
     hosts: [ { name: bot, local: true } ]
 params:
-  token: { description: API token, pattern: '^[A-Za-z0-9_-]{8,64}$', secret: true }
-  password: { description: DB password, pattern: '[\\s\\S]{8,200}', secret: true }
+  token: { description: API token, pattern: '^[A-Za-z0-9_-]{8,64}$', secret: true, from: 'env:VAULT_TOKEN' }
+  password: { description: DB password, pattern: '[\\s\\S]{8,200}', secret: true, from: 'env:VAULT_PASSWORD' }
 levels:
   1:
     name: Use the token
@@ -103,6 +113,8 @@ beforeAll(async () => {
   appendFileSync(authorized, readFileSync(`${key}.pub`));
   // The bot's own environment, as `rollbot serve` would have it.
   process.env.DB_PASSWORD = CANARY.dbPassword;
+  process.env.VAULT_TOKEN = CANARY.param;
+  process.env.VAULT_PASSWORD = CANARY.password;
   process.env.SLACK_BOT_TOKEN = CANARY.botToken;
   process.env.SLACK_SIGNING_SECRET = CANARY.signingSecret;
   process.env.SLACK_APP_TOKEN = CANARY.appToken;
@@ -170,6 +182,9 @@ describe.each(['http', 'socket'] as const)('secrets over %s', (mode) => {
         LOG_LEVEL: 'debug',
         ROLLBOT_SSH_KEY: join(keyDir, 'id_ed25519'),
         ROLLBOT_SSH_KEY_PASSPHRASE: CANARY.passphrase,
+        // Where the runbook's secret params are read (the in-process bot reads the harness env).
+        VAULT_TOKEN: CANARY.param,
+        VAULT_PASSWORD: CANARY.password,
         // Socket Mode still has a signing secret configured; HTTP mode has no app token (it would switch modes).
         ...(mode === 'socket' ? { SLACK_SIGNING_SECRET: CANARY.signingSecret } : {}),
       },
@@ -194,19 +209,72 @@ describe.each(['http', 'socket'] as const)('secrets over %s', (mode) => {
       severity: 'critical',
       level,
       reason,
-      'param:token': CANARY.param,
-      'param:password': CANARY.password,
     });
     return waitFor('the incident root', () =>
       h.slack.messages(channel).find((m) => !m.thread_ts && JSON.stringify(m).includes(reason)),
     );
   }
 
+  /** What the bot answered in its ack, delivered the way the mode delivers it. */
+  async function slashAck(input: SlashCommandInput): Promise<unknown> {
+    if (mode === 'http') return (await h.driver.slashCommand(input)).json;
+    return (await h.slack.socket.send('slash_commands', slashCommand(input, h.slack))).payload;
+  }
+  async function interactionAck(payload: Json): Promise<unknown> {
+    if (mode === 'http') return (await h.driver.interaction(payload)).json;
+    return (await h.slack.socket.send('interactive', payload)).payload;
+  }
+
+  it('never asks Slack for a secret, and refuses one typed or forged there without echoing it', async () => {
+    const incidents = (await h.server.core.store.openIncidents()).length;
+    const ops = h.slack.channelId('#ops')!;
+    // Typed into the slash command: refused in the ack, which says where the bot reads it.
+    const typed = JSON.stringify(
+      await slashAck({ user_id: 'U0ALICE', channel_id: ops, text: `vault level=1 token=${CANARY.param}` }),
+    );
+    expect(typed).toContain('token is a secret: rollbot reads it from env:VAULT_TOKEN, never from Slack');
+    expect(leaks(typed)).toEqual([]);
+    // The form shows where each secret comes from, and has no field for its value.
+    const before = h.slack.views.size;
+    await h.slash('U0ALICE', 'vault level=1 severity=critical');
+    await waitFor('the modal', () => h.slack.views.size > before);
+    const view = [...h.slack.views.values()].at(-1)!;
+    const shown = JSON.stringify(view);
+    expect(shown).toContain('env:VAULT_TOKEN');
+    expect(shown).toContain('env:VAULT_PASSWORD');
+    expect(shown).not.toContain('"block_id":"param:token"');
+    expect(shown).not.toContain('"block_id":"param:password"');
+    // Forged into the submitted form: a field error, nothing opened.
+    const forged = await interactionAck(
+      viewSubmission(
+        {
+          user: 'U0ALICE',
+          view,
+          state: stateValues({
+            service: { service_select: { type: 'static_select', selected_option: { value: 'vault' } } },
+            env: { env_select: { type: 'static_select', selected_option: { value: 'production' } } },
+            severity: { severity_radio: { type: 'radio_buttons', selected_option: { value: 'critical' } } },
+            level: { level_radio: { type: 'radio_buttons', selected_option: { value: '1' } } },
+            reason: { reason_input: 'forged secret' },
+            'param:token': { value: CANARY.param },
+          } as never),
+        },
+        h.slack,
+      ),
+    );
+    expect(forged).toMatchObject({ response_action: 'errors' });
+    expect(JSON.stringify(forged)).toContain('token is a secret read from env:VAULT_TOKEN');
+    expect(leaks(JSON.stringify(forged))).toEqual([]);
+    expect(await h.server.core.store.openIncidents()).toHaveLength(incidents);
+  });
+
   it('never shows a canary in logs, the database, step logs, Slack or the RCA', async () => {
     // 1. Level 1 over SSH (with the encrypted key), then resolved: the RCA is uploaded.
     const ok = await request('1', 'production', `secret run ${mode}`);
-    const done = await waitFor('success', () =>
-      h.slack.thread(channel, ok.ts).find((m) => hasButton(m, ids.RESOLVED)),
+    const done = await waitFor(
+      'success',
+      () => h.slack.thread(channel, ok.ts).find((m) => hasButton(m, ids.RESOLVED)),
+      RUN_MS,
     );
     await click(h, 'U0ALICE', done, ids.RESOLVED);
     await waitFor('the RCA upload', () =>
@@ -214,15 +282,19 @@ describe.each(['http', 'socket'] as const)('secrets over %s', (mode) => {
     );
     // 2. Level 2 fails with the secret in its output tail.
     const failed = await request('2', 'production', `secret failure ${mode}`);
-    const failure = await waitFor('the failure', () =>
-      h.slack.thread(channel, failed.ts).find((m) => hasButton(m, ids.RETRY_STEP)),
+    const failure = await waitFor(
+      'the failure',
+      () => h.slack.thread(channel, failed.ts).find((m) => hasButton(m, ids.RETRY_STEP)),
+      RUN_MS,
     );
     // The failing step's output tail is shown, masked.
     expect(JSON.stringify(failure)).toContain('token=••••••');
     // 3. Level 1 on the bot's own host: `env` shows what a local step inherits.
     const local = await request('1', 'bot', `secret local ${mode}`);
-    await waitFor('local success', () =>
-      h.slack.thread(channel, local.ts).find((m) => hasButton(m, ids.RESOLVED)),
+    await waitFor(
+      'local success',
+      () => h.slack.thread(channel, local.ts).find((m) => hasButton(m, ids.RESOLVED)),
+      RUN_MS,
     );
 
     const store = h.server.core.store;
@@ -309,5 +381,6 @@ describe.each(['http', 'socket'] as const)('secrets over %s', (mode) => {
       'utf8',
     );
     expect(failedLog).toContain('token=••••••');
-  });
+    // Three runs, two uploads and four CLI processes in sequence: minutes on a loaded machine.
+  }, 180_000);
 });

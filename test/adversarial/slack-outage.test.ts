@@ -48,7 +48,7 @@ describe('Slack outage during a run', () => {
       const run = (await store.runsOfIncident(incidentId))[0]!;
       await waitFor(
         'the run to finish without Slack',
-        () => await store.getRun(run.id)?.state === 'succeeded',
+        async () => (await store.getRun(run.id))?.state === 'succeeded',
         30_000,
       );
       expect(Date.now() - outageStart).toBeLessThan(OUTAGE_MS);

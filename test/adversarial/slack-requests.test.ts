@@ -52,7 +52,11 @@ afterAll(async () => {
 });
 
 const store = () => h.server.core.store as Store;
-const runOf = (runId: string): Run => await store().getRun(runId)!;
+const runOf = async (runId: string): Promise<Run> => {
+  const run = await store().getRun(runId);
+  if (!run) throw new Error(`no run ${runId}`);
+  return run;
+};
 const snapshot = () => ({ db: db.counts(), slack: slackEffects(h) });
 /** A little time for anything a request might have set off, then: no row and no Slack call more. */
 async function expectNothingExecuted(before: ReturnType<typeof snapshot>) {
@@ -377,7 +381,7 @@ async function openRequest(view: StoredView, version: string): Promise<Request> 
     ),
   );
   const value = JSON.parse(findButtonValue(approval.blocks, ids.APPROVE)!) as { runId: string };
-  const run = runOf(value.runId);
+  const run = await runOf(value.runId);
   expect(run.state).toBe('pending_approval');
   return { incidentId: run.incidentId, runId: run.id, planHash: run.planHash, approval };
 }
@@ -404,10 +408,8 @@ async function replyTo(payload: Json, user: string): Promise<string> {
   return reply.text;
 }
 
-const timelineOf = (req: Request) =>
-  store()
-    .timeline(req.incidentId)
-    .filter((e) => e.runId === req.runId);
+const timelineOf = async (req: Request) =>
+  (await store().timeline(req.incidentId)).filter((e) => e.runId === req.runId);
 
 describe('edited modal submissions and button values', () => {
   let first: Request;
@@ -461,7 +463,7 @@ describe('edited modal submissions and button values', () => {
       click(second, 'U0BOB', ids.DENY, value({ runId: second.runId, planHash: first.planHash })),
       'U0BOB',
     );
-    const refused = timelineOf(second).filter((e) => e.type === 'approval.refused');
+    const refused = (await timelineOf(second)).filter((e) => e.type === 'approval.refused');
     expect(refused.map((e) => [e.actor, e.data?.decision, e.data?.code])).toEqual([
       ['U0BOB', 'approve', 'plan_changed'],
       ['U0BOB', 'approve', 'plan_changed'],
@@ -475,9 +477,7 @@ describe('edited modal submissions and button values', () => {
     );
     expect(text).toMatch(/already aborted|no longer waiting/);
     expect(
-      timelineOf(first)
-        .filter((e) => e.type === 'approval.refused')
-        .map((e) => e.data?.code),
+      (await timelineOf(first)).filter((e) => e.type === 'approval.refused').map((e) => e.data?.code),
     ).toEqual(['already_decided']);
 
     // Values that are not ours at all: "could not be read", and not a single timeline event.
@@ -507,9 +507,9 @@ describe('edited modal submissions and button values', () => {
       ),
     ).toContain('no longer exists');
     expect(await store().timeline(second.incidentId)).toHaveLength(events);
-    expect(runOf(second.runId).state).toBe('pending_approval');
+    expect((await runOf(second.runId)).state).toBe('pending_approval');
     expect(await store().approversOf(second.runId)).toEqual([]);
-    expect(timelineOf(second).map((e) => e.type)).not.toContain('approval.granted');
+    expect((await timelineOf(second)).map((e) => e.type)).not.toContain('approval.granted');
   });
 
   it('refuses clicks from another workspace and records them on the timeline', async () => {
@@ -524,7 +524,7 @@ describe('edited modal submissions and button values', () => {
       const text = await replyTo(click(second, 'U0BOB', ids.APPROVE, good, teams), 'U0BOB');
       expect(text, JSON.stringify(teams)).toContain('this workspace');
     }
-    const refused = timelineOf(second).filter(
+    const refused = (await timelineOf(second)).filter(
       (e) => e.type === 'approval.refused' && e.data?.code === 'not_authorized',
     );
     expect(refused).toHaveLength(3);
@@ -542,13 +542,13 @@ describe('edited modal submissions and button values', () => {
     (abort.user as Json).team_id = 'T0OTHER';
     (abort.team as Json).id = 'T0OTHER';
     expect(await replyTo(abort, 'U0ALICE')).toContain('this workspace');
-    const operate = timelineOf(second).filter(
+    const operate = (await timelineOf(second)).filter(
       (e) => e.type === 'approval.refused' && e.data?.action === 'operate',
     );
     expect(operate.map((e) => [e.actor, e.data?.code, e.data?.teamId])).toEqual([
       ['U0ALICE', 'not_authorized', 'T0OTHER'],
     ]);
-    expect(runOf(second.runId).state).toBe('pending_approval');
+    expect((await runOf(second.runId)).state).toBe('pending_approval');
     expect(await store().approversOf(second.runId)).toEqual([]);
   });
 
@@ -563,13 +563,15 @@ describe('edited modal submissions and button values', () => {
     const body = payloadForm(payload);
     expect((await h.driver.raw(body, FORM, { timestamp: ts })).status).toBe(200);
     expect((await h.driver.raw(body, FORM, { timestamp: ts })).status).toBe(401);
-    await waitFor('the run to finish', () => runOf(second.runId).state === 'succeeded');
+    await waitFor('the run to finish', async () => (await runOf(second.runId)).state === 'succeeded');
     await h.server.core.services.idle();
-    const types = timelineOf(second).map((e) => e.type);
+    const types = (await timelineOf(second)).map((e) => e.type);
     expect(types.filter((t) => t === 'approval.granted')).toHaveLength(1);
     expect(types.filter((t) => t === 'run.started')).toHaveLength(1);
     expect(
-      timelineOf(second).filter((e) => e.type === 'approval.refused' && e.data?.code === 'already_decided'),
+      (await timelineOf(second)).filter(
+        (e) => e.type === 'approval.refused' && e.data?.code === 'already_decided',
+      ),
     ).toEqual([]);
     expect(await store().approversOf(second.runId)).toEqual(['U0BOB']);
   });

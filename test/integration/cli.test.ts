@@ -22,6 +22,8 @@ params:
     description: API token the step needs
     pattern: '^[A-Za-z0-9-]+$'
     secret: true
+    # Read from the bot's environment at execution; the terminal may type it instead (--set).
+    from: env:LOCKY_TOKEN
   pause: { pattern: '^[0-9.]+$', default: '0' }
 levels:
   1:
@@ -183,6 +185,33 @@ describe('rollbot CLI', () => {
     const timeline = await rollbot(['timeline', incidentId, '--json'], env);
     expect(timeline.stdout).not.toContain(SECRET);
     expect(timeline.stdout).toContain('step.finished');
+  });
+
+  it('a secret read from the environment (from: env:…) reaches the step and nothing else', async () => {
+    const { dir, env } = workspace();
+    const r = await rollbot(
+      ['run', 'locky', '--level', '1', '--severity', 'minor', '--reason', 'env secret', '--yes'],
+      { ...env, LOCKY_TOKEN: SECRET },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    const files = filesUnder(join(dir, 'data'));
+    for (const file of files) expect(readFileSync(file).includes(SECRET), file).toBe(false);
+    // The step got the value (its echo was masked on the way to the log), not an empty variable.
+    const stepLog = files.find((f) => f.endsWith('02-localhost.log'))!;
+    expect(readFileSync(stepLog, 'utf8')).toContain('token is ••••••');
+    const incidentId = /INC-\d{4}-\d{4}/.exec(r.stdout)![0];
+    const rca = await rollbot(['rca', incidentId], env);
+    expect(rca.code, rca.stderr).toBe(0);
+    expect(rca.stdout).toContain('# Root Cause Analysis');
+    expect(rca.stdout + rca.stderr).not.toContain(SECRET);
+    // Unset, the run is refused before any step runs, and says where the value was looked for.
+    const missing = await rollbot(
+      ['run', 'locky', '--level', '1', '--severity', 'minor', '--reason', 'no secret', '--yes'],
+      env,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/not started: secret token \(env:LOCKY_TOKEN\)/);
   });
 
   it('the demo drill rolls the broken release back to the good one on embedded defaults', async () => {

@@ -5,16 +5,18 @@
  * the exact value, quotes, backslashes and spaces included.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostRef, RunTarget } from '../../src/domain/plan.js';
 import { createLocalRunner } from '../../src/exec/local-runner.js';
+import { createSecretReader } from '../../src/exec/secrets.js';
 import { createSshRunner } from '../../src/exec/ssh-runner.js';
 import { parseRunbookText } from '../../src/runbooks/load.js';
 import { renderPlan } from '../../src/runbooks/plan.js';
 import type { CommandRunner } from '../../src/services/ports.js';
+import { fillSecrets, readSecrets } from '../../src/services/secrets.js';
 import { runRequest, sshHost } from '../support/exec-request.js';
 import { type SshdHandle, startSshd } from '../support/sshd.js';
 
@@ -26,6 +28,10 @@ const OTHER = `${MARK}-second`;
 let sshd: SshdHandle;
 let ssh: CommandRunner;
 const logDir = mkdtempSync(join(tmpdir(), 'rollbot-secret-argv-'));
+// One secret comes from the bot's environment, the other from a file, as the runbook says.
+const secretFile = join(logDir, 'api_token');
+writeFileSync(secretFile, `${OTHER}\n`, { mode: 0o600 });
+const botEnv: Record<string, string> = { VAULT_API_TOKEN: SECRET };
 
 beforeAll(async () => {
   sshd = await startSshd({ addresses: ['127.0.0.61'] });
@@ -37,8 +43,11 @@ afterAll(async () => {
   rmSync(logDir, { recursive: true, force: true });
 });
 
-/** The rendered `run` target of a one-step runbook that uses two secrets, for `host`. */
-function target(host: HostRef): RunTarget {
+/**
+ * The `run` target of a one-step runbook that uses two secrets, for `host`, as the executing
+ * process has it: rendered with secret markers, then each secret read from its source and filled in.
+ */
+async function target(host: HostRef): Promise<RunTarget> {
   const entry = host.local
     ? `{ name: ${host.name}, local: true }`
     : `{ name: ${host.name}, address: ${host.address}, port: ${host.port}, user: ${host.user} }`;
@@ -47,8 +56,8 @@ environments:
   production:
     hosts: [ ${entry} ]
 params:
-  api-token: { description: token, pattern: '.+', secret: true }
-  api_token: { description: the same name once upper-cased, pattern: '.+', secret: true }
+  api-token: { description: token, pattern: '.+', secret: true, from: 'env:VAULT_API_TOKEN' }
+  api_token: { description: the same name once upper-cased, pattern: '.+', secret: true, from: 'file:${secretFile}' }
 levels:
   1:
     name: Use them
@@ -63,12 +72,22 @@ levels:
   const rendered = renderPlan(parsed.runbook, {
     env: 'production',
     level: 1,
-    params: { 'api-token': SECRET, api_token: OTHER },
+    params: {},
     runId: 'RUN-1',
     incidentId: 'INC-1',
   });
   if (!rendered.ok) throw new Error(rendered.message);
-  return rendered.plan.steps[0]!.targets[0] as RunTarget;
+  // The stored plan names the sources and never holds a value.
+  expect(JSON.stringify(rendered.plan)).not.toContain(MARK);
+  const read = await readSecrets(
+    rendered.plan.secrets,
+    createSecretReader((name) => botEnv[name]),
+    undefined,
+  );
+  if (!read.ok) throw new Error(read.message);
+  const filled = fillSecrets(rendered.plan, read.values);
+  expect(filled.values.sort()).toEqual([SECRET, OTHER].sort());
+  return filled.plan.steps[0]!.targets[0] as RunTarget;
 }
 
 /** Command lines of every process on this machine that holds either secret. */
@@ -98,7 +117,7 @@ describe.each([
 ])('a secret param %s', (_where, hostOf, runnerOf) => {
   it('is in no command line while the step runs, and arrives exactly', async () => {
     const host = hostOf();
-    const t = target(host);
+    const t = await target(host);
     expect(t.script).not.toContain(MARK);
     expect(Object.keys(t.env ?? {})).toEqual(['ROLLBOT_SECRET_API_TOKEN', 'ROLLBOT_SECRET_API_TOKEN_2']);
     const running = runnerOf().run({ ...runRequest(host, '', logDir), target: t, secrets: [SECRET, OTHER] });

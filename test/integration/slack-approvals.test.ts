@@ -45,15 +45,13 @@ interface Request {
 
 // The flow is typed against a narrow port; the object behind it is the full store.
 const store = (h: Harness) => h.server.core.store as Store;
-const runOf = (h: Harness, runId: string): Run => {
+const runOf = async (h: Harness, runId: string): Promise<Run> => {
   const run = await store(h).getRun(runId);
   if (!run) throw new Error(`no run ${runId}`);
   return run;
 };
-const timelineTypes = (h: Harness, incidentId: string) =>
-  store(h)
-    .timeline(incidentId)
-    .map((e) => e.type);
+const timelineTypes = async (h: Harness, incidentId: string) =>
+  (await store(h).timeline(incidentId)).map((e) => e.type);
 const countOf = (types: string[], type: string) => types.filter((t) => t === type).length;
 const okViewsOpens = (h: Harness) => h.slack.callsTo('views.open').filter((c) => c.ok).length;
 const roots = (h: Harness) =>
@@ -102,22 +100,22 @@ async function openRequest(
   const incidentId = /INC-\d{4}-\d{4}/.exec(root.text)?.[0];
   const runId = runIdOf(approval, ids.APPROVE);
   if (!incidentId || !runId) throw new Error('incident or run id missing from the thread');
-  expect(runOf(h, runId).state).toBe('pending_approval');
+  expect((await runOf(h, runId)).state).toBe('pending_approval');
   return { incidentId, runId, root, approval };
 }
 
 /** Ends a request still waiting so the next test can take the service (one active run per env). */
 async function cancel(h: Harness, runId: string) {
-  if (runOf(h, runId).state === 'pending_approval') {
+  if ((await runOf(h, runId)).state === 'pending_approval') {
     const aborted = await h.server.core.services.abort({ user: 'U0ALICE', runId });
     expect(aborted.ok).toBe(true);
   }
 }
 
-function refusals(h: Harness, runId: string, actor: string) {
-  return store(h)
-    .timeline(runOf(h, runId).incidentId)
-    .filter((e) => e.type === 'approval.refused' && e.runId === runId && e.actor === actor);
+async function refusals(h: Harness, runId: string, actor: string) {
+  return (await store(h).timeline((await runOf(h, runId)).incidentId)).filter(
+    (e) => e.type === 'approval.refused' && e.runId === runId && e.actor === actor,
+  );
 }
 
 describe('approvals over HTTP', () => {
@@ -135,12 +133,12 @@ describe('approvals over HTTP', () => {
     await click(h, 'U0ALICE', req.approval, ids.APPROVE);
     const replies = await ephemeralsFor(h, 'U0ALICE', since);
     expect(replies.map((e) => e.text).join('\n')).toContain('cannot approve');
-    expect(runOf(h, req.runId).state).toBe('pending_approval');
+    expect((await runOf(h, req.runId)).state).toBe('pending_approval');
     expect(await store(h).approversOf(req.runId)).toEqual([]);
-    const refused = refusals(h, req.runId, 'U0ALICE');
+    const refused = await refusals(h, req.runId, 'U0ALICE');
     expect(refused).toHaveLength(1);
     expect(refused[0]?.data).toMatchObject({ decision: 'approve', code: 'not_authorized' });
-    expect(timelineTypes(h, req.incidentId)).not.toContain('approval.granted');
+    expect(await timelineTypes(h, req.incidentId)).not.toContain('approval.granted');
     expect(hasButton(current(h, req.approval), ids.APPROVE)).toBe(true);
     await cancel(h, req.runId);
   });
@@ -151,15 +149,15 @@ describe('approvals over HTTP', () => {
     await click(h, 'U0MALLORY', req.approval, ids.APPROVE);
     const replies = await ephemeralsFor(h, 'U0MALLORY', since);
     expect(replies.map((e) => e.text).join('\n')).toContain('not an approver');
-    expect(runOf(h, req.runId).state).toBe('pending_approval');
+    expect((await runOf(h, req.runId)).state).toBe('pending_approval');
     expect(await store(h).approversOf(req.runId)).toEqual([]);
-    const refused = refusals(h, req.runId, 'U0MALLORY');
+    const refused = await refusals(h, req.runId, 'U0MALLORY');
     expect(refused).toHaveLength(1);
     expect(refused[0]?.data).toMatchObject({ decision: 'approve', code: 'not_authorized' });
     // Nor can they deny it.
     await click(h, 'U0MALLORY', req.approval, ids.DENY);
-    await waitFor('the deny refusal', () => refusals(h, req.runId, 'U0MALLORY').length === 2);
-    expect(runOf(h, req.runId).state).toBe('pending_approval');
+    await waitFor('the deny refusal', async () => (await refusals(h, req.runId, 'U0MALLORY')).length === 2);
+    expect((await runOf(h, req.runId)).state).toBe('pending_approval');
     await cancel(h, req.runId);
   });
 
@@ -182,8 +180,8 @@ describe('approvals over HTTP', () => {
       ].sort(),
     );
     expect(await store(h).approversOf(req.runId)).toEqual(['U0BOB']);
-    expect(runOf(h, req.runId).state).toBe('pending_approval');
-    const types = timelineTypes(h, req.incidentId);
+    expect((await runOf(h, req.runId)).state).toBe('pending_approval');
+    const types = await timelineTypes(h, req.incidentId);
     expect(countOf(types, 'approval.granted')).toBe(1);
     expect(types).not.toContain('run.approved');
     await waitFor('the approval message to show 1 of 2', () =>
@@ -199,13 +197,13 @@ describe('approvals over HTTP', () => {
         click(h, i % 2 === 0 ? 'U0BOB' : 'U0CAROL', req.approval, ids.APPROVE),
       ),
     );
-    const done = await waitFor('the run to finish', () => {
-      const state = runOf(h, req.runId).state;
+    const done = await waitFor('the run to finish', async () => {
+      const state = (await runOf(h, req.runId)).state;
       return state !== 'pending_approval' && state !== 'approved' && state !== 'running' && state;
     });
     expect(done).toBe('succeeded');
     await h.server.core.services.idle();
-    const types = timelineTypes(h, req.incidentId);
+    const types = await timelineTypes(h, req.incidentId);
     expect(countOf(types, 'run.approved')).toBe(1);
     expect(countOf(types, 'run.started')).toBe(1);
     expect(countOf(types, 'approval.granted')).toBe(1);
@@ -286,7 +284,7 @@ describe('approvals over HTTP', () => {
     );
     expect(roots(h)).toHaveLength(rootsBefore + 1);
     const incidentId = /INC-(\d{4})-(\d{4})/.exec(root.text)!;
-    const types = timelineTypes(h, incidentId[0]);
+    const types = await timelineTypes(h, incidentId[0]);
     expect(countOf(types, 'incident.opened')).toBe(1);
     const next = `INC-${incidentId[1]}-${String(Number(incidentId[2]) + 1).padStart(4, '0')}`;
     expect(await store(h).getIncident(next)).toBeUndefined();
@@ -299,7 +297,7 @@ describe('approvals over HTTP', () => {
   it('denies: the run ends denied, nothing runs, and the thread says so', async () => {
     const req = await openRequest(h, { level: 2 });
     await click(h, 'U0BOB', req.approval, ids.DENY);
-    await waitFor('the run to be denied', () => runOf(h, req.runId).state === 'denied');
+    await waitFor('the run to be denied', async () => (await runOf(h, req.runId)).state === 'denied');
     const said = await waitFor('the denial in the thread', () =>
       h.slack.thread(CHANNEL, req.root.ts).find((m) => m.text.includes('ROLLBACK DENIED')),
     );
@@ -311,15 +309,18 @@ describe('approvals over HTTP', () => {
     });
     expect(hasButton(approval, ids.APPROVE)).toBe(false);
     expect(hasButton(approval, ids.DENY)).toBe(false);
-    const types = timelineTypes(h, req.incidentId);
+    const types = await timelineTypes(h, req.incidentId);
     expect(types).toContain('approval.denied');
     expect(types).not.toContain('run.started');
     expect(types).not.toContain('step.started');
     expect(await store(h).stepResults(req.runId)).toHaveLength(0);
     // A late Approve on the denied request is refused.
     await click(h, 'U0CAROL', req.approval, ids.APPROVE);
-    await waitFor('the late approval refused', () => refusals(h, req.runId, 'U0CAROL').length === 1);
-    expect(runOf(h, req.runId).state).toBe('denied');
+    await waitFor(
+      'the late approval refused',
+      async () => (await refusals(h, req.runId, 'U0CAROL')).length === 1,
+    );
+    expect((await runOf(h, req.runId)).state).toBe('denied');
   });
 
   it('an escalation requested by the requester needs two other approvers', async () => {
@@ -328,17 +329,29 @@ describe('approvals over HTTP', () => {
     const done = await waitFor('the Resolved / Escalate prompt', () =>
       h.slack.thread(CHANNEL, req.root.ts).find((m) => hasButton(m, ids.ESCALATE)),
     );
-    expect(runOf(h, req.runId).state).toBe('succeeded');
+    expect((await runOf(h, req.runId)).state).toBe('succeeded');
     await h.server.core.services.idle();
 
+    // Escalate opens the request form for the next level, prefilled; the requester submits it.
+    const opensBefore = okViewsOpens(h);
     await click(h, 'U0ALICE', done, ids.ESCALATE);
+    await waitFor('the escalation form', () => okViewsOpens(h) > opensBefore);
+    const form = [...h.slack.views.values()].at(-1)!;
+    expect(JSON.parse(form.private_metadata)).toMatchObject({ user: 'U0ALICE', reopen: req.runId });
+    await submitModal(h, 'U0ALICE', {
+      service: 'shop',
+      severity: 'major',
+      level: '3',
+      reason: 'approval test at level 2',
+      'param:version': 'v1.1.0',
+    });
     const approval = await waitFor('the level 3 approval message', () =>
       h.slack
         .thread(CHANNEL, req.root.ts)
         .find((m) => hasButton(m, ids.APPROVE) && runIdOf(m, ids.APPROVE) !== req.runId),
     );
     const runId = runIdOf(approval, ids.APPROVE)!;
-    const escalated = runOf(h, runId);
+    const escalated = await runOf(h, runId);
     expect(escalated).toMatchObject({
       incidentId: req.incidentId,
       state: 'pending_approval',
@@ -346,22 +359,27 @@ describe('approvals over HTTP', () => {
       escalatedFrom: req.runId,
       requestedBy: 'U0ALICE',
     });
-    expect(timelineTypes(h, req.incidentId)).toContain('level.escalated');
+    expect(await timelineTypes(h, req.incidentId)).toContain('level.escalated');
 
     // The requester of the escalation cannot approve it.
     await click(h, 'U0ALICE', approval, ids.APPROVE);
-    await waitFor('the self-approval refusal', () => refusals(h, runId, 'U0ALICE').length === 1);
+    await waitFor(
+      'the self-approval refusal',
+      async () => (await refusals(h, runId, 'U0ALICE')).length === 1,
+    );
     expect(await store(h).approversOf(runId)).toEqual([]);
     // One other approver is not enough at level 3...
     await click(h, 'U0BOB', approval, ids.APPROVE);
-    await waitFor('Bob counted', () => (await store(h).approversOf(runId)).length === 1);
-    expect(runOf(h, runId).state).toBe('pending_approval');
+    await waitFor('Bob counted', async () => (await store(h).approversOf(runId)).length === 1);
+    expect((await runOf(h, runId)).state).toBe('pending_approval');
     // ...the second one starts it.
     await click(h, 'U0CAROL', approval, ids.APPROVE);
-    await waitFor('the escalated run to start', () => runOf(h, runId).state !== 'pending_approval');
+    await waitFor(
+      'the escalated run to start',
+      async () => (await runOf(h, runId)).state !== 'pending_approval',
+    );
     expect(await store(h).approversOf(runId)).toEqual(['U0BOB', 'U0CAROL']);
-    const types = store(h)
-      .timeline(req.incidentId)
+    const types = (await store(h).timeline(req.incidentId))
       .filter((e) => e.runId === runId)
       .map((e) => e.type);
     expect(countOf(types, 'run.started')).toBe(1);
@@ -372,13 +390,11 @@ describe('approvals over HTTP', () => {
         .find((m) => hasButton(m, ids.CONFIRM_CANCEL) && runIdOf(m, ids.CONFIRM_CANCEL) === runId),
     );
     await click(h, 'U0ALICE', progress, ids.CONFIRM_CANCEL);
-    await waitFor('the escalated run to end', () => ['aborted', 'failed'].includes(runOf(h, runId).state));
+    await waitFor('the escalated run to end', async () =>
+      ['aborted', 'failed'].includes((await runOf(h, runId)).state),
+    );
     await h.server.core.services.idle();
-    expect(
-      store(h)
-        .stepResults(runId)
-        .filter((s) => s.stepIndex > 0),
-    ).toHaveLength(0);
+    expect((await store(h).stepResults(runId)).filter((s) => s.stepIndex > 0)).toHaveLength(0);
   });
 
   // Runs last: it checks the buttons every earlier test made the bot render.
@@ -468,16 +484,16 @@ describe('approvals against an injected clock', () => {
   };
   const reminders = (req: Request) =>
     h.slack.thread(CHANNEL, req.root.ts).filter((m) => m.text.includes('Still waiting for approval'));
-  const pings = (req: Request) => countOf(timelineTypes(h, req.incidentId), 'escalation.pinged');
+  const pings = async (req: Request) => countOf(await timelineTypes(h, req.incidentId), 'escalation.pinged');
 
   it('pings the escalation list once, after five minutes', async () => {
     const req = await openRequest(h, { level: 2 });
-    const created = runOf(h, req.runId).createdAt;
+    const created = (await runOf(h, req.runId)).createdAt;
 
     clock.set(created + 5 * MINUTE - 1);
     await h.server.core.services.sweep();
     await moreTicks();
-    expect(pings(req)).toBe(0);
+    expect(await pings(req)).toBe(0);
     expect(reminders(req)).toHaveLength(0);
 
     clock.set(created + 5 * MINUTE);
@@ -491,23 +507,23 @@ describe('approvals against an injected clock', () => {
     await h.server.core.services.sweep();
     await moreTicks();
     await h.server.core.services.idle();
-    expect(pings(req)).toBe(1);
+    expect(await pings(req)).toBe(1);
     expect(reminders(req)).toHaveLength(1);
-    expect(runOf(h, req.runId).state).toBe('pending_approval');
+    expect((await runOf(h, req.runId)).state).toBe('pending_approval');
     await cancel(h, req.runId);
   });
 
   it('expires a request after fifteen minutes: no buttons, a late Approve is refused, nothing runs', async () => {
     const req = await openRequest(h, { level: 2 });
-    const created = runOf(h, req.runId).createdAt;
+    const created = (await runOf(h, req.runId)).createdAt;
 
     clock.set(created + 15 * MINUTE);
     await h.server.core.services.sweep();
     await moreTicks();
-    expect(runOf(h, req.runId).state).toBe('pending_approval');
+    expect((await runOf(h, req.runId)).state).toBe('pending_approval');
 
     clock.set(created + 15 * MINUTE + 1000);
-    await waitFor('the run to expire', () => runOf(h, req.runId).state === 'expired');
+    await waitFor('the run to expire', async () => (await runOf(h, req.runId)).state === 'expired');
     const approval = await waitFor('the approval message to show expiry', () => {
       const m = current(h, req.approval);
       return m?.text.startsWith('Approval expired') ? m : undefined;
@@ -523,10 +539,10 @@ describe('approvals against an injected clock', () => {
     await click(h, 'U0BOB', req.approval, ids.APPROVE);
     const replies = await ephemeralsFor(h, 'U0BOB', since);
     expect(replies.map((e) => e.text).join('\n')).toContain('expired');
-    expect(refusals(h, req.runId, 'U0BOB')).toHaveLength(1);
+    expect(await refusals(h, req.runId, 'U0BOB')).toHaveLength(1);
     expect(await store(h).approversOf(req.runId)).toEqual([]);
-    expect(runOf(h, req.runId).state).toBe('expired');
-    const types = timelineTypes(h, req.incidentId);
+    expect((await runOf(h, req.runId)).state).toBe('expired');
+    const types = await timelineTypes(h, req.incidentId);
     expect(countOf(types, 'approval.expired')).toBe(1);
     expect(types).not.toContain('approval.granted');
     expect(types).not.toContain('run.started');

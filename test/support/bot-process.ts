@@ -83,7 +83,8 @@ async function spawnOnce(env: NodeJS.ProcessEnv, logFile: string, port: number):
         return false;
       }
     },
-    30_000,
+    // tsx compiles the bot on start: over 30 s was seen with every test file running at once.
+    60_000,
   );
   return {
     pid: child.pid!,

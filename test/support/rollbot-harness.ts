@@ -329,7 +329,14 @@ export async function requestRollback(
   );
   const viewsBefore = h.slack.views.size;
   await h.slash(user, `shop level=${request.level} severity=${request.severity}`);
-  await waitFor('the modal', () => h.slack.views.size > viewsBefore);
+  const opensBefore = h.slack.callsTo('views.open').length;
+  await waitFor('the modal', () => h.slack.views.size > viewsBefore).catch((err: Error) => {
+    // Say what Slack answered (an expired trigger on a loaded machine, a refused view...).
+    const calls = h.slack.callsTo('views.open').slice(opensBefore);
+    throw new Error(
+      `${err.message}; views.open since the command: ${JSON.stringify(calls.map((c) => c.error ?? 'ok'))}`,
+    );
+  });
   const params = Object.fromEntries(Object.entries(request.params ?? {}).map(([k, v]) => [`param:${k}`, v]));
   await submitModal(h, user, {
     service: 'shop',

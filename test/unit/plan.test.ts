@@ -281,6 +281,18 @@ describe('renderPlan', () => {
     expect(other.plan.hash).toBe(typed.plan.hash);
   });
 
+  it('refuses a secret value from anywhere but the terminal even for a level that does not use it', () => {
+    const level1 = { ...base, level: 1, params: { reason: 'drain', token: TOKEN } };
+    expect(renderPlan(ledger, level1)).toMatchObject({
+      ok: false,
+      message: 'param token is a secret read from env:LEDGER_DEPLOY_TOKEN; it cannot be given here',
+    });
+    const typed = rendered(ledger, { ...level1, typedSecrets: true });
+    expect(typed.plan.secrets).toEqual([]);
+    expect(typed.typed).toEqual({});
+    expect(JSON.stringify(typed.plan)).not.toContain(TOKEN);
+  });
+
   it('marks a secret in a URL, argv or expected value; the executing process fills it in, encoded', () => {
     const edited: Runbook = structuredClone(ledger);
     edited.health!.url = 'https://{{host.address}}/health?t={{token}}';
