@@ -1,7 +1,7 @@
 /** The `rollbot` command: parses argv, loads config, dispatches, and maps outcomes to exit codes. */
 import { userInfo } from 'node:os';
 import { type Config, loadConfig, slackProblems } from '../config.js';
-import { buildApp } from '../main.js';
+import { type AppContext, buildApp } from '../main.js';
 import { formatRunbookErrors } from '../runbooks/load.js';
 import { parse, USAGE, UsageError } from './args.js';
 import {
@@ -12,7 +12,9 @@ import {
   timelineCommand,
   validateCommand,
 } from './read-commands.js';
-import { requestOf, runCommand, stdioTerminal, terminalConfirmer } from './run-commands.js';
+import { requestOf, runCommand, stdioTerminal, type Terminal, terminalConfirmer } from './run-commands.js';
+import { startupProblem } from './startup-problem.js';
+import { terminalText } from './terminal-text.js';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,7 +39,12 @@ async function main(argv: string[]): Promise<number> {
   if (!['plan', 'run', 'drill', 'history', 'timeline', 'rca', 'audit'].includes(command)) {
     throw new UsageError(`unknown command "${command}"`);
   }
-  const app = buildApp(config, { confirmer: terminalConfirmer(term, Boolean(args.values.yes)) });
+  let app: AppContext;
+  try {
+    app = await buildApp(config, { confirmer: terminalConfirmer(term, Boolean(args.values.yes)) });
+  } catch (err) {
+    return startupFailed(err, config, term);
+  }
   try {
     if (app.runbookErrors.length > 0 && ['plan', 'run', 'drill'].includes(command)) {
       term.err.write(
@@ -67,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serveCommand(config: Config, term: { err: NodeJS.WritableStream }): Promise<number> {
+async function serveCommand(config: Config, term: Terminal): Promise<number> {
   const problems = slackProblems(config);
   if (problems.length > 0) {
     term.err.write(`Invalid configuration:\n${problems.join('\n')}\n`);
@@ -75,13 +82,29 @@ async function serveCommand(config: Config, term: { err: NodeJS.WritableStream }
   }
   // Loaded only here: the Slack stack is not needed by the other commands (start-up time).
   const { startServer } = await import('../serve.js');
-  const server = await startServer(config);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    const code = startupFailed(err, config, term);
+    // What started before the failure (the database, Bolt's reconnecting socket) must not keep
+    // a process that will never serve alive.
+    process.exit(code);
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
   });
   await server.stop();
   return 0;
+}
+
+/** A known start-up failure is one line and exit 2; anything else is a bug and keeps its stack. */
+function startupFailed(err: unknown, config: Config, term: Terminal): number {
+  const problem = startupProblem(err, config);
+  if (problem === undefined) throw err;
+  term.err.write(`rollbot: ${problem}\n`);
+  return 2;
 }
 
 function safeUser(): string {
@@ -98,12 +121,14 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof UsageError) {
-      process.stderr.write(`rollbot: ${err.message}\n\n${USAGE}\n`);
+      process.stderr.write(terminalText(`rollbot: ${err.message}\n\n${USAGE}\n`));
       process.exitCode = 2;
       return;
     }
     process.stderr.write(
-      `rollbot: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      terminalText(
+        `rollbot: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      ),
     );
     process.exitCode = 1;
   },

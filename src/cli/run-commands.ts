@@ -1,5 +1,6 @@
 /** `rollbot run` and `rollbot drill`: the same engine, store and timeline as Slack, from a terminal. */
 import { createInterface } from 'node:readline/promises';
+import { controlCharProblem } from '../domain/control-chars.js';
 import type { RunRequest } from '../domain/plan.js';
 import type { AppContext } from '../main.js';
 import { planToText } from '../runbooks/plan.js';
@@ -13,11 +14,17 @@ import {
   severityOf,
   UsageError,
 } from './args.js';
+import { type Screen, ttyScreen } from './live-area.js';
 import { createProgressReporter } from './progress.js';
+import { type TextOut, terminalText, textOut } from './terminal-text.js';
 
 export interface Terminal {
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
+  /** Standard output; every write is escaped (terminal-text.ts). */
+  out: TextOut;
+  err: TextOut;
+  /** Present when standard output is a terminal: the live progress view draws on it. */
+  screen?: Screen;
+  /** Standard input and output are both terminals: the operator can be asked. */
   interactive: boolean;
   actor: string;
   ask(question: string): Promise<string>;
@@ -43,6 +50,8 @@ function reasonOf(reason: string | undefined): string {
   const text = reason?.trim();
   if (!text) throw new UsageError('--reason is required: say what is broken (it opens the incident)');
   if (text.length > 500) throw new UsageError('--reason is longer than 500 characters');
+  const problem = controlCharProblem(text, '--reason');
+  if (problem) throw new UsageError(problem);
   return text;
 }
 
@@ -88,16 +97,17 @@ export async function runCommand(app: AppContext, term: Terminal, request: RunRe
     `${request.drill ? 'Drill' : 'Incident'} ${incident.id} opened; run ${run.id} (plan ${plan.hash.slice(0, 12)})\n`,
   );
   const controller = new AbortController();
+  const progress = createProgressReporter(plan, term.out, term.screen);
   let interrupts = 0;
   const onSigint = () => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
-    term.err.write('\nAborting: signalling the running steps (Ctrl-C again to quit at once)…\n');
+    // Through the progress view: written behind its back, the redraw would erase the hint.
+    progress.notice('Aborting: signalling the running steps (Ctrl-C again to quit at once)…');
     app.store.appendTimeline({ type: 'run.abort_requested', actor: term.actor, runId: run.id });
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const progress = createProgressReporter(plan, term.out, term.interactive);
   try {
     const result = await app.rollback.execute(run.id, {
       actor: term.actor,
@@ -128,14 +138,15 @@ export async function runCommand(app: AppContext, term: Terminal, request: RunRe
 export function stdioTerminal(actor: string): Terminal {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   return {
-    out: process.stdout,
-    err: process.stderr,
+    out: textOut(process.stdout),
+    err: textOut(process.stderr),
+    ...(process.stdout.isTTY ? { screen: ttyScreen(process.stdout) } : {}),
     interactive,
     actor,
     async ask(question) {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
       try {
-        return await rl.question(question);
+        return await rl.question(terminalText(question));
       } finally {
         rl.close();
       }
