@@ -42,7 +42,7 @@ export function buildApp(
   const loaded = loadRunbooks(config.runbooksDir);
   const catalog = catalogOf(loaded.runbooks);
   const ssh = lazySshRunner(config);
-  const local = createLocalRunner({ env: childProcessEnv() });
+  const local = createLocalRunner({ env: childProcessEnv(), logMaxBytes: config.stepLogMaxBytes });
   const engine: EngineDeps = {
     ssh,
     local,
@@ -94,6 +94,7 @@ function lazySshRunner(config: Config): CommandRunner {
         privateKey,
         passphrase: config.sshKeyPassphrase,
         knownHostsFile: config.knownHostsFile,
+        logMaxBytes: config.stepLogMaxBytes,
       });
     } catch (err) {
       problem = `cannot read the SSH key ${config.sshKeyFile} (ROLLBOT_SSH_KEY): ${(err as Error).message}`;
