@@ -10,11 +10,12 @@ import type { Clock } from './services/ports.js';
 import { createSlackFlow, type SlackFlow } from './services/slack/flow.js';
 import { APPROVAL_TTL_MS } from './services/slack/requests.js';
 import { createSlackConfirmer } from './services/slack/runs.js';
-import { createBoltApp } from './slack/app.js';
+import { createSlackApp } from './slack/app.js';
 import { createDirectory } from './slack/directory.js';
 import { createViewOpener } from './slack/open-view.js';
 import { createOutboxWorker } from './slack/outbox-worker.js';
 import { createPresenter } from './slack/presenter.js';
+import { createSlackLogger, slackLogLevel } from './slack/slack-logger.js';
 import { createSlackSurface } from './slack/surface.js';
 
 export interface ServeOptions {
@@ -53,11 +54,19 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
+    logger: createSlackLogger(logger, slackLogLevel(config.logLevel)),
   });
   const auth = await client.auth.test();
   const teamId = typeof auth.team_id === 'string' ? auth.team_id : undefined;
   const surface = createSlackSurface(client);
-  const outbox = createOutboxWorker({ surface, store, logger, incidentChannel: config.incidentChannel });
+  const outbox = createOutboxWorker({
+    surface,
+    store,
+    logger,
+    metrics,
+    incidentChannel: config.incidentChannel,
+  });
+  metrics.watch({ catalog: ctx.catalog, activeRuns: () => store.activeRuns(), now: () => clock.now() });
   flow = createSlackFlow(
     {
       rollback: ctx.rollback,
@@ -110,12 +119,12 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       },
     },
   };
-  const app = createBoltApp(config, deps, {
+  const app = createSlackApp(config, deps, {
     blocked: (service) => store.blockedVersions(service).map((b) => b.version),
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
     slackAcked: metrics.slackAcked,
   });
-  await app.start(config.port);
+  await app.start();
   const interrupted = flow.recoverInterrupted();
   // Messages a previous process queued but could not deliver go out now, in order.
   outbox.kick();
@@ -123,6 +132,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     {
       mode: config.slack.appToken ? 'socket' : 'http',
       port: config.port,
+      opsPort: config.opsPort,
       interrupted,
       runbooks: ctx.catalog.names(),
     },

@@ -11,7 +11,8 @@ export type EnvFileResult = { ok: true; loaded?: string } | { ok: false; message
 export function loadEnvFile(file = '.env'): EnvFileResult {
   const path = resolve(file);
   if (!existsSync(path)) return { ok: true };
-  if (!statSync(path).isFile()) return { ok: false, message: `${path} is not a file; remove it or make it one` };
+  if (!statSync(path).isFile())
+    return { ok: false, message: `${path} is not a file; remove it or make it one` };
   try {
     process.loadEnvFile(path);
     return { ok: true, loaded: path };

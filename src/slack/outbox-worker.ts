@@ -1,5 +1,6 @@
 /** Delivers the outbox: in order per incident, retrying outages and rate limits, giving up only on permanent errors. */
 import type { Logger } from '../logger.js';
+import { type Metrics, noMetrics } from '../services/ports.js';
 import type { Store } from '../store/store.js';
 import { type Delivery, type DeliveryDeps, deliver, NoThreadError } from './deliveries.js';
 
@@ -21,8 +22,11 @@ export interface OutboxWorker {
   stop(): Promise<void>;
 }
 
-export function createOutboxWorker(deps: DeliveryDeps & { store: Store; logger: Logger }): OutboxWorker {
+export function createOutboxWorker(
+  deps: DeliveryDeps & { store: Store; logger: Logger; metrics?: Pick<Metrics, 'slackDelivery'> },
+): OutboxWorker {
   const { store, logger } = deps;
+  const metrics = deps.metrics ?? noMetrics;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
@@ -36,6 +40,7 @@ export function createOutboxWorker(deps: DeliveryDeps & { store: Store; logger: 
         try {
           await deliver(deps, { ...item, payload: item.payload as Delivery });
           store.outboxDelivered(item.seq, item.revision);
+          metrics.slackDelivery('delivered');
         } catch (err) {
           const verdict = classify(err, item.attempts);
           if (verdict.retryInMs === undefined) {
@@ -44,12 +49,14 @@ export function createOutboxWorker(deps: DeliveryDeps & { store: Store; logger: 
               'slack delivery failed for good',
             );
             store.outboxFailed(item.seq, verdict.reason);
+            metrics.slackDelivery('failed');
           } else {
             logger.warn(
               { seq: item.seq, reason: verdict.reason, retryInMs: verdict.retryInMs },
               'slack delivery will retry',
             );
             store.outboxRetry(item.seq, verdict.retryInMs, verdict.reason);
+            metrics.slackDelivery('retried');
           }
         }
       }

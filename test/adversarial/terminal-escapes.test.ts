@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollbotCli } from '../support/bot-process.js';
 import { eventCallback, messageEvent, stateValues, viewSubmission } from '../support/fake-slack/index.js';
+import { NO_SSHD } from '../support/no-sshd.js';
 import {
   type Harness,
   INCIDENT_CHANNEL,
@@ -18,7 +19,6 @@ import {
   startHarness,
   waitFor,
 } from '../support/rollbot-harness.js';
-import type { SshdHandle } from '../support/sshd.js';
 
 const ESC = '\x1b';
 const BEL = '\x07';
@@ -29,21 +29,11 @@ const PAYLOAD = `${CLEAR}${TITLE}${CLIPBOARD}`;
 /** Any control character but tab and newline, C1 included: what a terminal might obey. */
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
-// The shop runbook's hosts are never contacted here: every request waits for an approval that
-// nobody gives, so the harness gets addresses and no sshd.
-const NO_SSHD = {
-  port: 22,
-  addresses: ['192.0.2.10', '192.0.2.11'],
-  user: 'nobody',
-  home: tmpdir(),
-  userKeyFile: '/nonexistent/key',
-  knownHostsFile: '/nonexistent/known_hosts',
-} as SshdHandle;
-
 let h: Harness;
 /** An incident waiting for its approval: its thread takes the replies, its id the notes. */
 let incidentId: string;
 beforeAll(async () => {
+  // Every request here waits for an approval nobody gives: no host is ever contacted.
   h = await startHarness({ mode: 'http', sshd: NO_SSHD });
   ({ incidentId } = await requestRollback(h, 'U0ALICE', {
     level: 2,
@@ -130,7 +120,7 @@ describe('terminal escapes typed into Slack', () => {
 });
 
 describe('terminal escapes printed by a step', () => {
-  it('the failed step tail and the live progress show the escapes as text', async () => {
+  it("the failed step's output tail shows the escapes as text", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rollbot-esc-'));
     mkdirSync(join(dir, 'runbooks'));
     writeFileSync(

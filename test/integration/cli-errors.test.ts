@@ -130,6 +130,18 @@ describe('configuration problems are one line and exit 2', () => {
     expect(r.stderr).not.toContain('xoxb-a-wrong-one');
   });
 
+  it('an app-level token Slack refuses (Socket Mode)', async () => {
+    const { env } = workspace();
+    const r = await rollbotCli(['serve'], {
+      ...env,
+      SLACK_BOT_TOKEN: 'xoxb-the-right-one',
+      SLACK_APP_TOKEN: 'xapp-a-wrong-one',
+      SLACK_API_URL: slack.apiUrl,
+    });
+    expect(r.code).toBe(2);
+    expectOneLine(r.stderr, /^rollbot: SLACK_APP_TOKEN: Slack refused the app-level token \(invalid_auth\)/);
+  });
+
   it('a database path that cannot be used', async () => {
     const { env } = workspace();
     // A path through a regular file fails for root too (a permission test would not).
