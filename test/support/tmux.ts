@@ -1,6 +1,6 @@
 /** A real terminal for CLI tests: a private tmux server with one pane of a given size, read back as text. */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from './rollbot-harness.js';
@@ -55,6 +55,8 @@ export async function startPane(opts: {
     String(opts.rows),
     `env -i PATH=${shellQuote(process.env.PATH ?? '')} TERM=xterm-256color sh ${shellQuote(script)}`,
   );
+  // Stopped by PID as well: a test that times out must not leave its server behind.
+  const serverPid = Number((await tmux('display-message', '-p', '#{pid}')).stdout.trim());
   const capture = async (...range: string[]) => {
     const { stdout } = await tmux('capture-pane', '-p', ...range);
     return stdout.split('\n').map((row) => row.trimEnd());
@@ -65,7 +67,7 @@ export async function startPane(opts: {
     async sendKeys(...keys) {
       await tmux('send-keys', ...keys);
     },
-    async exitCode(timeoutMs = 60_000) {
+    async exitCode(timeoutMs = 40_000) {
       const row = await waitFor(
         'the command to end',
         async () => (await capture('-S', '-', '-E', '-')).find((r) => /^\[exit \d+\]$/.test(r)),
@@ -74,9 +76,21 @@ export async function startPane(opts: {
       return Number(/\d+/.exec(row)![0]);
     },
     async stop() {
-      await tmux('kill-server').catch(() => {});
+      const stopped = await tmux('kill-server').then(
+        () => true,
+        () => false,
+      );
+      if (!stopped && isTmuxServer(serverPid)) process.kill(serverPid, 'SIGKILL');
     },
   };
+}
+
+function isTmuxServer(pid: number): boolean {
+  try {
+    return pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('tmux');
+  } catch {
+    return false;
+  }
 }
 
 /** tmux refuses to start inside another tmux unless TMUX is unset. */
