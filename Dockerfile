@@ -21,10 +21,12 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
 COPY views ./views
-# Compile, drop the development dependencies (tsx, vitest, typescript, ws…), then better-sqlite3's
-# build leftovers: the SQLite sources, object files and Makefiles (about 26 MB); only the addon runs.
+# Compile, drop the development dependencies (tsx, vitest, typescript, ws…), type declarations some
+# Slack packages list as dependencies, then better-sqlite3's build leftovers: the SQLite sources,
+# object files and Makefiles (about 26 MB); only the addon runs.
 RUN npm run build \
     && npm prune --omit=dev --no-audit --no-fund \
+    && rm -rf node_modules/@types \
     && cd node_modules/better-sqlite3 \
     && find build -mindepth 1 -maxdepth 1 ! -name Release -exec rm -rf {} + \
     && find build/Release -mindepth 1 -maxdepth 1 ! -name better_sqlite3.node -exec rm -rf {} + \
