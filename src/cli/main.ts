@@ -13,6 +13,7 @@ import {
   validateCommand,
 } from './read-commands.js';
 import { requestOf, runCommand, stdioTerminal, type Terminal, terminalConfirmer } from './run-commands.js';
+import { loadEnvFile } from './env-file.js';
 import { startupProblem } from './startup-problem.js';
 import { terminalText } from './terminal-text.js';
 
@@ -27,6 +28,11 @@ async function main(argv: string[]): Promise<number> {
   if (args.values.help) {
     term.out.write(`${USAGE}\n`);
     return 0;
+  }
+  const envFile = loadEnvFile();
+  if (!envFile.ok) {
+    term.err.write(`rollbot: ${envFile.message}\n`);
+    return 2;
   }
   const loaded = loadConfig();
   if (!loaded.ok) {
