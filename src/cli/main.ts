@@ -4,6 +4,7 @@ import { type Config, loadConfig, slackProblems } from '../config.js';
 import { type AppContext, buildApp } from '../main.js';
 import { formatRunbookErrors } from '../runbooks/load.js';
 import { parse, USAGE, UsageError } from './args.js';
+import { loadEnvFile } from './env-file.js';
 import {
   auditCommand,
   historyCommand,
@@ -13,7 +14,6 @@ import {
   validateCommand,
 } from './read-commands.js';
 import { requestOf, runCommand, stdioTerminal, type Terminal, terminalConfirmer } from './run-commands.js';
-import { loadEnvFile } from './env-file.js';
 import { startupProblem } from './startup-problem.js';
 import { terminalText } from './terminal-text.js';
 
