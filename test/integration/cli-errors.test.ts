@@ -150,7 +150,11 @@ describe('configuration problems are one line and exit 2', () => {
     expectOneLine(blocked.stderr, /^rollbot: ROLLBOT_DB: cannot use \/etc\/passwd/);
     const directory = await rollbotCli(['history'], { ...env, ROLLBOT_DB: tmpdir() });
     expect(directory.code).toBe(2);
-    expectOneLine(directory.stderr, /^rollbot: ROLLBOT_DB: cannot use the database \/tmp \(SQLITE_CANTOPEN/);
+    const escaped = tmpdir().replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    expectOneLine(
+      directory.stderr,
+      new RegExp(`^rollbot: ROLLBOT_DB: cannot use the database ${escaped} \\(SQLITE_CANTOPEN`),
+    );
   });
 });
 
