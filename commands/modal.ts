@@ -1,6 +1,7 @@
 /** The request modal: re-render on service/env/level change, and submission with inline field errors. */
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { controlCharProblem } from '../src/domain/control-chars.js';
 import { isSeverity } from '../src/domain/severity.js';
 import * as ids from '../views/ids.js';
 import { type ModalPreview, modalErrors, REASON_MAX } from '../views/modal.js';
@@ -80,6 +81,8 @@ export function register(app: App, deps: ListenerDeps): void {
     const reason = prefill.reason?.trim() ?? '';
     if (reason.length === 0) errors[ids.REASON_BLOCK] = 'Say what is broken: it opens the incident.';
     if (reason.length > REASON_MAX) errors[ids.REASON_BLOCK] = `At most ${REASON_MAX} characters.`;
+    const reasonProblem = controlCharProblem(reason, 'reason');
+    if (reasonProblem) errors[ids.REASON_BLOCK] = reasonProblem;
     if (Object.keys(errors).length > 0 || !runbook) {
       await ack(modalErrors(errors));
       return;

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
+import { parseByteSize } from './domain/byte-size.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -18,6 +19,18 @@ const optionalSecret = (prefix: string, example: string) =>
     .optional()
     .or(z.literal('').transform(() => undefined));
 
+/**
+ * A TCP port. An empty value is refused rather than read as 0: `PORT=` in an env file meant "the
+ * default" or "I forgot", never "any free port", which Slack and the load balancer could not find.
+ */
+const port = z
+  .string()
+  .trim()
+  .min(1, 'is empty: set a port number, or remove the variable for the default')
+  .regex(/^\d{1,5}$/, 'must be a port number (1-65535)')
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= 65535, 'must be a port number (1-65535)');
+
 /** The environment variables, as users set them (README's configuration table is tested against it). */
 export const envSchema = z.object({
   SLACK_BOT_TOKEN: optionalSecret('xoxb-', 'a bot token from "OAuth & Permissions"'),
@@ -27,7 +40,8 @@ export const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('https://slack.com/api/')
     .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: port.default(3000),
+  ROLLBOT_OPS_PORT: port.optional(),
   ROLLBOT_INCIDENT_CHANNEL: z
     .string()
     .regex(/^(#[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$/, 'must be "#channel-name" or a channel id like C0123ABC')
@@ -72,6 +86,13 @@ export const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus:9090' })
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  ROLLBOT_STEP_LOG_MAX: z
+    .string()
+    .default('50MB')
+    .refine(
+      (text) => (parseByteSize(text) ?? 0) >= 1024,
+      'must be a size of at least 1KB, like 50MB, 512KB or 1048576',
+    ),
 });
 
 export const configSchema = envSchema.transform((env) => ({
@@ -82,6 +103,8 @@ export const configSchema = envSchema.transform((env) => ({
     apiUrl: env.SLACK_API_URL,
   },
   port: env.PORT,
+  /** Where /healthz, /metrics and /blocked listen when they must not share the Slack-facing port. */
+  opsPort: env.ROLLBOT_OPS_PORT,
   incidentChannel: env.ROLLBOT_INCIDENT_CHANNEL,
   runbooksDir: env.ROLLBOT_RUNBOOKS,
   dbFile: env.ROLLBOT_DB,
@@ -96,6 +119,8 @@ export const configSchema = envSchema.transform((env) => ({
   timeZone: env.ROLLBOT_TIMEZONE,
   logLevel: env.LOG_LEVEL,
   prometheusUrl: env.ROLLBOT_PROMETHEUS_URL,
+  /** Cap of one step's log file, in bytes (validated above). */
+  stepLogMaxBytes: parseByteSize(env.ROLLBOT_STEP_LOG_MAX) ?? 0,
 }));
 
 export type Config = z.output<typeof configSchema>;

@@ -78,7 +78,7 @@ export async function buildCore(config: Config, options: CoreOptions): Promise<C
   const loaded = loadRunbooks(config.runbooksDir);
   const catalog = catalogOf(loaded.runbooks);
   const ssh = lazySshRunner(config);
-  const local = createLocalRunner({ env: childProcessEnv() });
+  const local = createLocalRunner({ env: childProcessEnv(), logMaxBytes: config.stepLogMaxBytes });
   const confirmer = typeof options.confirmer === 'function' ? options.confirmer(store) : options.confirmer;
   const services = createServices({
     store,
@@ -167,6 +167,7 @@ function lazySshRunner(config: Config): CommandRunner {
         privateKey,
         passphrase: config.sshKeyPassphrase,
         knownHostsFile: config.knownHostsFile,
+        logMaxBytes: config.stepLogMaxBytes,
       });
     } catch (err) {
       problem = `cannot read the SSH key ${config.sshKeyFile} (ROLLBOT_SSH_KEY): ${(err as Error).message}`;
@@ -262,7 +263,9 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       channel.access.state === 'member' ? channel.access.channelId : config.incidentChannel,
     // Its claims name this incarnation: a restart (same id, new token) frees the old ones at once.
     worker: `${store.self.id}:${store.self.token}`,
+    metrics,
   });
+  metrics.watch({ catalog: core.catalog, activeRuns: () => store.activeRuns(), now: () => core.clock.now() });
   const identity =
     typeof auth.bot_id === 'string' && typeof auth.user_id === 'string'
       ? { botId: auth.bot_id, botUserId: auth.user_id }
@@ -280,7 +283,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     }),
     channelNotice: channel.notice,
   });
-  const app = slack.createBoltApp(
+  const app = slack.createSlackApp(
     config,
     listeners,
     {
@@ -296,7 +299,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     },
     identity,
   );
-  await app.start(config.port);
+  await app.start();
   const first = await services.sweep();
   // Messages a previous process queued but could not deliver go out now, in order.
   outbox.kick();
@@ -304,6 +307,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     {
       mode: config.slack.appToken ? 'socket' : 'http',
       port: config.port,
+      opsPort: config.opsPort,
       instance: store.self.id,
       store: store.dialect,
       interrupted: first.interrupted,

@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { type Config, loadConfig, slackProblems } from '../config.js';
-import { buildCore } from '../main.js';
+import { buildCore, type Core } from '../main.js';
 import { formatRunbookErrors } from '../runbooks/load.js';
 import { parse, USAGE, UsageError } from './args.js';
 import { checkDeployCommand, deploysCommand } from './deploy-commands.js';
+import { loadEnvFile } from './env-file.js';
 import {
   auditCommand,
   historyCommand,
@@ -14,7 +15,9 @@ import {
   timelineCommand,
   validateCommand,
 } from './read-commands.js';
-import { requestOf, runCommand, stdioTerminal, terminalConfirmer } from './run-commands.js';
+import { requestOf, runCommand, stdioTerminal, type Terminal, terminalConfirmer } from './run-commands.js';
+import { startupProblem } from './startup-problem.js';
+import { terminalText } from './terminal-text.js';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -27,6 +30,11 @@ async function main(argv: string[]): Promise<number> {
   if (args.values.help) {
     term.out.write(`${USAGE}\n`);
     return 0;
+  }
+  const envFile = loadEnvFile();
+  if (!envFile.ok) {
+    term.err.write(`rollbot: ${envFile.message}\n`);
+    return 2;
   }
   const loaded = loadConfig();
   if (!loaded.ok) {
@@ -45,18 +53,24 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command "${command}"`);
   }
   let toldStorage = false;
-  const core = await buildCore(config, {
-    confirmer: terminalConfirmer(term, Boolean(args.values.yes)),
-    // Said once, in words: the disk (or the database) is full or gone, and what rollbot does about it.
-    onStorageFailure: (err, runId) => {
-      if (toldStorage) return;
-      toldStorage = true;
-      const why = err instanceof Error ? err.message : String(err);
-      term.err.write(
-        `\nrollbot cannot write its store (${why}). Run ${runId} stops here: steps that were running have an unknown outcome. It will be ended as soon as the store can be written again; free space for ${config.dbFile}.\n`,
-      );
-    },
-  });
+  // Said once, in words: the disk (or the database) is full or gone, and what rollbot does about it.
+  const onStorageFailure = (err: unknown, runId: string) => {
+    if (toldStorage) return;
+    toldStorage = true;
+    const why = err instanceof Error ? err.message : String(err);
+    term.err.write(
+      `\nrollbot cannot write its store (${why}). Run ${runId} stops here: steps that were running have an unknown outcome. It will be ended as soon as the store can be written again; free space for ${config.dbFile}.\n`,
+    );
+  };
+  let core: Core;
+  try {
+    core = await buildCore(config, {
+      confirmer: terminalConfirmer(term, Boolean(args.values.yes)),
+      onStorageFailure,
+    });
+  } catch (err) {
+    return startupFailed(err, config, term);
+  }
   try {
     if (core.runbookErrors.length > 0 && ['plan', 'run', 'drill'].includes(command)) {
       term.err.write(
@@ -90,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serveCommand(config: Config, term: { err: NodeJS.WritableStream }): Promise<number> {
+async function serveCommand(config: Config, term: Terminal): Promise<number> {
   const problems = slackProblems(config);
   if (problems.length > 0) {
     term.err.write(`Invalid configuration:\n${problems.join('\n')}\n`);
@@ -98,7 +112,15 @@ async function serveCommand(config: Config, term: { err: NodeJS.WritableStream }
   }
   // Loaded only here: the Slack stack is not needed by the other commands (start-up time).
   const { startServer } = await import('../main.js');
-  const server = await startServer(config);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    const code = startupFailed(err, config, term);
+    // What started before the failure (the database, Bolt's reconnecting socket) must not keep
+    // a process that will never serve alive.
+    process.exit(code);
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
@@ -108,10 +130,7 @@ async function serveCommand(config: Config, term: { err: NodeJS.WritableStream }
 }
 
 /** `rollbot db copy --from <sqlite file> --to <postgres url>`. */
-async function dbCommand(
-  args: ReturnType<typeof parse>,
-  term: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
-) {
+async function dbCommand(args: ReturnType<typeof parse>, term: Terminal): Promise<number> {
   const [verb, ...rest] = args.positionals;
   const { from, to } = args.values;
   if (verb !== 'copy' || rest.length > 0 || !from || !to || !/^postgres(ql)?:\/\//.test(to)) {
@@ -138,6 +157,14 @@ async function dbCommand(
   return 0;
 }
 
+/** A known start-up failure is one line and exit 2; anything else is a bug and keeps its stack. */
+function startupFailed(err: unknown, config: Config, term: Terminal): number {
+  const problem = startupProblem(err, config);
+  if (problem === undefined) throw err;
+  term.err.write(`rollbot: ${problem}\n`);
+  return 2;
+}
+
 function safeUser(): string {
   try {
     return userInfo().username;
@@ -152,12 +179,14 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof UsageError) {
-      process.stderr.write(`rollbot: ${err.message}\n\n${USAGE}\n`);
+      process.stderr.write(terminalText(`rollbot: ${err.message}\n\n${USAGE}\n`));
       process.exitCode = 2;
       return;
     }
     process.stderr.write(
-      `rollbot: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      terminalText(
+        `rollbot: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      ),
     );
     process.exitCode = 1;
   },

@@ -1,9 +1,12 @@
 /** Live progress in the terminal: a step list redrawn in place on a TTY, one line per event otherwise. */
 
+import stringWidth from 'string-width';
 import { formatDuration } from '../domain/duration.js';
 import type { Plan, PlannedStep } from '../domain/plan.js';
 import { outcomeOf, type StepOutcome, type StepResult } from '../domain/step-result.js';
 import type { RunObserver } from '../services/execute-plan.js';
+import { createLiveArea, type Screen } from './live-area.js';
+import type { TextOut } from './terminal-text.js';
 
 type CellState = 'pending' | 'running' | StepOutcome;
 
@@ -18,50 +21,89 @@ const ICON: Record<CellState, string> = {
   skipped: '-',
 };
 
+interface Cell {
+  state: CellState;
+  startedAt: number;
+  result?: StepResult;
+}
+
 export interface ProgressReporter extends RunObserver {
+  /** A message that must stay readable (the Ctrl-C hint): above the live view, or on its own line. */
+  notice(text: string): void;
   /** Final redraw; stops the refresh timer. */
   close(): void;
 }
 
-export function createProgressReporter(
-  plan: Plan,
-  out: NodeJS.WritableStream,
-  tty: boolean,
-): ProgressReporter {
-  const cells = new Map<string, { state: CellState; startedAt: number; result?: StepResult }>();
+/** `screen` is the terminal when stdout is one (live view); without it, one line per event to `out`. */
+export function createProgressReporter(plan: Plan, out: TextOut, screen?: Screen): ProgressReporter {
+  const cells = new Map<string, Cell>();
   const key = (step: PlannedStep, host: string) => `${step.index}\u0000${host}`;
-  let drawnLines = 0;
-  let timer: NodeJS.Timeout | undefined;
+  const cell = (step: PlannedStep, host: string) => cells.get(key(step, host));
+  if (!screen) return lineReporter(out);
 
+  const live = createLiveArea(screen);
   const redraw = () => {
-    const lines = renderLines(plan, (step, host) => cells.get(key(step, host)));
-    out.write(`${drawnLines > 0 ? `\x1b[${drawnLines}A\x1b[J` : ''}${lines.join('\n')}\n`);
-    drawnLines = lines.length;
+    const { lines, focus } = renderLines(plan, cell, screen.columns());
+    live.update(lines, focus);
   };
-  if (tty) {
-    redraw();
-    timer = setInterval(redraw, 250);
-  }
-  const line = (text: string) => {
-    if (!tty) out.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
+  let timer: NodeJS.Timeout | undefined;
+  const startTimer = () => {
+    timer ??= setInterval(redraw, 250);
   };
-
+  const stopTimer = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  redraw();
+  startTimer();
   return {
     stepStarted(step, host) {
       cells.set(key(step, host), { state: 'running', startedAt: Date.now() });
+    },
+    stepFinished(step, host, result) {
+      cells.set(key(step, host), {
+        state: outcomeOf(result),
+        startedAt: Date.now() - result.durationMs,
+        result,
+      });
+    },
+    confirmRequested() {
+      // The question is asked below the view: stop redrawing over it until it is answered.
+      stopTimer();
+      redraw();
+      live.release();
+    },
+    confirmAnswered() {
+      redraw();
+      startTimer();
+    },
+    notice(text) {
+      live.print(text);
+    },
+    close() {
+      stopTimer();
+      redraw();
+      live.close();
+    },
+  };
+}
+
+/** Without a terminal (a pipe, a CI log): one timestamped line per event, failed output tails indented. */
+function lineReporter(out: TextOut): ProgressReporter {
+  const line = (text: string) => out.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
+  return {
+    stepStarted(step, host) {
       line(`▶ ${stepLabel(step)} on ${host}`);
     },
     stepFinished(step, host, result) {
       const state = outcomeOf(result);
-      cells.set(key(step, host), { state, startedAt: Date.now() - result.durationMs, result });
       const why = result.ok ? '' : ` — ${result.error ?? 'failed'}`;
       line(
         `${ICON[state]} ${stepLabel(step)} on ${host}: ${state} in ${formatDuration(result.durationMs)}${why}`,
       );
-      if (!result.ok && result.tail && !tty) out.write(indent(lastLines(result.tail, 10)));
+      if (!result.ok && result.tail) out.write(indent(lastLines(result.tail, 10)));
     },
     confirmRequested(step) {
-      if (tty) redraw();
       line(`? ${step.confirm ?? step.name}`);
     },
     confirmAnswered(step, answer) {
@@ -69,36 +111,56 @@ export function createProgressReporter(
         `${answer.ok ? '✔' : '✖'} ${step.confirm ?? step.name} — ${answer.ok ? 'confirmed' : 'declined'} by ${answer.by}`,
       );
     },
-    close() {
-      if (timer) clearInterval(timer);
-      if (tty) redraw();
+    notice(text) {
+      out.write(`${text}\n`);
     },
+    close() {},
   };
 }
 
+/** The step list; `focus` is the first line of the earliest step not yet finished everywhere. */
 function renderLines(
   plan: Plan,
-  cell: (
-    step: PlannedStep,
-    host: string,
-  ) => { state: CellState; startedAt: number; result?: StepResult } | undefined,
-): string[] {
+  cell: (step: PlannedStep, host: string) => Cell | undefined,
+  columns: number,
+): { lines: string[]; focus: number } {
   const lines: string[] = [];
+  let focus: number | undefined;
   for (const step of plan.steps) {
     if (step.kind === 'confirm') {
       lines.push(`  ? ${stepLabel(step)}`);
       continue;
     }
-    const hosts = step.targets.map((t) => {
-      const c = cell(step, t.host);
-      const state = c?.state ?? 'pending';
+    const cells = step.targets.map((t) => cell(step, t.host));
+    if (focus === undefined && cells.some((c) => !c || c.state === 'running')) focus = lines.length;
+    const hosts = step.targets.map((t, i) => {
+      const c = cells[i];
       const elapsed = c ? formatDuration(c.result ? c.result.durationMs : Date.now() - c.startedAt) : '';
-      return `${ICON[state]} ${t.host}${elapsed ? ` ${elapsed}` : ''}`;
+      return `${ICON[c?.state ?? 'pending']} ${t.host}${elapsed ? ` ${elapsed}` : ''}`;
     });
     lines.push(`  ${stepLabel(step)}`);
-    lines.push(`      ${hosts.join('   ')}`);
+    // Hosts wrap onto more lines rather than run off the terminal's edge, where they would be cut.
+    for (const row of packHosts(hosts, columns - 1 - HOST_INDENT.length)) lines.push(`${HOST_INDENT}${row}`);
   }
-  return lines;
+  return { lines, focus: focus ?? 0 };
+}
+
+const HOST_INDENT = '      ';
+const HOST_GAP = '   ';
+
+/** Greedy: as many host cells per row as fit in `width` (always at least one). */
+function packHosts(hosts: string[], width: number): string[] {
+  const rows: string[] = [];
+  let row = '';
+  for (const host of hosts) {
+    const next = row === '' ? host : `${row}${HOST_GAP}${host}`;
+    if (row !== '' && stringWidth(next) > width) {
+      rows.push(row);
+      row = host;
+    } else row = next;
+  }
+  if (row !== '') rows.push(row);
+  return rows;
 }
 
 function stepLabel(step: PlannedStep): string {

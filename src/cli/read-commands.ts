@@ -8,6 +8,7 @@ import { planToText } from '../runbooks/plan.js';
 import { displayPlan } from '../services/plans.js';
 import { hostsOf, levelOf, onePositional, type ParsedArgs, paramsOf } from './args.js';
 import type { Terminal } from './run-commands.js';
+import { terminalText } from './terminal-text.js';
 
 export function validateCommand(dir: string, term: Terminal): number {
   const { runbooks, errors } = loadRunbooks(dir);
@@ -133,7 +134,8 @@ export async function rcaCommand(core: Core, args: ParsedArgs, term: Terminal): 
     return 2;
   }
   if (args.values.out) {
-    writeFileSync(args.values.out, draft.markdown);
+    // Read in a terminal too (`cat`, `less -R`): the same escaping as what is printed.
+    writeFileSync(args.values.out, terminalText(draft.markdown));
     term.out.write(`RCA draft for ${id} written to ${args.values.out}\n`);
   } else {
     term.out.write(draft.markdown);

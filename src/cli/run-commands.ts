@@ -1,5 +1,6 @@
 /** `rollbot run` and `rollbot drill`: the same use cases, store and timeline as Slack, from a terminal. */
 import { createInterface } from 'node:readline/promises';
+import { controlCharProblem } from '../domain/control-chars.js';
 import type { Core } from '../main.js';
 import { approvalsNeeded } from '../runbooks/approvals.js';
 import { planToText } from '../runbooks/plan.js';
@@ -17,11 +18,17 @@ import {
   severityOf,
   UsageError,
 } from './args.js';
+import { type Screen, ttyScreen } from './live-area.js';
 import { createProgressReporter } from './progress.js';
+import { type TextOut, terminalText, textOut } from './terminal-text.js';
 
 export interface Terminal {
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
+  /** Standard output; every write is escaped (terminal-text.ts). */
+  out: TextOut;
+  err: TextOut;
+  /** Present when standard output is a terminal: the live progress view draws on it. */
+  screen?: Screen;
+  /** Standard input and output are both terminals: the operator can be asked. */
   interactive: boolean;
   actor: string;
   ask(question: string): Promise<string>;
@@ -48,6 +55,8 @@ function reasonOf(reason: string | undefined): string {
   const text = reason?.trim();
   if (!text) throw new UsageError('--reason is required: say what is broken (it opens the incident)');
   if (text.length > 500) throw new UsageError('--reason is longer than 500 characters');
+  const problem = controlCharProblem(text, '--reason');
+  if (problem) throw new UsageError(problem);
   return text;
 }
 
@@ -116,16 +125,17 @@ export async function runCommand(core: Core, term: Terminal, request: RollbackRe
   const stopHeartbeat = core.startHeartbeat();
   // An abort asked for anywhere (this Ctrl-C, or a click in Slack) reaches the steps the same way.
   const watcher = watchAbort(core.store, run.id, controller, core.store.dialect === 'postgres' ? 2000 : 250);
+  const progress = createProgressReporter(opened.view.plan, term.out, term.screen);
   let interrupts = 0;
   const onSigint = () => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
-    term.err.write('\nAborting: signalling the running steps (Ctrl-C again to quit at once)…\n');
+    // Through the progress view: written behind its back, the redraw would erase the hint.
+    progress.notice('Aborting: signalling the running steps (Ctrl-C again to quit at once)…');
     void core.services.abort({ user: term.actor, runId: run.id }, { trusted: true });
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const progress = createProgressReporter(opened.view.plan, term.out, term.interactive);
   try {
     const result = await executeRun(core.services.executeDeps, run.id, {
       actor: term.actor,
@@ -162,14 +172,15 @@ export async function runCommand(core: Core, term: Terminal, request: RollbackRe
 export function stdioTerminal(actor: string): Terminal {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   return {
-    out: process.stdout,
-    err: process.stderr,
+    out: textOut(process.stdout),
+    err: textOut(process.stderr),
+    ...(process.stdout.isTTY ? { screen: ttyScreen(process.stdout) } : {}),
     interactive,
     actor,
     async ask(question) {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
       try {
-        return await rl.question(question);
+        return await rl.question(terminalText(question));
       } finally {
         rl.close();
       }

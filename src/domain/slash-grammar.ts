@@ -1,5 +1,6 @@
 /** The `/rollback` grammar (DESIGN §4): slash text in, a typed command or a clear error out. */
 import { z } from 'zod';
+import { controlCharProblem } from './control-chars.js';
 import { isSeverity, type Severity } from './severity.js';
 
 export type SlashCommand =
@@ -90,12 +91,20 @@ export function tokenize(text: string): { ok: true; tokens: string[] } | { ok: f
 
 export function parseSlash(raw: string): SlashParse {
   if (raw.length > MAX_TEXT) return fail(`the command is longer than ${MAX_TEXT} characters`);
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(raw)) return fail('the command contains control characters');
   // Before tokenizing: an apostrophe in a note ("it's the DB") is text, not an unclosed quote.
   const note = NOTE_RE.exec(unescapeSlack(raw).trim());
-  if (note) return parseNote(note[1], note[2]);
+  if (note) {
+    const problem = controlCharProblem(raw, 'note');
+    return problem ? fail(problem) : parseNote(note[1], note[2]);
+  }
   const split = tokenize(normalise(raw));
   if (!split.ok) return fail(split.message);
+  // Text that reaches an operator's terminal later (reason, notes) must not carry terminal commands.
+  const reason = split.tokens.find((t) => t.startsWith('reason='));
+  const problem =
+    (reason && controlCharProblem(reason.slice('reason='.length), 'reason')) ||
+    controlCharProblem(raw, 'command');
+  if (problem) return fail(problem);
   const [first, ...rest] = split.tokens;
   if (first === undefined) return ok({ kind: 'modal' });
   switch (first.toLowerCase()) {

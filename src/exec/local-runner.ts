@@ -11,6 +11,8 @@ export interface LocalRunnerOptions {
   killGraceMs?: number;
   /** The whole environment of every step (see childProcessEnv in config.ts): never the bot's own. */
   env?: Record<string, string>;
+  /** Cap of each step's log file (ROLLBOT_STEP_LOG_MAX). */
+  logMaxBytes?: number;
 }
 
 export function createLocalRunner(options: LocalRunnerOptions = {}): CommandRunner {
@@ -31,7 +33,11 @@ async function runLocal(req: ExecRequest, options: LocalRunnerOptions): Promise<
     if (!first) return failedResult('local step has an empty argv');
     [file, args] = [first, rest];
   }
-  const capture = createOutputCapture({ logFile: req.logFile, secrets: req.secrets });
+  const capture = createOutputCapture({
+    logFile: req.logFile,
+    secrets: req.secrets,
+    ...(options.logMaxBytes !== undefined ? { logMaxBytes: options.logMaxBytes } : {}),
+  });
   const started = Date.now();
   const child = execa(file, args, {
     cwd: options.cwd ?? process.cwd(),

@@ -2,6 +2,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
+import { formatByteSize } from '../domain/byte-size.js';
 import { createSecretMasker, type SecretMasker } from '../domain/mask.js';
 
 export type OutputSource = 'stdout' | 'stderr';
@@ -11,6 +12,11 @@ export interface OutputCaptureOptions {
   secrets: readonly string[];
   /** How much of the end of the combined output is kept in memory (default 16 KiB). */
   tailBytes?: number;
+  /**
+   * Cap of the log file (ROLLBOT_STEP_LOG_MAX; default 50 MiB): past it the output is counted, not
+   * written, so a runaway step cannot fill the disk the database shares. The tail is still kept.
+   */
+  logMaxBytes?: number;
 }
 
 export interface CapturedOutput {
@@ -34,6 +40,15 @@ export interface OutputCapture {
 }
 
 const FILE_HIGH_WATER_MARK = 1024 * 1024;
+export const DEFAULT_STEP_LOG_MAX = 50 * 1024 * 1024;
+
+/** The line that marks where a capped log stops; `dropped` is known only at the end. */
+export function logCutMarker(limit: number, dropped?: number): string {
+  const where = `[rollbot] log cut at ${formatByteSize(limit)} (ROLLBOT_STEP_LOG_MAX)`;
+  return dropped === undefined
+    ? `\n${where}: the rest of this step's output is not written here\n`
+    : `\n${where}: ${dropped} more bytes of output were not written; the end of the output is in the step's tail\n`;
+}
 
 export function createOutputCapture(opts: OutputCaptureOptions): OutputCapture {
   const tailBytes = opts.tailBytes ?? 16 * 1024;
@@ -57,6 +72,9 @@ export function createOutputCapture(opts: OutputCaptureOptions): OutputCapture {
   let backedUp = false;
   let writeError: string | undefined;
   let finished = false;
+  const logMax = opts.logMaxBytes ?? DEFAULT_STEP_LOG_MAX;
+  let logged = 0;
+  let dropped = 0;
 
   const releaseBackpressure = (): void => {
     backedUp = false;
@@ -75,7 +93,15 @@ export function createOutputCapture(opts: OutputCaptureOptions): OutputCapture {
     if (masked.length === 0) return !backedUp;
     tail.add(masked);
     if (writeError !== undefined || file.destroyed) return true;
-    if (!file.write(masked)) backedUp = true;
+    const room = Math.max(logMax - logged, 0);
+    const kept = masked.length > room ? masked.subarray(0, room) : masked;
+    if (kept.length > 0 && !file.write(kept)) backedUp = true;
+    logged += kept.length;
+    if (kept.length < masked.length) {
+      // The marker goes where the first byte was left out.
+      if (dropped === 0 && !file.write(logCutMarker(logMax))) backedUp = true;
+      dropped += masked.length - kept.length;
+    }
     return !backedUp;
   };
 
@@ -107,7 +133,7 @@ export function createOutputCapture(opts: OutputCaptureOptions): OutputCapture {
       await new Promise<void>((resolve) => {
         if (file.destroyed) return resolve();
         file.once('close', () => resolve());
-        file.end();
+        file.end(dropped > 0 ? logCutMarker(logMax, dropped) : undefined);
       });
       const result: CapturedOutput = { tail: tail.text(), logFile: opts.logFile };
       if (writeError !== undefined) result.writeError = writeError;

@@ -12,6 +12,8 @@ export interface ChannelExecRequest {
   /** Written to the command's stdin once it starts (secret values); stdin is never closed. */
   stdin?: string;
   logFile: string;
+  /** Cap of the log file (ROLLBOT_STEP_LOG_MAX). */
+  logMaxBytes?: number;
   secrets: readonly string[];
   /** Aborted with a StopReason when the step must be stopped (timeout or abort). */
   stop: AbortSignal;
@@ -83,7 +85,11 @@ function watchChannel(
   channel: ClientChannel,
   elapsed: () => number,
 ): Promise<StepResult> {
-  const capture = createOutputCapture({ logFile: req.logFile, secrets: req.secrets });
+  const capture = createOutputCapture({
+    logFile: req.logFile,
+    secrets: req.secrets,
+    ...(req.logMaxBytes !== undefined ? { logMaxBytes: req.logMaxBytes } : {}),
+  });
   capture.attach('stdout', channel);
   capture.attach('stderr', channel.stderr);
   const state: WatchState = { exit: undefined, stopped: undefined, killSent: false, lostReason: undefined };

@@ -19,6 +19,8 @@ export interface SshRunnerOptions {
   maxChannelsPerHost?: number;
   /** Wait between TERM and KILL, and between KILL and closing the channel (default 3 s). */
   killGraceMs?: number;
+  /** Cap of each step's log file (ROLLBOT_STEP_LOG_MAX). */
+  logMaxBytes?: number;
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
@@ -69,6 +71,7 @@ export function createSshRunner(opts: SshRunnerOptions): CommandRunner {
           command,
           stdin: secretInput(env),
           logFile: req.logFile,
+          ...(opts.logMaxBytes !== undefined ? { logMaxBytes: opts.logMaxBytes } : {}),
           secrets: req.secrets,
           stop: stop.signal,
           timeoutMs: req.timeoutMs,

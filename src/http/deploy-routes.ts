@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Deploy } from '../domain/records.js';
 import type { Result } from '../domain/result.js';
+import { json } from './ops-routes.js';
 
 export interface DeployRouteDeps {
   /** ROLLBOT_DEPLOY_TOKEN; without it POST /deploys refuses every request. */
@@ -130,9 +131,4 @@ function readJson(
 
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }

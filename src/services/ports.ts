@@ -110,14 +110,23 @@ export interface Metrics {
     kind: 'incident' | 'drill';
     durationMs: number;
   }): void;
+  /**
+   * A run a dead process left `running` or `approved`, ended as `interrupted` (at start-up, or by a
+   * surviving replica): counted as `rollbot_rollbacks_total{outcome="interrupted"}`.
+   */
+  runInterrupted(run: { service: string; level: number; kind: 'incident' | 'drill' }): void;
   approvalWaited(ms: number): void;
   stepFinished(outcome: string): void;
   slackAcked(kind: string, ms: number): void;
+  /** One outbox delivery attempt: delivered, retried later (outage, rate limit), or failed for good. */
+  slackDelivery(outcome: 'delivered' | 'retried' | 'failed'): void;
 }
 
 export const noMetrics: Metrics = {
   runFinished() {},
+  runInterrupted() {},
   approvalWaited() {},
   stepFinished() {},
   slackAcked() {},
+  slackDelivery() {},
 };

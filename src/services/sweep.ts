@@ -8,6 +8,7 @@ import type { Run } from '../domain/records.js';
 import type { Logger } from '../logger.js';
 import { type DecideDeps, expireRequest } from './approve.js';
 import type { IncidentNotifier, RunView } from './notifier.js';
+import { type Metrics, noMetrics } from './ports.js';
 import { runView, type ViewStore } from './plans.js';
 import type { Store } from './store-port.js';
 
@@ -29,6 +30,7 @@ export interface SweepDeps extends Pick<DecideDeps, 'catalog' | 'approvalTtlMs' 
   notifier: IncidentNotifier;
   logger: Logger;
   start: (runId: string, actor: string) => void;
+  metrics?: Pick<Metrics, 'runInterrupted'>;
 }
 
 export const INTERRUPTED_MESSAGE =
@@ -49,6 +51,7 @@ async function tellInterrupted(deps: SweepDeps, run: Run): Promise<void> {
     { runId: run.id, incidentId: run.incidentId, service: run.service, env: run.env },
     'run interrupted',
   );
+  countInterrupted(deps, run);
   const view = await runView(deps.store, run.id);
   if (!view) return;
   await deps.notifier.progress(view, { kind: 'interrupted' });
@@ -70,6 +73,7 @@ async function adoptApproved(deps: SweepDeps): Promise<number> {
         { type: 'run.interrupted', actor: 'rollbot', runId: run.id, data: { from: 'approved' } },
         { error: 'approved, but its bot process stopped before starting it' },
       );
+      if (ended) countInterrupted(deps, run);
       const view = ended ? await runView(deps.store, run.id) : undefined;
       if (view) {
         await deps.notifier.ended(
@@ -90,6 +94,15 @@ async function adoptApproved(deps: SweepDeps): Promise<number> {
     adopted++;
   }
   return adopted;
+}
+
+/** rollbot_rollbacks_total{outcome="interrupted"}: the alert on failed rollbacks counts these too. */
+function countInterrupted(deps: SweepDeps, run: Run): void {
+  (deps.metrics ?? noMetrics).runInterrupted({
+    service: run.service,
+    level: run.level,
+    kind: run.drill ? 'drill' : 'incident',
+  });
 }
 
 /** A request no process could execute (recorded by an older rollbot) is never left holding the lock. */

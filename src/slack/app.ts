@@ -1,9 +1,9 @@
 /**
  * The Bolt app: Socket Mode when an app token is set, otherwise HTTP through rollbot's receiver and
  * its request guard (signature, timestamp window, replay, size, shape; see guarded-receiver.ts).
+ * Bolt and its clients log through pino (slack-logger.ts).
  */
-import type { ServerResponse } from 'node:http';
-import { App, type CustomRoute, LogLevel } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import { register as registerApproval } from '../../commands/approval.js';
 import type { ListenerDeps } from '../../commands/deps.js';
 import { register as registerHome } from '../../commands/home.js';
@@ -13,17 +13,16 @@ import { register as registerServiceOptions } from '../../commands/service-optio
 import { register as registerSlash } from '../../commands/slash.js';
 import { register as registerThreadReplies } from '../../commands/thread-replies.js';
 import type { Config } from '../config.js';
-import { type DeployRouteDeps, getBlockedVersion, postDeploy } from '../http/deploy-routes.js';
+import { ConfigError } from '../errors.js';
+import { type OpsHandlers, opsRoutes } from '../http/ops-routes.js';
+import { type OpsServer, startOpsServer } from '../http/ops-server.js';
 import { createGuardedReceiver } from './guarded-receiver.js';
+import { createSlackLogger, slackLogLevel } from './slack-logger.js';
 
-export interface HttpRoutes {
-  blocked(service: string): Promise<string[]>;
-  metrics(): Promise<{ contentType: string; body: string }>;
+export interface HttpRoutes extends OpsHandlers {
   slackAcked(kind: string, ms: number): void;
   /** The replay cache every replica shares (HTTP mode). */
   claimReplay?: (key: string, ttlMs: number) => Promise<boolean>;
-  /** POST /deploys and the deploy gate. */
-  deploys: DeployRouteDeps;
 }
 
 /** Who the bot is (from rollbot's own auth.test), so Bolt does not call auth.test itself. */
@@ -32,62 +31,32 @@ export interface BotIdentity {
   botUserId: string;
 }
 
-export function createBoltApp(
+/** The Bolt app and the ports it listens on: `start` and `stop` cover both. */
+export interface SlackApp {
+  app: App;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Socket Mode: Slack is reached over a WebSocket; the operational endpoints listen on
+ * ROLLBOT_OPS_PORT, else PORT. HTTP mode: PORT takes Slack's events (and the operational endpoints
+ * too, unless ROLLBOT_OPS_PORT gives them a port of their own).
+ */
+export function createSlackApp(
   config: Config,
   deps: ListenerDeps,
   routes: HttpRoutes,
   identity?: BotIdentity,
-): App {
+): SlackApp {
   const { slack } = config;
-  const customRoutes: CustomRoute[] = [
-    { path: '/healthz', method: ['GET'], handler: (_req, res) => json(res, 200, { status: 'ok' }) },
-    {
-      path: '/metrics',
-      method: ['GET'],
-      handler: (_req, res) => {
-        routes.metrics().then(
-          ({ contentType, body }) => {
-            res.writeHead(200, { 'content-type': contentType });
-            res.end(body);
-          },
-          () => json(res, 500, { error: 'metrics unavailable' }),
-        );
-      },
-    },
-    {
-      path: '/blocked/:service/:version',
-      method: ['GET'],
-      handler: (req, res) => {
-        const { service = '', version = '' } = req.params ?? {};
-        getBlockedVersion(routes.deploys, String(service), decodeURIComponent(String(version)), res).catch(
-          () => json(res, 503, { error: 'store unavailable' }),
-        );
-      },
-    },
-    {
-      path: '/deploys',
-      method: ['POST'],
-      handler: (req, res) => {
-        postDeploy(routes.deploys, req, res).catch(() => json(res, 503, { error: 'store unavailable' }));
-      },
-    },
-    {
-      path: '/blocked/:service',
-      method: ['GET'],
-      handler: (req, res) => {
-        const service = String(req.params?.service ?? '');
-        if (!/^[a-z0-9-]{1,64}$/.test(service)) return json(res, 400, { error: 'invalid service name' });
-        routes.blocked(service).then(
-          (blocked) => json(res, 200, { service, blocked }),
-          () => json(res, 503, { error: 'store unavailable' }),
-        );
-      },
-    },
-  ];
+  const ops = opsRoutes(routes);
+  const slackLevel = slackLogLevel(config.logLevel);
   const common = {
     token: slack.botToken,
     ...identity,
-    logLevel: LogLevel.WARN,
+    logger: createSlackLogger(deps.logger, slackLevel),
+    logLevel: slackLevel,
     // No listener reads context.conversation; Bolt's in-memory store would cost every request a lookup.
     convoStore: false as const,
     // Listeners call Slack through src/slack/web-api.ts, never Bolt's client; Bolt's own client is
@@ -98,19 +67,15 @@ export function createBoltApp(
       retryConfig: { retries: 6, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
     },
   };
+  const separateOps =
+    Boolean(slack.appToken) || (config.opsPort !== undefined && config.opsPort !== config.port);
   const app = slack.appToken
-    ? new App({
-        ...common,
-        appToken: slack.appToken,
-        socketMode: true,
-        customRoutes,
-        installerOptions: { port: config.port },
-      })
+    ? new App({ ...common, appToken: slack.appToken, socketMode: true })
     : new App({
         ...common,
         receiver: createGuardedReceiver({
           signingSecret: slack.signingSecret ?? '',
-          customRoutes,
+          customRoutes: separateOps ? [] : ops,
           logger: deps.logger,
           ...(routes.claimReplay ? { claimReplay: routes.claimReplay } : {}),
         }),
@@ -126,7 +91,42 @@ export function createBoltApp(
   app.error(async (err) => {
     deps.logger.error({ err }, 'unhandled error in a Slack listener');
   });
-  return app;
+
+  let opsServer: OpsServer | undefined;
+  return {
+    app,
+    async start() {
+      if (separateOps) {
+        opsServer = await startOpsServer({
+          port: config.opsPort ?? config.port,
+          variable: config.opsPort !== undefined ? 'ROLLBOT_OPS_PORT' : 'PORT',
+          routes: ops,
+          logger: deps.logger,
+        });
+      }
+      try {
+        await app.start(config.port);
+      } catch (err) {
+        await opsServer?.stop();
+        throw slackStartError(err);
+      }
+    },
+    async stop() {
+      await app.stop();
+      await opsServer?.stop();
+    },
+  };
+}
+
+/** Socket Mode's first call uses the app-level token: a refusal there is that token's fault. */
+function slackStartError(err: unknown): unknown {
+  const e = err as { code?: string; data?: { error?: string } };
+  if (e.code === 'slack_webapi_platform_error' && /auth|token/.test(e.data?.error ?? '')) {
+    return new ConfigError(
+      `SLACK_APP_TOKEN: Slack refused the app-level token (${e.data?.error}); create one with connections:write under "Basic Information".`,
+    );
+  }
+  return err;
 }
 
 /** Wraps every incoming event's ack, in both receivers, to measure time to acknowledge. */
@@ -145,9 +145,4 @@ function timeAcks(app: App, observe: (kind: string, ms: number) => void): void {
       },
     });
   };
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }

@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type App, type CustomRoute, type Receiver, ReceiverMultipleAckError } from '@slack/bolt';
+import { compileRoute } from '../http/route-match.js';
 import type { Logger } from '../logger.js';
 import { createRequestGuard } from './http-guard.js';
 
@@ -154,43 +155,4 @@ function retryHeader(value: string | string[] | undefined): number | undefined {
 
 function stringHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-interface CompiledRoute {
-  /** The route's params when path and method match it, else undefined. */
-  match(path: string, method: string): Record<string, string> | undefined;
-  handler: CustomRoute['handler'];
-}
-
-/** `/blocked/:service` style paths: literal segments, and `:name` segments matching one segment. */
-function compileRoute(route: CustomRoute): CompiledRoute {
-  const methods = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => m.toUpperCase());
-  const segments = route.path.split('/');
-  return {
-    handler: route.handler,
-    match(path, method) {
-      if (!methods.includes(method)) return undefined;
-      const parts = path.split('/');
-      if (parts.length !== segments.length) return undefined;
-      const params: Record<string, string> = {};
-      for (const [i, segment] of segments.entries()) {
-        const part = parts[i] ?? '';
-        if (segment.startsWith(':')) {
-          if (part === '') return undefined;
-          const decoded = decodeSegment(part);
-          if (decoded === undefined) return undefined;
-          params[segment.slice(1)] = decoded;
-        } else if (segment !== part) return undefined;
-      }
-      return params;
-    },
-  };
-}
-
-function decodeSegment(part: string): string | undefined {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,5 @@
 /** The Slack adapters, loaded together by `rollbot serve` only. */
-export { createBoltApp } from './app.js';
+export { createSlackApp } from './app.js';
 export { createDirectory } from './directory.js';
 export { createHomeQuery } from './home-data.js';
 export { watchIncidentChannel } from './incident-channel.js';

@@ -4,6 +4,7 @@
  * errors. Every replica runs one; claims in the store keep them off each other's items.
  */
 import type { Logger } from '../logger.js';
+import { type Metrics, noMetrics } from '../services/ports.js';
 import type { Store } from '../services/store-port.js';
 import { type Delivery, type DeliveryDeps, deliver, fallbackFor, NoThreadError } from './deliveries.js';
 import { SlackCallError } from './web-api.js';
@@ -38,10 +39,12 @@ export interface OutboxWorkerDeps extends DeliveryDeps {
   /** This process's id: the claims it holds. */
   worker: string;
   onRetry?: (reason: string) => void;
+  metrics?: Pick<Metrics, 'slackDelivery'>;
 }
 
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const { store, logger } = deps;
+  const metrics = deps.metrics ?? noMetrics;
   const inFlight = new Map<number, Promise<void>>();
   let pumping: Promise<void> | undefined;
   let again = false;
@@ -61,6 +64,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     try {
       await deliver(deps, { ...item, payload });
       await store.outboxDelivered(item.seq, item.revision);
+      metrics.slackDelivery('delivered');
     } catch (err) {
       const verdict = classify(err, item.attempts);
       if (verdict.retryInMs === undefined) {
@@ -69,6 +73,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
           'slack delivery failed for good',
         );
         await store.outboxFailed(item.seq, verdict.reason);
+        metrics.slackDelivery('failed');
         // Nothing else in the thread carries what failed (an RCA upload): say so, and where to get it.
         const fallback = fallbackFor(payload, item.incidentId, verdict.reason);
         if (fallback) {
@@ -87,6 +92,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         );
         deps.onRetry?.(verdict.reason);
         await store.outboxRetry(item.seq, verdict.retryInMs, verdict.reason);
+        metrics.slackDelivery('retried');
       }
     }
   };

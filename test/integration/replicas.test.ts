@@ -270,6 +270,12 @@ describe('two replicas on PostgreSQL, HTTP behind a load balancer', () => {
       )
     )[0]!;
     expect(Number(told.n)).toBe(1);
+    // Counted once, by the replica that interrupted it (the failed-rollback alert reads this).
+    const survivorBot = victim === a ? b : a;
+    const metrics = await (await fetch(`http://127.0.0.1:${survivorBot.port}/metrics`)).text();
+    expect(metrics).toMatch(
+      /rollbot_rollbacks_total\{[^}]*outcome="interrupted"[^}]*service="web"[^}]*\} 1$|rollbot_rollbacks_total\{[^}]*service="web"[^}]*outcome="interrupted"[^}]*\} 1$/m,
+    );
     // Nothing re-ran: the canary started the step once; the second host never started it.
     const starts = await runAsTestUser(`cat ${markers}/web-1.start ${markers}/web-2.start 2>/dev/null`);
     expect(starts.stdout.split('\n').filter((l) => l === run!.id)).toHaveLength(1);

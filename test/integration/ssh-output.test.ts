@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_MASK } from '../../src/domain/plan.js';
+import { DEFAULT_STEP_LOG_MAX, logCutMarker } from '../../src/exec/output.js';
 import { createSshRunner } from '../../src/exec/ssh-runner.js';
 import type { CommandRunner } from '../../src/services/ports.js';
 import { runRequest, sshHost } from '../support/exec-request.js';
@@ -27,8 +28,20 @@ afterAll(async () => {
 
 const host = (n = 2) => sshHost(`127.0.0.${n}`, sshd.port, sshd.user);
 
+/** The last `bytes` of a file, without reading 50 MB into a string. */
+function readLogEnd(file: string, bytes: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    readSync(fd, buf, 0, bytes, statSync(file).size - bytes);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 describe('ssh output capture', () => {
-  it('streams 200 MB to the log file with bounded memory and keeps only the tail', async () => {
+  it('streams 200 MB with bounded memory: the log file stops at the 50MB cap, the tail has the end', async () => {
     await runner.run(runRequest(host(), 'true', logDir)); // connect first: measure the step, not the handshake
     const size = 200_000_000;
     const baseline = process.memoryUsage().rss;
@@ -43,7 +56,13 @@ describe('ssh output capture', () => {
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
     expect(result.ok).toBe(true);
-    expect(statSync(result.logFile!).size).toBe(size + 1 + 'end-of-output\n'.length);
+    // ROLLBOT_STEP_LOG_MAX's default: the first 50 MiB, where it was cut, and how much was not written.
+    const dropped = size + 1 + 'end-of-output\n'.length - DEFAULT_STEP_LOG_MAX;
+    const markers = logCutMarker(DEFAULT_STEP_LOG_MAX) + logCutMarker(DEFAULT_STEP_LOG_MAX, dropped);
+    expect(statSync(result.logFile!).size).toBe(DEFAULT_STEP_LOG_MAX + Buffer.byteLength(markers));
+    expect(readLogEnd(result.logFile!, 400)).toBe(
+      `${'a'.repeat(400 - Buffer.byteLength(markers))}${markers}`,
+    );
     expect(Buffer.byteLength(result.tail)).toBeLessThanOrEqual(16 * 1024);
     expect(result.tail.endsWith('aaaa\nend-of-output\n')).toBe(true);
     expect(peak - baseline).toBeLessThan(100 * 1024 * 1024);

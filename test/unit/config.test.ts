@@ -42,6 +42,32 @@ describe('config', () => {
     expect(result.message).not.toContain('xoxp-user-token-not-bot');
   });
 
+  it('refuses an empty PORT instead of reading it as any free port', () => {
+    for (const PORT of ['', '  ', '0', '70000', '80a']) {
+      const result = loadConfig({ PORT });
+      expect(result, `PORT=${JSON.stringify(PORT)}`).toMatchObject({ ok: false });
+      if (!result.ok) expect(result.message).toMatch(/^ {2}PORT: (is empty|must be a port number)/m);
+    }
+    expect(loadConfig({ ROLLBOT_OPS_PORT: '' })).toMatchObject({ ok: false });
+    expect(loadConfig({ PORT: '8080', ROLLBOT_OPS_PORT: '9090' })).toMatchObject({
+      ok: true,
+      config: { port: 8080, opsPort: 9090 },
+    });
+  });
+
+  it('reads ROLLBOT_STEP_LOG_MAX as bytes, KB, MB or GB', () => {
+    const bytes = (value?: string) => {
+      const result = loadConfig(value === undefined ? {} : { ROLLBOT_STEP_LOG_MAX: value });
+      return result.ok ? result.config.stepLogMaxBytes : result.message;
+    };
+    expect(bytes()).toBe(50 * 1024 * 1024);
+    expect(bytes('512KB')).toBe(512 * 1024);
+    expect(bytes('2gb')).toBe(2 * 1024 ** 3);
+    expect(bytes('1048576')).toBe(1048576);
+    for (const bad of ['50 MiB', '-1', '10', 'lots'])
+      expect(bytes(bad)).toMatch(/ROLLBOT_STEP_LOG_MAX: must be a size of at least 1KB/);
+  });
+
   it('requires Slack credentials only for serve', () => {
     const result = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' });
     if (!result.ok) throw new Error(result.message);

@@ -36,6 +36,23 @@ describe('createOutputCapture', () => {
     expect(statSync(logFile).size).toBe(1000 * 10);
   });
 
+  it('stops writing the log at logMaxBytes, marks the cut and counts what was left out', async () => {
+    const logFile = join(dir, 'capped.log');
+    const capture = createOutputCapture({ logFile, secrets: [], tailBytes: 64, logMaxBytes: 1024 });
+    for (let i = 0; i < 1000; i++)
+      capture.write(i % 2 ? 'stderr' : 'stdout', Buffer.from(`line ${String(i).padStart(4, '0')}\n`));
+    const { tail } = await capture.finish();
+    const log = readFileSync(logFile, 'utf8');
+    const kept = Array.from({ length: 103 }, (_, i) => `line ${String(i).padStart(4, '0')}\n`)
+      .join('')
+      .slice(0, 1024);
+    expect(log).toBe(
+      `${kept}\n[rollbot] log cut at 1KB (ROLLBOT_STEP_LOG_MAX): the rest of this step's output is not written here\n` +
+        `\n[rollbot] log cut at 1KB (ROLLBOT_STEP_LOG_MAX): ${10_000 - 1024} more bytes of output were not written; the end of the output is in the step's tail\n`,
+    );
+    expect(tail.endsWith('line 0999\n')).toBe(true);
+  });
+
   it('does not start the tail inside a multi-byte character', async () => {
     const capture = createOutputCapture({ logFile: join(dir, 'utf8.log'), secrets: [], tailBytes: 5 });
     capture.write('stdout', Buffer.from('日本語'));

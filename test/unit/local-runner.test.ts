@@ -52,6 +52,25 @@ describe('local runner', () => {
     expect(failed).toMatchObject({ ok: false, exitCode: 7, error: 'exit code 7' });
   });
 
+  it('a runaway step fills its log only up to ROLLBOT_STEP_LOG_MAX', async () => {
+    const capped = createLocalRunner({
+      env: childProcessEnv({ PATH: process.env.PATH }),
+      logMaxBytes: 64 * 1024,
+    });
+    // 5 MB of output, then a last line: the log keeps the first 64 KiB, the tail the end.
+    const result = await capped.run(
+      request(sh("head -c 5000000 /dev/zero | tr '\\0' x; echo; echo the end")),
+    );
+    expect(result).toMatchObject({ ok: true, exitCode: 0 });
+    const log = readFileSync(result.logFile!, 'utf8');
+    expect(log.startsWith('x'.repeat(64 * 1024))).toBe(true);
+    expect(log.slice(64 * 1024)).toBe(
+      "\n[rollbot] log cut at 64KB (ROLLBOT_STEP_LOG_MAX): the rest of this step's output is not written here\n" +
+        `\n[rollbot] log cut at 64KB (ROLLBOT_STEP_LOG_MAX): ${5_000_000 + 1 + 8 - 64 * 1024} more bytes of output were not written; the end of the output is in the step's tail\n`,
+    );
+    expect(result.tail.endsWith('xxx\nthe end\n')).toBe(true);
+  });
+
   it('runs argv without a shell: metacharacters stay one literal argument', async () => {
     const result = await runner.run(request(argv('printf', '%s', '$(touch /tmp/never); `id` && x')));
     expect(result.tail).toBe('$(touch /tmp/never); `id` && x');

@@ -25,6 +25,25 @@ describe('/rollback grammar', () => {
     expect(parseSlash(text)).toEqual({ ok: true, command });
   });
 
+  it('refuses terminal escapes in a reason, a note or anywhere else, naming the field', () => {
+    const esc = '\x1b';
+    expect(parseSlash(`mimo level=2 reason="db down ${esc}]0;pwned\x07"`)).toEqual({
+      ok: false,
+      message: expect.stringMatching(
+        /^The reason contains control characters \(U\+001B, escape at position 9\)/,
+      ),
+    });
+    expect(parseSlash(`note INC-2026-0001 see ${esc}[2J`)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^The note contains control characters \(U\+001B/),
+    });
+    expect(parseSlash('mimo version=v1\u009b2J')).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^The command contains control characters \(U\+009B/),
+    });
+    expect(parseSlash('note INC-2026-0001 tabs\tand\nnewlines are text')).toMatchObject({ ok: true });
+  });
+
   it('parses a full request with quoted reason, params and hosts', () => {
     const parsed = parseSlash(
       'mimo level=2 severity=CRITICAL env=production version=v2.3.0 hosts=mimo-1,mimo-2 reason="error rate 12% since deploy"',
