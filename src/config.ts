@@ -2,8 +2,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { parseDuration } from './domain/duration.js';
 import { parseByteSize } from './domain/byte-size.js';
+import { parseDuration } from './domain/duration.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

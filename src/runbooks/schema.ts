@@ -158,9 +158,14 @@ const paramSchema = z
     anyOf: [{ required: ['pattern'] }, { required: ['enum'] }],
     // `from` only with `secret: true`; a secret never has a default (as `rollbot validate` says).
     allOf: [
-      { if: { required: ['from'] }, then: { required: ['secret'], properties: { secret: { const: true } } } },
+      {
+        if: { required: ['from'] },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
+        then: { required: ['secret'], properties: { secret: { const: true } } },
+      },
       {
         if: { required: ['secret'], properties: { secret: { const: true } } },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
         then: { not: { required: ['default'] } },
       },
     ],

@@ -8,8 +8,8 @@ import type { Run } from '../domain/records.js';
 import type { Logger } from '../logger.js';
 import { type DecideDeps, expireRequest } from './approve.js';
 import type { IncidentNotifier, RunView } from './notifier.js';
-import { type Metrics, noMetrics } from './ports.js';
 import { runView, type ViewStore } from './plans.js';
+import { type Metrics, noMetrics } from './ports.js';
 import type { Store } from './store-port.js';
 
 export interface SweepDeps extends Pick<DecideDeps, 'catalog' | 'approvalTtlMs' | 'clock'> {

@@ -124,7 +124,7 @@ export function incidentRepo(ctx: StoreContext): IncidentRepo {
     takeIncident: (id, by) =>
       db.transaction('write', async (tx) => {
         const before = await incidentById(tx, id);
-        if (!before || before.status !== 'open' || before.owner === by) return false;
+        if (before?.status !== 'open' || before.owner === by) return false;
         await tx.run('UPDATE incidents SET owner = ? WHERE id = ?', [by, id]);
         await appendEvent(tx, ctx, {
           type: 'incident.owner_changed',

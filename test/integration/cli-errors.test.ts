@@ -79,7 +79,11 @@ describe('rollbot in a pipeline', () => {
     expect(run.code, run.stderr).toBe(0);
     const incidentId = /INC-\d{4}-\d{4}/.exec(run.stdout)![0];
     // Far more than a pipe holds (64 KiB), so rollbot is still writing when `head` has gone.
-    const store = await createStore({ file: env.ROLLBOT_DB!, clock: { now: () => Date.now() }, self: instance() });
+    const store = await createStore({
+      file: env.ROLLBOT_DB!,
+      clock: { now: () => Date.now() },
+      self: instance(),
+    });
     for (let i = 0; i < 2000; i++)
       await store.appendTimeline({
         type: 'note.added',
