@@ -1,8 +1,9 @@
 /** The RCA draft (seed 002's template) as Markdown, built from an incident's records and timeline. */
 import type { StepSample } from '../src/domain/estimates.js';
-import type { Incident, Run, StepRow } from '../src/domain/records.js';
+import type { Deploy, Incident, Run, StepRow } from '../src/domain/records.js';
 import { SEVERITY_INFO } from '../src/domain/severity.js';
 import type { StoredTimelineEvent } from '../src/domain/timeline.js';
+import { humanDuration } from './format.js';
 import { analysisSections } from './rca-analysis.js';
 import { gatherFacts, type RcaFacts, type RunFacts } from './rca-facts.js';
 import { figuresSection } from './rca-figures.js';
@@ -31,6 +32,8 @@ export interface RcaInput {
    * `stepSamples`, runs finished before the incident opened): each step's estimate is their median.
    */
   stepSamples?: Partial<Record<number, StepSample[]>>;
+  /** The last deploy the pipeline reported for the service and environment before the incident opened. */
+  deploy?: Deploy;
 }
 
 /** `RCA-INC-2026-0001.md`; anything but letters, digits, `-` and `_` in the id becomes `_`. */
@@ -46,7 +49,7 @@ export function rcaMarkdown(input: RcaInput): string {
   const clock = zoneClock(input.timeZone);
   const facts = gatherFacts(input);
   const text = [
-    ...header(facts, clock),
+    ...header(facts, clock, input.deploy),
     ...timelineSection(facts, clock),
     '',
     ...figuresSection(facts),
@@ -61,7 +64,7 @@ export function rcaMarkdown(input: RcaInput): string {
   return `${text.trimEnd()}\n`;
 }
 
-function header(facts: RcaFacts, clock: ZoneClock): string[] {
+function header(facts: RcaFacts, clock: ZoneClock, deploy: Deploy | undefined): string[] {
   const { incident } = facts;
   const drill = incident.kind === 'drill' ? ' (drill)' : '';
   const severity = SEVERITY_INFO[incident.severity];
@@ -72,12 +75,20 @@ function header(facts: RcaFacts, clock: ZoneClock): string[] {
     `- **Incident**: ${oneLine(incident.reason, 1000)}`,
     `- **Severity**: ${severity ? `${severity.label} (${severity.urgency})` : oneLine(incident.severity, 20)}`,
     `- **Rollback level(s)**: ${levelsText(facts)}`,
+    ...(deploy ? [`- **Deploy**: ${deployText(deploy, incident, clock)}`] : []),
     `- **Status**: ${statusText(facts, clock)}`,
     '',
     `> Draft written by rollbot at ${clock.stamp(facts.now)} from ${facts.events.length} timeline events.`,
     '> Replace every _To fill in_ prompt, and check the figures, before sharing.',
     '',
   ];
+}
+
+/** "1.4.2 at 14:02 (commit 3f9c2ab1d0e4), 38 min before the incident was opened": time to detect. */
+function deployText(deploy: Deploy, incident: Incident, clock: ZoneClock): string {
+  const commit = deploy.commit ? ` (commit ${deploy.commit.slice(0, 12)})` : '';
+  const before = humanDuration(Math.max(0, incident.openedAt - deploy.at));
+  return `${oneLine(deploy.version, 100)} at ${clock.stamp(deploy.at)}${commit}, ${before} before the incident was opened`;
 }
 
 /** "2 (Code rollback), escalated to 3 (Full restore)": consecutive runs at one level count as one. */

@@ -1,12 +1,13 @@
 /** The RCA draft of an incident, from the store: for `rollbot rca`, the thread, and the resolution. */
 import { rcaFileName, rcaMarkdown } from '../../views/rca.js';
 import type { RcaFile } from './notifier.js';
+import { deployBefore } from './plans.js';
 import type { Store } from './store-port.js';
 
 export interface RcaDeps {
   store: Pick<
     Store,
-    'getIncident' | 'runsOfIncident' | 'stepResults' | 'timeline' | 'timelineHead' | 'stepSamples'
+    'getIncident' | 'runsOfIncident' | 'stepResults' | 'timeline' | 'timelineHead' | 'stepSamples' | 'deploys'
   >;
   timeZone: string;
   now: () => number;
@@ -32,6 +33,7 @@ export async function draftRca(deps: RcaDeps, incidentId: string): Promise<RcaFi
       ),
     ),
   );
+  const deploy = await deployBefore(deps.store, incident);
   const markdown = rcaMarkdown({
     incident,
     runs,
@@ -41,6 +43,7 @@ export async function draftRca(deps: RcaDeps, incidentId: string): Promise<RcaFi
     timeZone: deps.timeZone,
     now: deps.now(),
     auditHead: await deps.store.timelineHead(),
+    ...(deploy ? { deploy } : {}),
   });
   return { fileName: rcaFileName(incident), markdown };
 }

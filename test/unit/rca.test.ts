@@ -90,6 +90,29 @@ describe('rcaMarkdown golden file', () => {
   });
 });
 
+describe('rcaMarkdown deploy line', () => {
+  it('names the deploy being rolled back and how long before the incident it went out', () => {
+    const golden = goldenIncident();
+    const deploy = {
+      id: 7,
+      service: 'mimo',
+      env: 'production',
+      version: 'v2.4.1',
+      commit: '3f9c2ab1d0e4aa55',
+      url: null,
+      at: golden.incident.openedAt - 38 * 60_000,
+      by: 'pipeline',
+    };
+    const markdown = rcaMarkdown({ ...golden, deploy, timeZone: 'UTC' });
+    const line = markdown.split('\n').find((l) => l.startsWith('- **Deploy**'));
+    expect(line).toBe(
+      `- **Deploy**: v2.4.1 at ${new Date(deploy.at).toISOString().slice(0, 16).replace('T', ' ')} UTC (commit 3f9c2ab1d0e4), 38m before the incident was opened`,
+    );
+    // Without a reported deploy there is no line (and the golden file is unchanged).
+    expect(rcaMarkdown({ ...golden, timeZone: 'UTC' })).not.toContain('**Deploy**');
+  });
+});
+
 describe('rcaMarkdown time zones', () => {
   it('shows Berlin wall-clock times across the 2026-03-29 spring-forward (02:00 → 03:00)', () => {
     const input = notesAt('2026-03-29T00:50:00Z', {
