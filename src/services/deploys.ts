@@ -45,7 +45,19 @@ export async function recordDeploy(
     return fail('invalid_input', 'commit: a hex SHA (7 to 64 digits).');
   if (report.url !== undefined && !URL_RE.test(report.url))
     return fail('invalid_input', 'url: an http(s) URL.');
+  // Shown in Slack and the CLI: a link that carries credentials is refused, not stored.
+  if (report.url !== undefined && hasCredentials(report.url))
+    return fail('invalid_input', 'url: a link without user name or password in it.');
   return { ok: true, deploy: await deps.store.recordDeploy(report) };
+}
+
+function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return true;
+  }
 }
 
 export interface KnownGood {

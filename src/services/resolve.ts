@@ -55,14 +55,17 @@ export async function resolveIncident(
 
 /**
  * Seed 004's "prevent re-deployment": the version the hosts reported before the incident's first
- * run, when the rollback moved them to a different one, is blocked for the deploy pipeline.
+ * run (else the deploy the pipeline reported before the incident opened), when the rollback moved
+ * them to a different one, is blocked for the deploy pipeline.
  */
 async function blockBadVersion(deps: ResolveDeps, view: RunView, user: string): Promise<string | undefined> {
   if (view.incident.kind === 'drill') return undefined;
   const observed = (await deps.store.timeline(view.incident.id)).find(
     (e) => e.type === 'run.observed' && e.data?.versions !== undefined,
   );
-  const from = prevailingVersion((observed?.data?.versions ?? {}) as Record<string, string | null>);
+  const from =
+    prevailingVersion((observed?.data?.versions ?? {}) as Record<string, string | null>) ??
+    view.thread.deploy?.version;
   const to = view.plan.params.version;
   if (!from || from === to || from === SECRET_MASK) return undefined;
   await deps.store.blockVersion(view.run.service, from, user, view.incident.id);

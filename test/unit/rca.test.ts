@@ -99,7 +99,6 @@ describe('rcaMarkdown deploy line', () => {
       env: 'production',
       version: 'v2.4.1',
       commit: '3f9c2ab1d0e4aa55',
-      url: null,
       at: golden.incident.openedAt - 38 * 60_000,
       by: 'pipeline',
     };
