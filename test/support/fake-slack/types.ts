@@ -56,6 +56,8 @@ export interface RecordedCall {
   error?: string;
   /** The caller's User-Agent header: says which client made the call. */
   userAgent?: string;
+  /** A `hang` call only: when the caller gave up on it (closed the connection), if it has. */
+  abandonedAt?: number;
 }
 
 export interface StoredMessage {

@@ -30,6 +30,7 @@ export class WebApi {
       if (result && typeof result.error === 'string') call.error = result.error;
       else if (!result) call.error = status === 429 ? 'ratelimited' : 'http_error';
       this.calls.push(call);
+      return call;
     };
 
     const spec = this.methods[method];
@@ -46,7 +47,10 @@ export class WebApi {
     }
     if (failure?.status === 'hang') {
       // Read, never answered: the caller's own timeout is all that ends it.
-      record(0, undefined);
+      const call = record(0, undefined);
+      res.once('close', () => {
+        call.abandonedAt = Date.now();
+      });
       return;
     }
     if (failure?.status === 429) {
