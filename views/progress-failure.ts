@@ -5,7 +5,7 @@ import { actions, button, confirmDialog, context, section } from './blocks.js';
 import { humanDuration } from './format.js';
 import { ESCALATE, encodeActionValue, PROGRESS_ACTIONS_BLOCK, RETRY_STEP } from './ids.js';
 import { SECTION_TEXT_MAX } from './limits.js';
-import { codeBlock, escapeFit, inlineCode } from './mrkdwn.js';
+import { codeBlock, escapeFit, inlineCode, mention } from './mrkdwn.js';
 import type { ProgressInput } from './progress.js';
 import { firstProblem } from './progress-grid.js';
 
@@ -37,6 +37,31 @@ export function failureBlocks(
   if (escalate) buttons.push(escalate);
   buttons.push(abort);
   blocks.push(actions(PROGRESS_ACTIONS_BLOCK, buttons));
+  return blocks;
+}
+
+/**
+ * An aborted run: who aborted it, and what makes sense next: retry from the first step it did not
+ * finish, escalate, or resolve (an abort is often "it recovered on its own").
+ */
+export function abortedBlocks(
+  input: ProgressInput,
+  by: string | undefined,
+  resolved: Button | undefined,
+): KnownBlock[] {
+  const { run, plan } = input;
+  const blocks: KnownBlock[] = [
+    section(
+      `⛔ *Aborted*${by ? ` by ${mention(by)}` : ''} — steps not yet started were skipped; steps that were running were signalled to stop.`,
+    ),
+  ];
+  const buttons: Button[] = [];
+  const retryAt = firstUnfinished(input);
+  if (retryAt !== undefined) buttons.push(retryButton(run.id, plan.hash, retryAt, plan.steps[retryAt]?.name));
+  const escalate = escalateButton(run.id, plan.level);
+  if (escalate) buttons.push(escalate);
+  if (resolved) buttons.push(resolved);
+  if (buttons.length > 0) blocks.push(actions(PROGRESS_ACTIONS_BLOCK, buttons));
   return blocks;
 }
 

@@ -23,10 +23,10 @@ import {
   RESOLVED,
 } from './ids.js';
 import { MESSAGE_BLOCKS_MAX } from './limits.js';
-import { escapeFit, escapeMrkdwn, inlineCode, mention } from './mrkdwn.js';
+import { escapeFit, escapeMrkdwn, inlineCode } from './mrkdwn.js';
 import { packLines } from './pack.js';
 import { countLine, type StepCells } from './progress-count.js';
-import { escalateButton, failureBlocks } from './progress-failure.js';
+import { abortedBlocks, escalateButton, failureBlocks } from './progress-failure.js';
 import { CELL_EMOJI, type CellContext, cellsOf, pairKey, stepLine } from './progress-grid.js';
 import { withQueryFigure } from './query-figures.js';
 
@@ -141,11 +141,7 @@ function outcomeBlocks(input: ProgressInput): KnownBlock[] {
     case 'succeeded':
       return successBlocks(input);
     case 'aborted':
-      return [
-        section(
-          `⛔ *Aborted*${phase.by ? ` by ${mention(phase.by)}` : ''} — steps not yet started were skipped.`,
-        ),
-      ];
+      return abortedBlocks(input, phase.by, run.drill ? undefined : resolvedButton(run.id));
   }
 }
 
@@ -156,20 +152,22 @@ function successBlocks({ run, plan, now }: ProgressInput): KnownBlock[] {
   const verb = run.drill ? 'Drill finished' : 'Rolled back';
   const line = `✅ *${verb} in ${humanDuration(took)}* (target ${humanDuration(plan.targetMs)})${verdict}`;
   if (run.drill) return [section(line)];
-  const buttons: Button[] = [
-    button({
-      actionId: RESOLVED,
-      text: 'Resolved',
-      value: encodeActionValue({ runId: run.id }),
-      style: 'primary',
-    }),
-  ];
+  const buttons: Button[] = [resolvedButton(run.id)];
   const escalate = escalateButton(run.id, plan.level);
   if (escalate) buttons.push(escalate);
   return [
     section(`${line}\nIs the incident resolved? If not, escalate to the next level.`),
     actions(PROGRESS_ACTIONS_BLOCK, buttons),
   ];
+}
+
+function resolvedButton(runId: string): Button {
+  return button({
+    actionId: RESOLVED,
+    text: 'Resolved',
+    value: encodeActionValue({ runId }),
+    style: 'primary',
+  });
 }
 
 function abortButton(runId: string): Button {

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Deploy } from '../domain/records.js';
 import type { Result } from '../domain/result.js';
+import { lingerThenClose } from './linger.js';
 import { json } from './ops-routes.js';
 
 export interface DeployRouteDeps {
@@ -104,7 +105,7 @@ function readJson(
   return new Promise((resolve) => {
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
       resolve({ ok: false, status: 415, error: 'send application/json' });
-      req.resume();
+      lingerThenClose(req);
       return;
     }
     const chunks: Buffer[] = [];
@@ -113,7 +114,8 @@ function readJson(
       size += chunk.length;
       if (size > MAX_BODY) {
         resolve({ ok: false, status: 413, error: 'body too large' });
-        req.destroy();
+        req.removeAllListeners('data');
+        lingerThenClose(req);
         return;
       }
       chunks.push(chunk);

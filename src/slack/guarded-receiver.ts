@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type App, type CustomRoute, type Receiver, ReceiverMultipleAckError } from '@slack/bolt';
+import { lingerThenClose } from '../http/linger.js';
 import { compileRoute } from '../http/route-match.js';
 import type { Logger } from '../logger.js';
 import { createRequestGuard } from './http-guard.js';
@@ -44,8 +45,8 @@ export function createGuardedReceiver(options: GuardedReceiverOptions): Receiver
     const verdict = await guard(req);
     if (!verdict.ok) {
       log.warn({ status: verdict.status, reason: verdict.reason }, 'refused a Slack request');
-      // Unread body left behind (too large): close rather than drain it.
-      if (!req.readableEnded) res.setHeader('connection', 'close');
+      // Unread body left behind (too large): drop the rest, bounded, so the answer arrives.
+      if (!req.readableEnded) lingerThenClose(req);
       return send(res, verdict.status, { error: verdict.reason });
     }
     if ('sslCheck' in verdict) return send(res, 200);

@@ -73,8 +73,9 @@ describe('POST /deploys', () => {
       await postDeploy({ service: 'nope', version: 'v1.4.0' }),
       await postDeploy({ ...good, env: 'nowhere' }),
       await postDeploy({ ...good, url: 'https://ci:hunter2@ci.example.com/p/1' }),
+      await postDeploy({ ...good, url: `https://ci.example.com/${'x'.repeat(64 * 1024)}` }),
     ];
-    expect(refused.map((r) => r.status)).toEqual([401, 401, 401, 415, 400, 400, 400, 400, 404, 404, 400]);
+    expect(refused.map((r) => r.status)).toEqual([401, 401, 401, 415, 400, 400, 400, 400, 404, 404, 400, 413]);
     for (const r of refused) expect(await r.json()).toHaveProperty('error');
     expect(await h.server.core.store.deploys()).toEqual([]);
   });

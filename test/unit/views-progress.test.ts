@@ -240,6 +240,20 @@ describe('progress message', () => {
     }
   });
 
+  it('offers what makes sense after an abort: retry where it stopped, escalate, resolved', () => {
+    const aborted = message({ kind: 'aborted', by: 'U0ONCALL' }, [rowOf(0, 'mimo-1'), rowOf(0, 'mimo-2')]);
+    expect(actionIds(aborted)).toEqual([RETRY_STEP, ESCALATE, RESOLVED]);
+    expect(JSON.parse(buttons(aborted)[0]!.value as string)).toMatchObject({ stepIndex: 1 });
+    // A drill resolves nothing; level 3 has nowhere to escalate.
+    const drill = message(
+      { kind: 'aborted', by: 'U0ONCALL' },
+      [],
+      runOf({ drill: true, level: 3 }),
+      mimoPlan(3),
+    );
+    expect(actionIds(drill)).toEqual([RETRY_STEP]);
+  });
+
   it('says who aborted, and tells an interrupted run that nothing re-runs on its own', () => {
     expect(all(message({ kind: 'aborted', by: 'U0ONCALL' }))).toContain('Aborted* by <@U0ONCALL>');
     const m = message({ kind: 'interrupted' }, [rowOf(0, 'mimo-1'), rowOf(0, 'mimo-2')]);
