@@ -2,6 +2,7 @@
 import type { App } from '@slack/bolt';
 import * as ids from '../views/ids.js';
 import { requestModal } from '../views/modal.js';
+import { resolveForm } from '../views/resolve-form.js';
 import { actionIdOf, anyActionOf, type Click, parseClick } from './action-value.js';
 import type { ListenerDeps } from './deps.js';
 import { encodeMetadata } from './modal-state.js';
@@ -20,7 +21,23 @@ type Handler = (ctx: Context) => Promise<{ ok: boolean; message?: string }>;
 
 const HANDLERS: Record<string, Handler> = {
   [ids.ABORT]: ({ deps, click }) => deps.services.abort(actionOf(click)),
-  [ids.RESOLVED]: ({ deps, click }) => deps.services.resolve(actionOf(click)),
+  // A short form first (root cause, impact), prefilled: the resolution message and the RCA use it.
+  [ids.RESOLVED]: async ({ deps, click, triggerId }) => {
+    if (!triggerId) return deps.services.resolve(actionOf(click));
+    const found = await deps.services.resolvePrefill(actionOf(click));
+    if (!found.ok) return found;
+    const { view, rootCause, impact } = found;
+    await deps.openView(
+      triggerId,
+      resolveForm({
+        incident: view.incident,
+        run: view.run,
+        prefill: { ...(rootCause ? { rootCause } : {}), impact },
+        privateMetadata: JSON.stringify({ runId: view.run.id, user: click.user }),
+      }),
+    );
+    return { ok: true };
+  },
   [ids.CONFIRM_CONTINUE]: ({ deps, click }) => deps.services.confirm({ ...actionOf(click), ok: true }),
   [ids.CONFIRM_CANCEL]: ({ deps, click }) => deps.services.confirm({ ...actionOf(click), ok: false }),
   [ids.RETRY_STEP]: async ({ deps, click }) => {

@@ -31,6 +31,13 @@ export const PLAN_PREVIEW_PREFIX = 'plan_preview:';
 export const PARAM_BLOCK_PREFIX = 'param:';
 export const PARAM_ACTION = 'value';
 
+// Resolve modal (the Resolved button): what the resolution message and the RCA say.
+export const RESOLVE_MODAL = 'resolve_incident';
+export const ROOT_CAUSE_BLOCK = 'root_cause';
+export const ROOT_CAUSE_INPUT = 'root_cause_input';
+export const RESOLVE_IMPACT_BLOCK = 'resolve_impact';
+export const RESOLVE_IMPACT_INPUT = 'resolve_impact_input';
+
 // Message buttons (action ids) and the actions blocks that hold them.
 export const APPROVE = 'approve';
 export const DENY = 'deny';

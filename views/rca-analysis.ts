@@ -39,9 +39,11 @@ export function analysisSections(facts: RcaFacts): string[] {
 function rootCause(facts: RcaFacts): string[] {
   const from = facts.fromVersion;
   const suspect = from === null ? [] : ['', `- Suspect: ${oneLine(from, 80)}, the version rolled back from.`];
+  const summary = facts.incident.resolution?.rootCause;
   return [
     '## Root Cause',
     '',
+    ...(summary ? [`- Summary (at resolution): ${oneLine(summary, 1500)}`, ''] : []),
     toFill('what change caused the failure? Give the technical explanation.'),
     ...suspect,
     '',

@@ -73,6 +73,7 @@ function header(facts: RcaFacts, clock: ZoneClock, deploy: Deploy | undefined): 
     '',
     `- **Date**: ${clock.stamp(incident.openedAt)} (${clock.timeZone})`,
     `- **Incident**: ${oneLine(incident.reason, 1000)}`,
+    ...impactLine(incident),
     `- **Severity**: ${severity ? `${severity.label} (${severity.urgency})` : oneLine(incident.severity, 20)}`,
     `- **Rollback level(s)**: ${levelsText(facts)}`,
     ...(deploy ? [`- **Deploy**: ${deployText(deploy, incident, clock)}`] : []),
@@ -82,6 +83,12 @@ function header(facts: RcaFacts, clock: ZoneClock, deploy: Deploy | undefined): 
     '> Replace every _To fill in_ prompt, and check the figures, before sharing.',
     '',
   ];
+}
+
+/** Seed 002's "Impact": what the resolver said, else what the requester said, when either did. */
+function impactLine(incident: Incident): string[] {
+  const impact = incident.resolution?.impact ?? incident.impact;
+  return impact ? [`- **Impact**: ${oneLine(impact, 1500)}`] : [];
 }
 
 /** "1.4.2 at 14:02 (commit 3f9c2ab1d0e4), 38 min before the incident was opened": time to detect. */

@@ -38,7 +38,9 @@ export function resolutionMessage(input: ResolutionInput): MessageContent {
   const blocks: KnownBlock[] = [
     header(title),
     fieldsSection(fields),
-    section(`*${drill ? 'Drill reason' : 'Impact'}*\n${reason(incident.reason)}`),
+    section(
+      `*${drill ? 'Drill reason' : 'Impact'}*\n${reason(drill ? incident.reason : (incident.resolution?.impact ?? incident.impact ?? incident.reason))}`,
+    ),
   ];
   if (!drill) {
     const rootCause = incident.resolution?.rootCause?.trim();

@@ -19,6 +19,9 @@ export interface NewIncident {
   impact?: string;
 }
 
+/** The most a resolution field (root cause, impact) holds. */
+export const RESOLUTION_TEXT_MAX = 1500;
+
 /** What the person who resolved the incident said (seed 002's resolution and RCA). */
 export interface Resolution {
   rootCause?: string;

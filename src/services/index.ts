@@ -20,7 +20,7 @@ import type { Clock, Metrics, SecretReader } from './ports.js';
 import { draftRca } from './rca.js';
 import { type ReopenAction, reopenPrefill, reopenRun } from './reopen.js';
 import { type RequestOptions, type RollbackRequest, requestRollback } from './request.js';
-import { resolveIncident } from './resolve.js';
+import { resolveIncident, resolvePrefill } from './resolve.js';
 import type { TypedSecrets } from './secrets.js';
 import type { Store } from './store-port.js';
 import { sweep } from './sweep.js';
@@ -86,6 +86,7 @@ export function createServices(deps: ServiceDeps) {
     reopen: (action: ReopenAction) => reopenRun(base, action),
     reopenPrefill: (action: ReopenAction) => reopenPrefill(base, action),
     resolve: (action: RunAction & { resolution?: Resolution }) => resolveIncident(base, action),
+    resolvePrefill: (action: RunAction) => resolvePrefill(base, action),
     confirm: (action: RunAction & { ok: boolean }) => answerConfirm(base, action),
     note: (input: { incidentId: string; user: string; text: string }) => addNote(base, input),
     threadReply: (reply: { channel: string; user: string; text: string; ts: string; threadTs: string }) =>

@@ -8,6 +8,7 @@ import { register as registerApproval } from '../../commands/approval.js';
 import type { ListenerDeps } from '../../commands/deps.js';
 import { register as registerHome } from '../../commands/home.js';
 import { register as registerModal } from '../../commands/modal.js';
+import { register as registerResolveForm } from '../../commands/resolve-form.js';
 import { register as registerRunControls } from '../../commands/run-controls.js';
 import { register as registerServiceOptions } from '../../commands/service-options.js';
 import { register as registerSlash } from '../../commands/slash.js';
@@ -86,6 +87,7 @@ export function createSlackApp(
   registerServiceOptions(app, deps);
   registerApproval(app, deps);
   registerRunControls(app, deps);
+  registerResolveForm(app, deps);
   registerThreadReplies(app, deps);
   registerHome(app, deps);
   app.error(async (err) => {

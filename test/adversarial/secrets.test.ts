@@ -24,9 +24,9 @@ import {
 } from '../support/fake-slack/index.js';
 import { runAsTestUser, sh } from '../support/host-user.js';
 import {
-  click,
   type Harness,
   hasButton,
+  resolveVia,
   startHarness,
   submitModal,
   waitFor,
@@ -276,7 +276,7 @@ describe.each(['http', 'socket'] as const)('secrets over %s', (mode) => {
       () => h.slack.thread(channel, ok.ts).find((m) => hasButton(m, ids.RESOLVED)),
       RUN_MS,
     );
-    await click(h, 'U0ALICE', done, ids.RESOLVED);
+    await resolveVia(h, 'U0ALICE', done);
     await waitFor('the RCA upload', () =>
       [...h.slack.files.values()].find((f) => f.filename.startsWith('RCA-')),
     );

@@ -12,6 +12,7 @@ import {
   click,
   type Harness,
   INCIDENT_CHANNEL,
+  resolveVia,
   startHarness,
   submitModal,
   waitFor,
@@ -75,7 +76,9 @@ describe('POST /deploys', () => {
       await postDeploy({ ...good, url: 'https://ci:hunter2@ci.example.com/p/1' }),
       await postDeploy({ ...good, url: `https://ci.example.com/${'x'.repeat(64 * 1024)}` }),
     ];
-    expect(refused.map((r) => r.status)).toEqual([401, 401, 401, 415, 400, 400, 400, 400, 404, 404, 400, 413]);
+    expect(refused.map((r) => r.status)).toEqual([
+      401, 401, 401, 415, 400, 400, 400, 400, 404, 404, 400, 413,
+    ]);
     for (const r of refused) expect(await r.json()).toHaveProperty('error');
     expect(await h.server.core.store.deploys()).toEqual([]);
   });
@@ -150,7 +153,23 @@ describe('the deploy loop', () => {
     const approval = await waitForButton(h, root, ids.APPROVE);
     await click(h, 'U0BOB', approval, ids.APPROVE);
     const done = await waitForButton(h, root, ids.RESOLVED, 60_000);
-    await click(h, 'U0ALICE', done, ids.RESOLVED);
+    // Someone who may not operate the run gets no form.
+    const [views, ephemerals] = [h.slack.views.size, h.slack.ephemerals.length];
+    await click(h, 'U0MALLORY', done, ids.RESOLVED);
+    await waitFor('the refusal', () => h.slack.ephemerals.length > ephemerals);
+    expect(h.slack.views.size).toBe(views);
+    // The form starts from what rollbot knows; a control character is refused in the field.
+    const escaped = await resolveVia(h, 'U0ALICE', done, { root_cause: 'clears the screen \u001b[2J' });
+    expect(JSON.stringify(escaped)).toMatch(/"response_action":"errors".*"root_cause"/);
+    const resolveForm = [...h.slack.views.values()].at(-1)!;
+    expect(JSON.stringify(resolveForm.blocks)).toContain(
+      '"initial_value":"A regression in v1.4.2, the version rolled back from (to v1.4.1)."',
+    );
+    expect(JSON.stringify(resolveForm.blocks)).toContain('"initial_value":"Checkout errors after v1.4.2"');
+    await resolveVia(h, 'U0ALICE', done, {
+      root_cause: 'v1.4.2 opened a DB connection per request; the pool ran out.',
+      resolve_impact: 'EU checkout failed for 12 minutes.',
+    });
     await waitFor('the version blocked', async () =>
       (await h.server.core.store.blockedVersions('shop')).some((b) => b.version === 'v1.4.2'),
     );
@@ -171,6 +190,20 @@ describe('the deploy loop', () => {
     expect(Buffer.from(rca.bytes).toString()).toMatch(
       /^- \*\*Deploy\*\*: v1\.4\.2 at .* \(commit ffee0011\), \S+ before the incident was opened$/m,
     );
+
+    // The resolution message and the RCA say what the form said.
+    const resolution = await waitFor('the resolution message', () =>
+      h.slack
+        .messages(INCIDENT_CHANNEL)
+        .find((m) => !m.thread_ts && m.ts !== root.ts && m.text.includes('RESOLVED')),
+    );
+    expect(JSON.stringify(resolution.blocks)).toContain(
+      '*Root cause:* v1.4.2 opened a DB connection per request',
+    );
+    expect(JSON.stringify(resolution.blocks)).toContain('EU checkout failed for 12 minutes.');
+    const markdown = Buffer.from(rca.bytes).toString();
+    expect(markdown).toContain('- **Impact**: EU checkout failed for 12 minutes.');
+    expect(markdown).toContain('- Summary (at resolution): v1.4.2 opened a DB connection per request');
 
     // The next form proposes v1.4.1 still: v1.4.2 is both current and blocked.
     const known = await h.server.core.services.lastKnownGood('shop', 'production');

@@ -27,6 +27,7 @@ import {
   BOT_TOKEN,
   findButtonValue,
   hasButton,
+  resolveThrough,
   SIGNING_SECRET,
   USERS,
   waitFor,
@@ -198,7 +199,7 @@ describe('two replicas on PostgreSQL, HTTP behind a load balancer', () => {
     const approval = await waitFor('the approval message', buttonIn(root, ids.APPROVE));
     await clickOn(next(), 'U0BOB', approval, ids.APPROVE);
     const done = await waitFor('success', buttonIn(root, ids.RESOLVED), 30_000);
-    await clickOn(next(), 'U0ALICE', done, ids.RESOLVED);
+    await resolveThrough(slack, (payload) => next().interaction(payload), 'U0ALICE', done);
     await waitFor('the resolution', () =>
       slack.messages(CHANNEL).some((m) => !m.thread_ts && m.ts !== root.ts && m.text.includes('RESOLVED')),
     );
@@ -233,7 +234,7 @@ describe('two replicas on PostgreSQL, HTTP behind a load balancer', () => {
     );
     expect(started).toHaveLength(1);
     const done = buttonIn(root, ids.RESOLVED)()!;
-    await clickOn(next(), 'U0ALICE', done, ids.RESOLVED);
+    await resolveThrough(slack, (payload) => next().interaction(payload), 'U0ALICE', done);
   });
 
   it('a replica killed mid-step: the survivor interrupts the run within the lease, tells the thread once, re-runs nothing', async () => {

@@ -7,6 +7,7 @@ import {
   click,
   type Harness,
   requestRollback,
+  resolveVia,
   startHarness,
   waitFor,
   waitForButton,
@@ -64,7 +65,7 @@ describe('blocked versions', () => {
     await click(h, 'U0BOB', approval, ids.APPROVE);
     const done = await waitForButton(h, root, ids.RESOLVED);
     expect(await blocked()).toEqual([]);
-    await click(h, 'U0ALICE', done, ids.RESOLVED);
+    await resolveVia(h, 'U0ALICE', done);
     await waitFor('the block', async () => (await blocked()).length > 0);
     expect(await blocked()).toEqual(['v9.9.9']);
 

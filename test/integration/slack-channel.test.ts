@@ -4,10 +4,10 @@ import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as ids from '../../views/ids.js';
 import {
-  click,
   type Harness,
   INCIDENT_CHANNEL,
   requestRollback,
+  resolveVia,
   startHarness,
   waitFor,
   waitForButton,
@@ -100,6 +100,6 @@ describe('the incident channel', () => {
     await waitFor('the reply on the timeline', async () => (await notesOf(harness, incidentId)).length > 0);
     expect(await notesOf(h, incidentId)).toEqual(['cache flushed too']);
     const done = await waitForButton(h, root, ids.RESOLVED);
-    await click(h, 'U0ALICE', done, ids.RESOLVED);
+    await resolveVia(h, 'U0ALICE', done);
   });
 });

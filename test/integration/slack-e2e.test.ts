@@ -7,6 +7,7 @@ import {
   click,
   type Harness,
   hasButton,
+  resolveVia,
   startHarness,
   submitModal,
   waitFor,
@@ -115,7 +116,7 @@ describe.each(['http', 'socket'] as const)('end to end over %s', (mode) => {
       const release = await runAsTestUser(`cat ${sshd.home}/e2e-${process.pid}-${mode}/${host}.release`);
       expect(release.stdout.trim()).toBe('v1.2.0');
     }
-    await click(h, 'U0ALICE', done, ids.RESOLVED);
+    await resolveVia(h, 'U0ALICE', done);
     // The resolution is its own message in the channel (the root is edited to say resolved too).
     const resolution = await waitFor('the resolution message', () =>
       h.slack

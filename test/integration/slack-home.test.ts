@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ids from '../../views/ids.js';
 import {
-  click,
   type Harness,
   requestRollback,
+  resolveVia,
   startHarness,
   waitFor,
   waitForButton,
@@ -45,7 +45,7 @@ describe('App Home', () => {
       severity: 'critical',
       reason: 'flag meltdown',
     });
-    await click(h, 'U0ALICE', await waitForButton(h, first.root, ids.RESOLVED), ids.RESOLVED);
+    await resolveVia(h, 'U0ALICE', await waitForButton(h, first.root, ids.RESOLVED));
     await waitFor('the first incident resolved', async () =>
       (await h.server.core.store.getIncident(first.incidentId))?.status === 'resolved' ? true : undefined,
     );

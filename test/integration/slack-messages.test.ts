@@ -14,6 +14,7 @@ import {
   type Harness,
   hasButton,
   INCIDENT_CHANNEL,
+  resolveVia,
   startHarness,
   waitFor,
   waitForButton,
@@ -160,7 +161,7 @@ describe('the incident thread as the seeds describe it', () => {
     expect(all(done)).not.toContain('⏳');
 
     // Resolved: the root reads as resolved, without the 🚨 header or an ETA.
-    await click(h, 'U0ALICE', done, ids.RESOLVED);
+    await resolveVia(h, 'U0ALICE', done);
     const resolved = await waitFor('the resolved root', () =>
       rootNow(root).text.startsWith('✅ RESOLVED') ? rootNow(root) : undefined,
     );

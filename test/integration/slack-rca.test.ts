@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ids from '../../views/ids.js';
 import { manifestInstallation } from '../support/fake-slack/index.js';
 import {
-  click,
   type Harness,
   INCIDENT_CHANNEL,
   requestRollback,
+  resolveVia,
   SHOP_FLAG_TOKEN,
   startHarness,
   waitFor,
@@ -36,7 +36,7 @@ describe('RCA draft in Slack', () => {
       reason: 'flag service meltdown',
     });
     const done = await waitForButton(h, root, ids.RESOLVED);
-    await click(h, 'U0ALICE', done, ids.RESOLVED);
+    await resolveVia(h, 'U0ALICE', done);
     const file = await waitFor('the RCA upload', () =>
       [...h.slack.files.values()].find((f) => f.filename.startsWith('RCA-')),
     );
@@ -85,7 +85,7 @@ describe('RCA draft when Slack refuses the upload', () => {
       reason: 'flag service meltdown',
     });
     const done = await waitForButton(old, root, ids.RESOLVED);
-    await click(old, 'U0ALICE', done, ids.RESOLVED);
+    await resolveVia(old, 'U0ALICE', done);
     const said = await waitFor('the thread told the upload failed', () =>
       old.slack.thread(INCIDENT_CHANNEL, root.ts).find((m) => m.text.includes('could not be uploaded')),
     );

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { type Server, startServer } from '../../src/main.js';
 import { formatRunbookErrors, loadRunbooks } from '../../src/runbooks/load.js';
 import type { Clock } from '../../src/services/ports.js';
+import * as ids from '../../views/ids.js';
 import {
   blockAction,
   createSlackDriver,
@@ -295,6 +296,56 @@ export async function submitModal(
 export function click(h: Harness, user: string, message: StoredMessage, actionId: string) {
   const value = findButtonValue(message.blocks, actionId);
   return h.interact(blockAction({ user, actionId, value, message }, h.slack));
+}
+
+/**
+ * What Slack submits for a form left as it was shown: every text input's initial value; `values`
+ * (block id → text) are what the person typed instead.
+ */
+export function submittedAsShown(view: StoredView, values: Record<string, string> = {}) {
+  const spec: Record<string, Record<string, string>> = {};
+  for (const block of view.blocks as {
+    type?: string;
+    block_id?: string;
+    element?: { type?: string; action_id?: string; initial_value?: string };
+  }[]) {
+    const { block_id: blockId, element } = block;
+    if (block.type !== 'input' || !blockId || element?.type !== 'plain_text_input' || !element.action_id)
+      continue;
+    spec[blockId] = { [element.action_id]: values[blockId] ?? element.initial_value ?? '' };
+  }
+  return stateValues(spec);
+}
+
+/**
+ * Clicks Resolved as `user` and submits the form it opens, as prefilled unless `values` (block id →
+ * text) say otherwise; resolves with the form's ack (field errors, if any). `interact` delivers a
+ * payload: the harness's own, or a driver's (one replica behind a load balancer).
+ */
+export async function resolveThrough(
+  slack: FakeSlack,
+  interact: (payload: Record<string, unknown>) => Promise<unknown>,
+  user: string,
+  message: StoredMessage,
+  values: Record<string, string> = {},
+): Promise<unknown> {
+  const before = new Set(slack.views.keys());
+  const value = findButtonValue(message.blocks, ids.RESOLVED);
+  await interact(blockAction({ user, actionId: ids.RESOLVED, value, message }, slack));
+  const form = await waitFor('the Resolve form', () =>
+    [...slack.views.values()].find((v) => !before.has(v.id) && v.callback_id === ids.RESOLVE_MODAL),
+  );
+  return interact(viewSubmission({ user, view: form, state: submittedAsShown(form, values) }, slack));
+}
+
+/** `resolveThrough` on the harness's bot. */
+export function resolveVia(
+  h: Harness,
+  user: string,
+  message: StoredMessage,
+  values?: Record<string, string>,
+) {
+  return resolveThrough(h.slack, (payload) => h.interact(payload), user, message, values);
 }
 
 export function findButtonValue(blocks: unknown, actionId: string): string | undefined {
