@@ -17,7 +17,7 @@ export const USAGE = `rollbot — rollbacks from runbooks, over SSH, with an aud
   rollbot audit verify [incident-id] [--head H]  check the timeline's chain (and that H is still in it)
   rollbot deploys record <service> <version> [--env E] [--commit SHA] [--url URL]
   rollbot deploys [service] [--json]              deploys pipelines reported
-  rollbot check-deploy <service> <version>        exit 0 allowed, 1 blocked (names the incident)
+  rollbot check-deploy <service> <version> [--env E]   exit 0 allowed, 1 blocked (names the incident)
   rollbot db copy --from <sqlite file> --to <postgres url>   move an embedded store onto PostgreSQL
 
 Exit codes: 0 ok, 1 run failed or aborted, 2 bad input or configuration.`;

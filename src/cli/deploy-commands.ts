@@ -56,7 +56,7 @@ export async function deploysCommand(core: Core, args: ParsedArgs, term: Termina
 export async function checkDeployCommand(core: Core, args: ParsedArgs, term: Terminal): Promise<number> {
   const [service, version, ...extra] = args.positionals;
   if (!service || !version || extra.length > 0) {
-    term.err.write('usage: rollbot check-deploy <service> <version>\n');
+    term.err.write('usage: rollbot check-deploy <service> <version> [--env E]\n');
     return 2;
   }
   const verdict = await core.services.checkDeploy(service, version);
