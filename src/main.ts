@@ -329,6 +329,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     teamId,
     incidentChannel: channel.ready,
     async stop() {
+      logger.info({ instance: store.self.id }, 'rollbot stopping');
       clearInterval(ticker);
       channel.stop();
       await sweeping;

@@ -1,7 +1,8 @@
 /** The `rollbot` command: parses argv, loads config, dispatches, and maps outcomes to exit codes. */
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { type Config, loadConfig, slackProblems } from '../config.js';
+import { type Config, configSecrets, loadConfig, slackProblems } from '../config.js';
+import { createLogger } from '../logger.js';
 import { buildCore, type Core } from '../main.js';
 import { formatRunbookErrors } from '../runbooks/load.js';
 import { parse, USAGE, UsageError } from './args.js';
@@ -65,6 +66,11 @@ async function main(argv: string[]): Promise<number> {
   let core: Core;
   try {
     core = await buildCore(config, {
+      // The terminal says what happens in words; its JSON log lines are for whoever asks for them.
+      logger: createLogger({
+        level: process.env.LOG_LEVEL ? config.logLevel : 'error',
+        secrets: configSecrets(config),
+      }),
       confirmer: terminalConfirmer(term, Boolean(args.values.yes)),
       onStorageFailure,
     });

@@ -7,6 +7,7 @@ import type { ProgressPhase } from '../domain/display.js';
 import type { Logger } from '../logger.js';
 import { type ExecuteDeps, executeRun } from './execute.js';
 import type { RunObserver } from './execute-plan.js';
+import { logStepFailure, runIds } from './lifecycle-log.js';
 import type { IncidentNotifier } from './notifier.js';
 import { runView, type ViewStore } from './plans.js';
 import type { Store } from './store-port.js';
@@ -73,7 +74,10 @@ export function createRunExecutor(deps: ExecutorDeps): RunExecutor {
     const throttle = createThrottle(publish, PROGRESS_INTERVAL_MS);
     const observer: RunObserver = {
       stepStarted: () => throttle.poke(),
-      stepFinished: () => throttle.poke(),
+      stepFinished: (step, host, result) => {
+        logStepFailure(deps.logger, view, step, host, result);
+        throttle.poke();
+      },
       confirmRequested: (step) => {
         phase = { kind: 'confirm', stepIndex: step.index };
         throttle.poke();
@@ -92,6 +96,7 @@ export function createRunExecutor(deps: ExecutorDeps): RunExecutor {
         observer,
         // The thread says "Rolling back" once this process has the run, not before.
         onStarted: async (run) => {
+          deps.logger.info({ ...runIds(view), by: actor, hosts: view.plan.hosts.length }, 'run started');
           await deps.notifier.root({ ...view, run }, 'Rolling back');
           throttle.poke();
         },
@@ -99,7 +104,7 @@ export function createRunExecutor(deps: ExecutorDeps): RunExecutor {
       });
       if (!result.ok) {
         if (result.code !== 'already_decided')
-          deps.logger.error({ runId, code: result.code }, result.message);
+          deps.logger.error({ ...runIds(view), code: result.code }, result.message);
         const after = await runView(deps.store, runId);
         if (after && result.code !== 'already_decided') {
           await deps.notifier.ended(after, 'failed', result.message);
@@ -112,11 +117,11 @@ export function createRunExecutor(deps: ExecutorDeps): RunExecutor {
       const after = (await runView(deps.store, runId)) ?? view;
       deps.logger.info(
         {
-          runId,
-          incidentId: after.incident.id,
-          service: after.run.service,
-          env: after.run.env,
+          ...runIds(after),
           state: after.run.state,
+          ...(after.run.startedAt && after.run.finishedAt
+            ? { durationMs: after.run.finishedAt - after.run.startedAt }
+            : {}),
         },
         'run finished',
       );

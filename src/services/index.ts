@@ -12,6 +12,7 @@ import { answerConfirm } from './confirm.js';
 import { checkDeploy, type DeployReport, lastKnownGood, recordDeploy } from './deploys.js';
 import type { EngineDeps } from './execute-plan.js';
 import { createRunExecutor } from './executor.js';
+import { loggedNotifier } from './lifecycle-log.js';
 import { addNote, recordThreadReply } from './note.js';
 import type { Directory, IncidentNotifier } from './notifier.js';
 import type { RunAction } from './operator.js';
@@ -49,7 +50,9 @@ export interface ServiceDeps {
   onStorageFailure?: (err: unknown, runId: string) => void;
 }
 
-export function createServices(deps: ServiceDeps) {
+export function createServices(given: ServiceDeps) {
+  // Every use case tells the thread through this notifier, so each lifecycle change is logged once.
+  const deps = { ...given, notifier: loggedNotifier(given.notifier, given.logger) };
   const typed: TypedSecrets = new Map();
   const executeDeps = {
     store: deps.store,

@@ -9,6 +9,7 @@ import { fail, type Result } from '../domain/result.js';
 import { isTerminal } from '../domain/run-state.js';
 import { SECRET_MASK } from '../domain/secrets.js';
 import type { Logger } from '../logger.js';
+import { runIds } from './lifecycle-log.js';
 import type { IncidentNotifier, RunView } from './notifier.js';
 import { prevailingVersion } from './observe-versions.js';
 import { type OperatorDeps, operatorCheck, type RunAction } from './operator.js';
@@ -44,7 +45,10 @@ export async function resolveIncident(
   const rca = await draftRca(deps, view.incident.id);
   const head = await deps.store.timelineHead();
   // Published outside the database: `rollbot audit verify --head` proves nothing before it was cut.
-  deps.logger.info({ incidentId: view.incident.id, auditHead: head }, 'incident resolved');
+  deps.logger.info(
+    { ...runIds(after), resolvedBy: action.user, auditHead: head, ...(from ? { blocked: from } : {}) },
+    'incident resolved',
+  );
   if (rca) await deps.notifier.resolution(after, action.user, rca, head);
   const note = from ? ` ${from} is now blocked from redeploying (GET /blocked/${view.run.service}).` : '';
   return { ok: true, message: `${view.incident.id} resolved.${note}` };

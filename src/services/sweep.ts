@@ -47,10 +47,6 @@ export async function sweep(deps: SweepDeps): Promise<{ interrupted: number; ado
 }
 
 async function tellInterrupted(deps: SweepDeps, run: Run): Promise<void> {
-  deps.logger.warn(
-    { runId: run.id, incidentId: run.incidentId, service: run.service, env: run.env },
-    'run interrupted',
-  );
   countInterrupted(deps, run);
   const view = await runView(deps.store, run.id);
   if (!view) return;

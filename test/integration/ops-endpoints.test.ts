@@ -143,5 +143,9 @@ describe('what a running bot writes', () => {
     const fromSlack = entries.filter((e) => e.module === 'slack');
     expect(fromSlack.length, lines.join('\n')).toBeGreaterThan(0);
     expect(fromSlack.every((e) => (e.level ?? 0) >= 40)).toBe(true);
+    // SIGTERM: the shutdown is in the log, start and end.
+    const messages = entries.map((e) => e.msg);
+    expect(messages.indexOf('rollbot stopping')).toBeGreaterThan(messages.indexOf('rollbot is serving'));
+    expect(messages.indexOf('rollbot stopped')).toBeGreaterThan(messages.indexOf('rollbot stopping'));
   });
 });

@@ -3,8 +3,9 @@
  * real sshd: the incident root and approval carry seed 002's fields, the plan shows each step once,
  * a failure is reported once (in the progress message, with its buttons), a retry's progress adds
  * up, a resolved root drops the 🚨 header and the ETA, and history and the RCA give the same time
- * to restore.
+ * to restore. The same incident's lifecycle is in the log, one JSON line per change, with its ids.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILED_ACTION } from '../../src/slack/presenter.js';
 import * as ids from '../../views/ids.js';
@@ -23,6 +24,7 @@ import { type SshdHandle, startSshd } from '../support/sshd.js';
 
 let sshd: SshdHandle;
 let h: Harness;
+let log = '';
 
 /** Step 2 fails once (a lock that clears; both hosts share the test user's home), so the first run fails on the canary and a retry succeeds. */
 function flakyRunbook(dir: string): string {
@@ -56,7 +58,19 @@ levels:
 beforeAll(async () => {
   sshd = await startSshd({ addresses: ['127.0.0.73', '127.0.0.74'] });
   const dir = `${sshd.home}/messages-${process.pid}`;
-  h = await startHarness({ mode: 'http', sshd, runbooks: { 'flaky.yml': flakyRunbook(dir) } });
+  const logTo = new Writable({
+    write(chunk, _encoding, done) {
+      log += String(chunk);
+      done();
+    },
+  });
+  h = await startHarness({
+    mode: 'http',
+    sshd,
+    runbooks: { 'flaky.yml': flakyRunbook(dir) },
+    env: { LOG_LEVEL: 'info' },
+    logTo,
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -177,5 +191,40 @@ describe('the incident thread as the seeds describe it', () => {
     await h.slash('U0BOB', 'history flaky');
     const history = await waitFor('the history', () => h.slack.ephemerals.slice(ephemerals).at(0));
     expect(JSON.stringify(history)).toContain(`flaky ${restore} (1 incident)`);
+
+    // The log tells the same story, one JSON line per change, each with the incident's ids.
+    const lines = log
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.incidentId === incidentId);
+    const story = lines.map((l) => [l.msg, l.runId, l.state ?? l.ending ?? l.host ?? '']);
+    const r1 = `${incidentId}-r1`;
+    const r2 = `${incidentId}-r2`;
+    expect(story).toEqual([
+      ['rollback requested', r1, ''],
+      ['waiting for approval', r1, ''],
+      ['run approved', r1, ''],
+      ['run started', r1, ''],
+      ['step failed', r1, 'fl-1'],
+      ['run finished', r1, 'failed'],
+      ['run failed', r1, 'failed'],
+      ['rollback requested again', r2, ''],
+      ['waiting for approval', r2, ''],
+      ['run approved', r2, ''],
+      ['run started', r2, ''],
+      ['run finished', r2, 'succeeded'],
+      ['incident resolved', r2, ''],
+    ]);
+    for (const line of lines) {
+      // `level` stays pino's (30 info, 40 warn): the rollback's level has its own name.
+      expect(line).toMatchObject({ service: 'flaky', env: 'production', rollbackLevel: 2 });
+      expect([30, 40]).toContain(line.level);
+    }
+    expect(lines.find((l) => l.msg === 'step failed')).toMatchObject({ step: 'Migrate', exitCode: 3 });
+    expect(lines.find((l) => l.msg === 'run approved' && l.runId === r2)).toMatchObject({
+      approvedBy: ['U0CAROL'],
+    });
+    expect(lines.at(-1)?.auditHead).toMatch(/^[0-9a-f]{64}$/);
   });
 });
