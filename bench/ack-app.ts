@@ -1,6 +1,6 @@
 /**
  * One app for the ack benchmark, in its own process (as in production, where Slack is elsewhere):
- * `rollbot` (the real server) or `bare` (a Bolt app whose listener only acks). Prints
+ * `rollbot` (the real server, on SQLite or as one replica on PostgreSQL) or `bare` (a Bolt app whose listener only acks). Prints
  * `READY <port>` when listening; stops on SIGTERM.
  */
 import { App, LogLevel } from '@slack/bolt';
@@ -9,7 +9,8 @@ import { createLogger } from '../src/logger.js';
 import { startServer } from '../src/main.js';
 import { BOT_TOKEN, freePort, SIGNING_SECRET } from '../test/support/rollbot-harness.js';
 
-const [which, apiUrl, runbooks, db] = process.argv.slice(2);
+/** `db`: a SQLite file, or a postgres:// URL (a replica; `instance` names it). */
+const [which, apiUrl, runbooks, db, instance] = process.argv.slice(2);
 
 async function start(): Promise<() => Promise<void>> {
   const port = await freePort();
@@ -20,7 +21,8 @@ async function start(): Promise<() => Promise<void>> {
       SLACK_API_URL: apiUrl,
       PORT: String(port),
       ROLLBOT_RUNBOOKS: runbooks,
-      ROLLBOT_DB: db,
+      ...(db?.startsWith('postgres://') ? { ROLLBOT_DATABASE_URL: db } : { ROLLBOT_DB: db }),
+      ...(instance ? { ROLLBOT_INSTANCE: instance } : {}),
       LOG_LEVEL: 'silent',
     });
     if (!loaded.ok) throw new Error(loaded.message);

@@ -12,8 +12,8 @@ export interface DriverSetup {
   teamId: string;
   appId: string;
   concurrency: number;
-  /** App name → its /slack/events URL. */
-  urls: Record<string, string>;
+  /** App name → its /slack/events URLs: requests alternate between them (replicas behind a balancer). */
+  urls: Record<string, string[]>;
 }
 
 export interface BatchRequest {
@@ -39,16 +39,18 @@ export interface BatchResult {
 
 /** The benchmark passes the setup as the one argument, in JSON. */
 const setup = JSON.parse(process.argv[2] ?? '{}') as DriverSetup;
+const slack = { teamId: setup.teamId, appId: setup.appId };
 const drivers = new Map(
-  Object.entries(setup.urls).map(([name, url]) => {
-    const slack = { teamId: setup.teamId, appId: setup.appId };
-    return [name, createSlackDriver({ signingSecret: setup.signingSecret, url, slack })];
-  }),
+  Object.entries(setup.urls).map(([name, urls]) => [
+    name,
+    urls.map((url) => createSlackDriver({ signingSecret: setup.signingSecret, url, slack })),
+  ]),
 );
+let sent = 0;
 
 async function run(job: BatchJob): Promise<BatchResult> {
-  const driver = drivers.get(job.target);
-  if (!driver) throw new Error(`no app called ${job.target}`);
+  const replicas = drivers.get(job.target);
+  if (!replicas) throw new Error(`no app called ${job.target}`);
   const samples: number[] = [];
   const sentAt: Record<string, number> = {};
   let next = 0;
@@ -56,7 +58,8 @@ async function run(job: BatchJob): Promise<BatchResult> {
     while (next < job.requests.length) {
       const request = job.requests[next++]!;
       sentAt[request.trigger_id] = Date.now();
-      const res = await driver.slashCommand(request);
+      // Round robin, as a load balancer in front of replicas would spread them.
+      const res = await replicas[sent++ % replicas.length]!.slashCommand(request);
       if (res.status !== 200) throw new Error(`${job.target}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
       samples.push(res.ms);
     }

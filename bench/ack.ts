@@ -7,7 +7,10 @@
  * rollbot's time from command to views.open; the verdict is the median round's rollbot p99 / bare p99
  * (target ≤ 1.5×).
  *
- * Four processes: each app (bench/ack-app.ts), the driver that sends and times the commands
+ * Beside them, the same rollbot as two replicas on one PostgreSQL database (a throwaway local
+ * cluster), requests alternating between the replicas as behind a load balancer.
+ *
+ * Processes: each app (bench/ack-app.ts), the driver that sends and times the commands
  * (bench/ack-driver.ts), and this one, which runs the fake Slack. What rollbot does after its ack
  * (building the modal, calling views.open) competes with its own acks still in flight, as on a busy
  * bot; Slack answering views.open does not share an event loop with the clock that times the acks.
@@ -20,6 +23,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { formatRunbookErrors, loadRunbooks } from '../src/runbooks/load.js';
 import { type FakeSlack, startFakeSlack } from '../test/support/fake-slack/index.js';
+import { startPostgres } from '../test/support/postgres.js';
 import { BOT_TOKEN, SIGNING_SECRET, USERS } from '../test/support/rollbot-harness.js';
 import type { BatchJob, BatchRequest, BatchResult, DriverSetup } from './ack-driver.js';
 
@@ -31,6 +35,8 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const TARGET = 1.5;
 /** Rounds of REQUESTS per app; the verdict is on the median round (a p99 of 500 moves run to run). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** BENCH_REPLICAS=0 leaves out the two-replica PostgreSQL configuration (it needs Debian's postgresql). */
+const REPLICAS = process.env.BENCH_REPLICAS !== '0';
 
 /** What a user would type; the request form is the one that also calls views.open after the ack. */
 const ROLLBOT_TEXTS = ['help', 'status', 'shop level=2 severity=major'];
@@ -109,7 +115,7 @@ interface Driver {
   stop(): Promise<void>;
 }
 
-function startDriver(slack: FakeSlack, channel: string, urls: Record<string, string>): Driver {
+function startDriver(slack: FakeSlack, channel: string, urls: Record<string, string[]>): Driver {
   const setup: DriverSetup = {
     signingSecret: SIGNING_SECRET,
     teamId: slack.teamId,
@@ -169,10 +175,20 @@ function profileArgs(which: string): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, which)}`] : [];
 }
 
-function spawnApp(which: string, apiUrl: string, runbooks: string, db: string) {
+function spawnApp(which: string, apiUrl: string, runbooks: string, db: string, instance = '') {
   const child = spawn(
     process.execPath,
-    [...profileArgs(which), '--import', 'tsx', join('bench', 'ack-app.ts'), which, apiUrl, runbooks, db],
+    [
+      ...profileArgs(instance || which),
+      '--import',
+      'tsx',
+      join('bench', 'ack-app.ts'),
+      which,
+      apiUrl,
+      runbooks,
+      db,
+      instance,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -214,72 +230,106 @@ async function main() {
   });
   const channel = slack.channelId('#ops')!;
 
-  // Each app in its own process, the driver in another, the fake Slack in this one.
+  // Each app in its own process, the driver in another, the fake Slack in this one; the two
+  // replicas share one database on a throwaway PostgreSQL cluster (durable: fsync on).
+  const cluster = REPLICAS ? await startPostgres({ durable: true }) : undefined;
   const rollbotApp = await spawnApp('rollbot', slack.apiUrl, runbooks, join(dir, 'data', 'rollbot.db'));
   const bareApp = await spawnApp('bare', slack.apiUrl, runbooks, '');
-  const rollbotPort = rollbotApp.port;
-  const barePort = bareApp.port;
+  const pgUrl = await cluster?.createDatabase();
+  const replicas = pgUrl
+    ? [
+        await spawnApp('rollbot', slack.apiUrl, runbooks, pgUrl, 'replica-a'),
+        await spawnApp('rollbot', slack.apiUrl, runbooks, pgUrl, 'replica-b'),
+      ]
+    : [];
 
   const url = (port: number) => `http://127.0.0.1:${port}/slack/events`;
-  const driver = startDriver(slack, channel, { rollbot: url(rollbotPort), bare: url(barePort) });
+  const driver = startDriver(slack, channel, {
+    rollbot: [url(rollbotApp.port)],
+    bare: [url(bareApp.port)],
+    replicas: replicas.map((r) => url(r.port)),
+  });
+  const pids: Record<string, number[]> = {
+    rollbot: [rollbotApp.pid],
+    bare: [bareApp.pid],
+    replicas: replicas.map((r) => r.pid),
+  };
+  const cpuOf = (name: string) => (pids[name] ?? []).reduce((sum, pid) => sum + cpuMs(pid), 0);
   try {
-    const rb: Target = { name: 'rollbot', text: (i) => ROLLBOT_TEXTS[i % ROLLBOT_TEXTS.length]!, sent: 0 };
+    const text = (i: number) => ROLLBOT_TEXTS[i % ROLLBOT_TEXTS.length]!;
+    const rb: Target = { name: 'rollbot', text, sent: 0 };
+    const pg: Target = { name: 'replicas', text, sent: 0 };
     const bb: Target = { name: 'bare', text: () => '', sent: 0 };
+    const targets = REPLICAS ? [rb, pg, bb] : [rb, bb];
 
-    // Warm-up (not measured): JIT, sockets, Bolt's auth.test, SQLite statements.
-    await driver.batch(bb, WARMUP);
-    await driver.batch(rb, WARMUP);
+    // Warm-up (not measured): JIT, sockets, Bolt's auth.test, SQLite statements, pg connections.
+    for (const target of [...targets].reverse()) await driver.batch(target, WARMUP);
 
     const results: RoundResult[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      const samples: Record<string, number[]> = { rollbot: [], bare: [] };
-      const sentAt: Record<string, number> = {};
+      const samples: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
+      const sentAt: Record<string, Record<string, number>> = Object.fromEntries(
+        targets.map((t) => [t.name, {}]),
+      );
       const opensBefore = slack.callsTo('views.open').length;
-      const cpuBefore = { rollbot: cpuMs(rollbotApp.pid), bare: cpuMs(bareApp.pid) };
+      const cpuBefore = Object.fromEntries(targets.map((t) => [t.name, cpuOf(t.name)]));
       let remaining = REQUESTS;
       for (let b = 0; remaining > 0; b++) {
         const n = Math.min(BATCH, remaining);
-        const order = (b + i) % 2 === 0 ? [rb, bb] : [bb, rb];
+        // Each target goes first, middle and last in turn, so none gets the warmer machine.
+        const shift = (b + i) % targets.length;
+        const order = [...targets.slice(shift), ...targets.slice(0, shift)];
         for (const target of order) {
           const result = await driver.batch(target, n);
           samples[target.name]!.push(...result.samples);
-          Object.assign(sentAt, result.sentAt);
+          Object.assign(sentAt[target.name]!, result.sentAt);
         }
         remaining -= n;
       }
       // The modal opens after the ack; let the last views.open calls land before counting them.
       await new Promise((r) => setTimeout(r, 200));
       const opens = slack.callsTo('views.open').slice(opensBefore);
+      const measure = (name: string): AppRound => {
+        const mine = opens.filter((c) => sentAt[name]![String(c.args.trigger_id)] !== undefined);
+        return {
+          ack: stats(samples[name]!),
+          cpu: (cpuOf(name) - cpuBefore[name]!) / REQUESTS,
+          modal: stats(mine.map((c) => c.at - sentAt[name]![String(c.args.trigger_id)]!)),
+          opened: mine.filter((c) => c.ok).length,
+          opens: mine.length,
+        };
+      };
       results.push({
-        rollbot: stats(samples.rollbot!),
-        bare: stats(samples.bare!),
-        cpu: {
-          rollbot: (cpuMs(rollbotApp.pid) - cpuBefore.rollbot) / REQUESTS,
-          bare: (cpuMs(bareApp.pid) - cpuBefore.bare) / REQUESTS,
-        },
-        modal: stats(opens.map((c) => c.at - (sentAt[String(c.args.trigger_id)] ?? Number.NaN))),
-        opened: opens.filter((c) => c.ok).length,
-        opens: opens.length,
+        rollbot: measure('rollbot'),
+        bare: measure('bare'),
+        ...(REPLICAS ? { replicas: measure('replicas') } : {}),
       });
     }
     report(results);
   } finally {
     await driver.stop();
-    await Promise.all([rollbotApp.stop(), bareApp.stop()]);
+    await Promise.all([rollbotApp.stop(), bareApp.stop(), ...replicas.map((r) => r.stop())]);
+    await cluster?.stop();
     await slack.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-interface RoundResult {
-  rollbot: Stats;
-  bare: Stats;
-  /** CPU time of each app process per request of the round: the ack and all work after it. */
-  cpu: { rollbot: number; bare: number };
+interface AppRound {
+  ack: Stats;
+  /** CPU time of the app's processes per request of the round: the ack and all work after it. */
+  cpu: number;
   /** From the slash command being sent to Slack receiving views.open, per modal request. */
   modal: Stats;
   opened: number;
   opens: number;
+}
+
+interface RoundResult {
+  rollbot: AppRound;
+  bare: AppRound;
+  /** Two rollbot replicas on one PostgreSQL database, requests alternating between them. */
+  replicas?: AppRound;
 }
 
 function median(values: number[]): number {
@@ -291,31 +341,41 @@ function median(values: number[]): number {
 function report(results: RoundResult[]): void {
   const ms = (x: number) => `${x.toFixed(1).padStart(6)}`;
   const cell = (s: Stats) => `${ms(s.p50)} /${ms(s.p99)} /${ms(s.max)}`;
-  const p99Ratios = results.map((r) => r.rollbot.p99 / r.bare.p99);
-  const p50Ratios = results.map((r) => r.rollbot.p50 / r.bare.p50);
-  const cpuRatios = results.map((r) => r.cpu.rollbot / r.cpu.bare);
-  const ratio = median(p99Ratios);
   const x = (v: number) => `${v.toFixed(2)}×`;
-  console.log(
-    [
-      `ack latency: ${ROUNDS} rounds of ${REQUESTS} signed /rollback commands per app over HTTP, ${CONCURRENCY} concurrent, ` +
-        `batches of ${BATCH} alternating, ${WARMUP} warm-up each; each app in its own process`,
-      `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
-      `rollbot mix: ${ROLLBOT_TEXTS.map((t) => `"/rollback ${t}"`).join(', ')}`,
+  const apps = (['rollbot', 'replicas'] as const).filter((name) => results.every((r) => r[name]));
+  const label = { rollbot: 'rollbot, SQLite', replicas: 'rollbot, 2 replicas on PostgreSQL' };
+  const lines = [
+    `ack latency: ${ROUNDS} rounds of ${REQUESTS} signed /rollback commands per app over HTTP, ${CONCURRENCY} concurrent, ` +
+      `batches of ${BATCH} rotating, ${WARMUP} warm-up each; each app in its own process`,
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    `rollbot mix: ${ROLLBOT_TEXTS.map((t) => `"/rollback ${t}"`).join(', ')}`,
+  ];
+  const verdicts: string[] = [];
+  for (const name of apps) {
+    const rounds = results.map((r) => ({ app: r[name]!, bare: r.bare }));
+    const p99Ratios = rounds.map((r) => r.app.ack.p99 / r.bare.ack.p99);
+    const p50Ratios = rounds.map((r) => r.app.ack.p50 / r.bare.ack.p50);
+    const cpuRatios = rounds.map((r) => r.app.cpu / r.bare.cpu);
+    const ratio = median(p99Ratios);
+    lines.push(
       '',
-      `round  rollbot ack p50/p99/max ms  bare Bolt ack p50/p99/max ms  p99 ratio  p50 ratio  CPU/request rollbot, bare  time to modal p50/p99 ms  views.open ok`,
-      ...results.map(
+      `${label[name]} against the bare Bolt app`,
+      `round  ack p50/p99/max ms          bare Bolt ack p50/p99/max ms  p99 ratio  p50 ratio  CPU/request app, bare        time to modal p50/p99 ms  views.open ok`,
+      ...rounds.map(
         (r, i) =>
-          `${String(i + 1).padStart(5)}  ${cell(r.rollbot).padEnd(26)}  ${cell(r.bare).padEnd(28)}  ` +
+          `${String(i + 1).padStart(5)}  ${cell(r.app.ack).padEnd(26)}  ${cell(r.bare.ack).padEnd(28)}  ` +
           `${x(p99Ratios[i]!).padStart(9)}  ${x(p50Ratios[i]!).padStart(9)}  ` +
-          `${`${r.cpu.rollbot.toFixed(2)}, ${r.cpu.bare.toFixed(2)} ms (${x(cpuRatios[i]!)})`.padStart(26)}  ` +
-          `${`${ms(r.modal.p50)} /${ms(r.modal.p99)}`.padStart(24)}  ${r.opened}/${r.opens}`,
+          `${`${r.app.cpu.toFixed(2)}, ${r.bare.cpu.toFixed(2)} ms (${x(cpuRatios[i]!)})`.padStart(26)}  ` +
+          `${`${ms(r.app.modal.p50)} /${ms(r.app.modal.p99)}`.padStart(24)}  ${r.app.opened}/${r.app.opens}`,
       ),
-      '',
-      `median of rounds: rollbot p99 / bare p99 ${x(ratio)} (target ≤ ${TARGET}×: ${ratio <= TARGET ? 'met' : 'NOT met'}), ` +
-        `p50 ${x(median(p50Ratios))}, CPU per request ${x(median(cpuRatios))}`,
-    ].join('\n'),
-  );
+    );
+    verdicts.push(
+      `${label[name]}: median of rounds p99 / bare p99 ${x(ratio)} (target ≤ ${TARGET}×: ${ratio <= TARGET ? 'met' : 'NOT met'}), ` +
+        `p50 ${x(median(p50Ratios))}, CPU per request ${x(median(cpuRatios))}, ` +
+        `time to modal p50 ${median(rounds.map((r) => r.app.modal.p50)).toFixed(1)} ms`,
+    );
+  }
+  console.log([...lines, '', ...verdicts].join('\n'));
 }
 
 main().catch((err) => {

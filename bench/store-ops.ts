@@ -5,8 +5,10 @@
  * once off (closer to SQLite's NORMAL, which does not fsync each commit). Prints p50/p99/mean per
  * operation; operations are interleaved round by round so no adapter gets a quieter machine.
  * BENCH_OPS (default 2000) and BENCH_WARMUP (default 200) change the shape.
- * Store operations proper (open run, approve, step result, timeline append) are added here as the
- * repositories move onto the query layer.
+ * Then the store's own operations through the Store (open run, approve, step result, timeline
+ * append; bench/store-api.ts) on the same three databases, and whole runs of 50 hosts × 5 steps
+ * back to back: what one replica's store sustains per minute. BENCH_STORE_OPS (default 500) and
+ * BENCH_RUNS (default 10) change their shape.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -14,11 +16,15 @@ import { join } from 'node:path';
 import { openPostgres } from '../src/store/sql/postgres.js';
 import { openSqlite } from '../src/store/sql/sqlite.js';
 import type { Database } from '../src/store/sql/types.js';
+import type { Store } from '../src/store/store.js';
 import { startPostgres } from '../test/support/postgres.js';
+import { approve, note, openBenchStore, openRun, RUN_SHAPE, stepOnHost, wholeRun } from './store-api.js';
 
 const OPS = Number(process.env.BENCH_OPS ?? 2000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
 const BASE_MS = 1_735_689_600_000;
+const STORE_OPS = Number(process.env.BENCH_STORE_OPS ?? 500);
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 
 const SCHEMA = [
   'CREATE TABLE runs (id TEXT PRIMARY KEY, state TEXT NOT NULL, n INTEGER NOT NULL, at BIGINT NOT NULL)',
@@ -97,6 +103,7 @@ async function main(): Promise<void> {
       }
     }
     printTable(samples, backends);
+    await storeOperations(dir, cluster);
   } finally {
     for (const b of backends) await b.db.close();
     await cluster.stop();
@@ -118,6 +125,98 @@ function printTable(samples: Map<string, number[]>, backends: Backend[]): void {
 }
 
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+
+const STORE_OPERATIONS: { name: string; run(store: Store, i: number, runIds: string[]): Promise<unknown> }[] =
+  [
+    {
+      name: 'open run (request: incident, run, lock, events)',
+      run: async (store, i, runIds) => {
+        runIds[i] = await openRun(store, `svc${i}`);
+      },
+    },
+    {
+      name: 'approve (approval row + run approved)',
+      run: (store, i, runIds) => approve(store, runIds[i]!, `svc${i}`),
+    },
+    {
+      name: 'step result (started + finished on a host)',
+      run: (store, i, runIds) => stepOnHost(store, runIds[i]!, 0, `svc${i}-1`),
+    },
+    {
+      name: 'timeline append (a note)',
+      run: (store, i, runIds) => note(store, runIds[i]!.replace(/-r\d+$/, ''), i),
+    },
+  ];
+
+async function storeOperations(
+  dir: string,
+  cluster: Awaited<ReturnType<typeof startPostgres>>,
+): Promise<void> {
+  const stores: { name: string; store: Store; runIds: string[] }[] = [];
+  try {
+    stores.push({ name: 'sqlite', store: await openBenchStore({ file: join(dir, 'store.db') }), runIds: [] });
+    stores.push({
+      name: 'postgres',
+      store: await openBenchStore({ url: await cluster.createDatabase() }),
+      runIds: [],
+    });
+    const asyncUrl = `${await cluster.createDatabase()}?options=${encodeURIComponent('-c synchronous_commit=off')}`;
+    stores.push({
+      name: 'postgres, synchronous_commit=off',
+      store: await openBenchStore({ url: asyncUrl }),
+      runIds: [],
+    });
+
+    const samples = new Map<string, number[]>();
+    const warm = Math.min(WARMUP, 50);
+    for (let i = 0; i < warm + STORE_OPS; i++) {
+      for (const op of STORE_OPERATIONS) {
+        for (const s of i % 2 === 0 ? stores : [...stores].reverse()) {
+          const start = performance.now();
+          await op.run(s.store, i, s.runIds);
+          const ms = performance.now() - start;
+          if (i < warm) continue;
+          const key = `${op.name}\t${s.name}`;
+          samples.set(key, [...(samples.get(key) ?? []), ms]);
+        }
+      }
+    }
+    console.log(`\nStore operations, ${STORE_OPS} each after ${warm} warm-up:`);
+    console.log('\n| operation | backend | p50 | p99 | mean |\n|---|---|---|---|---|');
+    for (const op of STORE_OPERATIONS) {
+      for (const s of stores) {
+        const xs = [...(samples.get(`${op.name}\t${s.name}`) ?? [])].sort((x, y) => x - y);
+        console.log(
+          `| ${op.name} | ${s.name} | ${fmt(pct(xs, 50))} | ${fmt(pct(xs, 99))} | ${fmt(meanOf(xs))} |`,
+        );
+      }
+    }
+
+    const durations = new Map<string, number[]>();
+    for (let r = 0; r < RUNS; r++) {
+      for (const s of r % 2 === 0 ? stores : [...stores].reverse()) {
+        durations.set(s.name, [...(durations.get(s.name) ?? []), await wholeRun(s.store, `run${r}`)]);
+      }
+    }
+    console.log(
+      `\nWhole runs of ${RUN_SHAPE.hosts} hosts × ${RUN_SHAPE.steps} steps, store writes only, ${RUNS} back to back:`,
+    );
+    console.log('\n| backend | run p50 | runs per minute (one replica, at p50) |\n|---|---|---|');
+    for (const s of stores) {
+      const xs = [...(durations.get(s.name) ?? [])].sort((x, y) => x - y);
+      const p50 = pct(xs, 50);
+      console.log(`| ${s.name} | ${fmt(p50)} | ${Math.floor(60_000 / p50)} |`);
+    }
+  } finally {
+    for (const s of stores) await s.store.close();
+  }
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+const meanOf = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 main().catch((err) => {
   console.error(err);
