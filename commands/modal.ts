@@ -1,7 +1,7 @@
 /** The request modal: re-render on service/env/level change, and submission with inline field errors. */
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { controlCharProblem } from '../src/domain/control-chars.js';
+import { typedTextProblem } from '../src/domain/control-chars.js';
 import { isSeverity } from '../src/domain/severity.js';
 import * as ids from '../views/ids.js';
 import { type ModalPreview, modalErrors, REASON_MAX } from '../views/modal.js';
@@ -80,16 +80,13 @@ export function register(app: App, deps: ListenerDeps): void {
     if (!prefill.level) errors[ids.LEVEL_BLOCK] = 'Pick a level.';
     const reason = prefill.reason?.trim() ?? '';
     if (reason.length === 0) errors[ids.REASON_BLOCK] = 'Say what is broken: it opens the incident.';
-    if (reason.length > REASON_MAX) errors[ids.REASON_BLOCK] = `At most ${REASON_MAX} characters.`;
-    const reasonProblem = controlCharProblem(reason, 'reason');
+    const reasonProblem = typedTextProblem(reason, 'reason', REASON_MAX);
     if (reasonProblem) errors[ids.REASON_BLOCK] = reasonProblem;
+    const impact = prefill.impact?.trim() ?? '';
+    const impactProblem = typedTextProblem(impact, 'impact', REASON_MAX);
+    if (impactProblem) errors[ids.IMPACT_BLOCK] = impactProblem;
     if (Object.keys(errors).length > 0 || !runbook) {
       await ack(modalErrors(errors));
-      return;
-    }
-    const impact = prefill.impact?.trim() ?? '';
-    if (impact.length > REASON_MAX) {
-      await ack(modalErrors({ [ids.IMPACT_BLOCK]: `At most ${REASON_MAX} characters.` }));
       return;
     }
     // A click that runs at once counts only if the form said so and showed this very plan. Typed

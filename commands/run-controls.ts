@@ -1,4 +1,4 @@
-/** Abort, Retry step, Escalate, Resolved, and Continue/Cancel at a confirm step. */
+/** Abort, Retry step, Escalate, Resolved, Take ownership, and Continue/Cancel at a confirm step. */
 import type { App } from '@slack/bolt';
 import * as ids from '../views/ids.js';
 import { requestModal } from '../views/modal.js';
@@ -21,6 +21,7 @@ type Handler = (ctx: Context) => Promise<{ ok: boolean; message?: string }>;
 
 const HANDLERS: Record<string, Handler> = {
   [ids.ABORT]: ({ deps, click }) => deps.services.abort(actionOf(click)),
+  [ids.TAKE_OWNERSHIP]: ({ deps, click }) => deps.services.take(actionOf(click)),
   // A short form first (root cause, impact), prefilled: the resolution message and the RCA use it.
   [ids.RESOLVED]: async ({ deps, click, triggerId }) => {
     if (!triggerId) return deps.services.resolve(actionOf(click));

@@ -5,8 +5,18 @@ import type { Eta } from '../src/domain/estimates.js';
 import type { Incident, Run } from '../src/domain/records.js';
 import type { RunState } from '../src/domain/run-state.js';
 import { SEVERITY_INFO } from '../src/domain/severity.js';
-import { context, fallback, fieldsSection, header, type MessageContent, section } from './blocks.js';
+import {
+  actions,
+  button,
+  context,
+  fallback,
+  fieldsSection,
+  header,
+  type MessageContent,
+  section,
+} from './blocks.js';
 import { humanDuration, levelLabel, plural, severityBadge } from './format.js';
+import { encodeActionValue, INCIDENT_ACTIONS_BLOCK, TAKE_OWNERSHIP } from './ids.js';
 import { escapeFit, escapeMrkdwn, inlineCode, mention, slackTime } from './mrkdwn.js';
 
 export const INCIDENT_STATUSES = [
@@ -93,6 +103,18 @@ export function incidentMessage(input: IncidentMessageInput): MessageContent {
     if (impact) blocks.push(section(`*Issue*\n${reasonText(incident.reason)}`));
   }
   blocks.push(context(`Run ${inlineCode(run.id)} · plan, approvals and live progress are in the thread`));
+  // An open incident can change hands: whoever leads it now says so with one click.
+  if (status !== 'resolved') {
+    blocks.push(
+      actions(INCIDENT_ACTIONS_BLOCK, [
+        button({
+          actionId: TAKE_OWNERSHIP,
+          text: '🙋 Take ownership',
+          value: encodeActionValue({ runId: run.id }),
+        }),
+      ]),
+    );
+  }
   const text = [
     title,
     incident.id,

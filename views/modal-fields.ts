@@ -1,5 +1,6 @@
 /** The fixed fields of the request modal: service, environment, severity with criteria, level, hosts, reason. */
 import type { InputBlock, KnownBlock, PlainTextOption } from '@slack/types';
+import { REQUEST_TEXT_MAX } from '../src/domain/records.js';
 import { SEVERITIES, SEVERITY_INFO, type Severity } from '../src/domain/severity.js';
 import type { Runbook, RunbookLevel } from '../src/runbooks/schema.js';
 import { context, md, plain } from './blocks.js';
@@ -9,7 +10,7 @@ import { OPTION_DESCRIPTION_MAX, OPTION_TEXT_MAX, OPTION_VALUE_MAX, SELECT_OPTIO
 import { escapeMrkdwn } from './mrkdwn.js';
 
 /** The longest impact / reason a request may carry. */
-export const REASON_MAX = 500;
+export const REASON_MAX = REQUEST_TEXT_MAX;
 
 /**
  * A static select holds at most 100 options; a larger catalogue gets an external select that

@@ -1,6 +1,7 @@
 /** `rollbot run` and `rollbot drill`: the same use cases, store and timeline as Slack, from a terminal. */
 import { createInterface } from 'node:readline/promises';
-import { controlCharProblem } from '../domain/control-chars.js';
+import { typedTextProblem } from '../domain/control-chars.js';
+import { REQUEST_TEXT_MAX } from '../domain/records.js';
 import type { Core } from '../main.js';
 import { approvalsNeeded } from '../runbooks/approvals.js';
 import { planToText } from '../runbooks/plan.js';
@@ -54,8 +55,7 @@ export function requestOf(args: ParsedArgs, actor: string, drill: boolean): Roll
 function reasonOf(reason: string | undefined): string {
   const text = reason?.trim();
   if (!text) throw new UsageError('--reason is required: say what is broken (it opens the incident)');
-  if (text.length > 500) throw new UsageError('--reason is longer than 500 characters');
-  const problem = controlCharProblem(text, '--reason');
+  const problem = typedTextProblem(text, '--reason', REQUEST_TEXT_MAX);
   if (problem) throw new UsageError(problem);
   return text;
 }

@@ -23,3 +23,9 @@ export function controlCharProblem(text: string, field: string): string | undefi
   const name = `U+${code.toString(16).toUpperCase().padStart(4, '0')}${code === 0x1b ? ', escape' : ''}`;
   return `The ${field} contains control characters (${name} at position ${found.index + 1}): remove them; only tabs and line breaks are allowed.`;
 }
+
+/** Free text a person typed (reason, impact, root cause): at most `max` characters, no control characters. */
+export function typedTextProblem(text: string, field: string, max: number): string | undefined {
+  if (text.length > max) return `The ${field} is too long: at most ${max} characters.`;
+  return controlCharProblem(text, field);
+}

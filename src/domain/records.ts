@@ -19,6 +19,9 @@ export interface NewIncident {
   impact?: string;
 }
 
+/** The most a request's reason or impact holds (the form's fields say so too). */
+export const REQUEST_TEXT_MAX = 500;
+
 /** The most a resolution field (root cause, impact) holds. */
 export const RESOLUTION_TEXT_MAX = 1500;
 

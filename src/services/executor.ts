@@ -3,7 +3,7 @@
  * and the live progress message. Which process executes a run is decided by the store (the
  * first to move it from approved to running); this only keeps track of its own.
  */
-import type { ProgressPhase } from '../domain/display.js';
+import { currentActionOf, type ProgressPhase } from '../domain/display.js';
 import type { Logger } from '../logger.js';
 import { type ExecuteDeps, executeRun } from './execute.js';
 import type { RunObserver } from './execute-plan.js';
@@ -97,7 +97,7 @@ export function createRunExecutor(deps: ExecutorDeps): RunExecutor {
         // The thread says "Rolling back" once this process has the run, not before.
         onStarted: async (run) => {
           deps.logger.info({ ...runIds(view), by: actor, hosts: view.plan.hosts.length }, 'run started');
-          await deps.notifier.root({ ...view, run }, 'Rolling back');
+          await deps.notifier.root({ ...view, run }, currentActionOf(run, false));
           throttle.poke();
         },
         ...(resumeFrom ? { resumeFrom } : {}),
@@ -126,7 +126,7 @@ export function createRunExecutor(deps: ExecutorDeps): RunExecutor {
         'run finished',
       );
       if (outcome.status === 'succeeded') {
-        await deps.notifier.root(after, 'Verifying: mark Resolved or escalate');
+        await deps.notifier.root(after, currentActionOf(after.run, false));
       } else {
         const first = outcome.failures[0];
         const detail =

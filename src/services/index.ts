@@ -25,6 +25,7 @@ import { resolveIncident, resolvePrefill } from './resolve.js';
 import type { TypedSecrets } from './secrets.js';
 import type { Store } from './store-port.js';
 import { sweep } from './sweep.js';
+import { takeOwnership } from './take.js';
 import { unblockVersion } from './unblock.js';
 
 export interface ServiceDeps {
@@ -94,6 +95,7 @@ export function createServices(given: ServiceDeps) {
     note: (input: { incidentId: string; user: string; text: string }) => addNote(base, input),
     threadReply: (reply: { channel: string; user: string; text: string; ts: string; threadTs: string }) =>
       recordThreadReply(base, reply),
+    take: (action: RunAction) => takeOwnership(base, action),
     unblock: (input: { user: string; service: string; version: string }) => unblockVersion(base, input),
     draftRca: (incidentId: string) => draftRca(base, incidentId),
     /** `/rollback rca <INC>`: the RCA draft, from the timeline so far, into the incident thread. */

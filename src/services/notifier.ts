@@ -69,6 +69,8 @@ export interface IncidentNotifier {
   rcaDraft(view: RunView, rca: RcaFile): Promise<void>;
   /** A line in the incident thread (notes, interruptions). */
   threadNote(view: RunView, text: string): Promise<void>;
+  /** Someone took the incident over from `from`: the root shows its new owner, the thread says so. */
+  ownerChanged(view: RunView, from: string): Promise<void>;
 }
 
 export interface Directory {
@@ -87,4 +89,5 @@ export const silentNotifier: IncidentNotifier = {
   ended: async () => {},
   rcaDraft: async () => {},
   threadNote: async () => {},
+  ownerChanged: async () => {},
 };

@@ -3,8 +3,11 @@
  * existing one: retry, escalation) under the lock, then post the thread and either ask for
  * approvals or start the run. How many approvals it needs is decided once, here.
  */
+import { typedTextProblem } from '../domain/control-chars.js';
+import { currentActionOf } from '../domain/display.js';
 import { approvalExpiresAt } from '../domain/policy.js';
 import type { Incident, Run } from '../domain/records.js';
+import { REQUEST_TEXT_MAX } from '../domain/records.js';
 import { fail, type Result } from '../domain/result.js';
 import type { Severity } from '../domain/severity.js';
 import { approvalsNeeded } from '../runbooks/approvals.js';
@@ -62,6 +65,11 @@ export async function requestRollback(
   request: RollbackRequest,
   options: RequestOptions,
 ): Promise<Result<Opened>> {
+  // Whatever door it came through (form, slash text, terminal), typed text is held to one rule.
+  const textProblem =
+    typedTextProblem(request.reason, 'reason', REQUEST_TEXT_MAX) ??
+    (request.impact === undefined ? undefined : typedTextProblem(request.impact, 'impact', REQUEST_TEXT_MAX));
+  if (textProblem) return fail('invalid_input', textProblem);
   const typedSecrets = options.via === 'terminal';
   const checked = preview(deps.catalog, { ...request, typedSecrets, prometheusUrl: deps.prometheusUrl });
   if (!checked.ok) return checked;
@@ -150,7 +158,7 @@ async function announce(deps: RequestDeps, view: RunView, firstRun: boolean): Pr
     data: { required: run.approvalsRequired, approvers: runbook?.approvers ?? [], planHash: run.planHash },
   });
   await deps.notifier.approval(view, await approvalView(deps, view, { kind: 'pending' }));
-  await deps.notifier.root(view, `Waiting for ${run.approvalsRequired} approval(s)`);
+  await deps.notifier.root(view, currentActionOf(run, false));
 }
 
 export async function approvalView(

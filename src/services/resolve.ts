@@ -3,7 +3,7 @@
  * version blocked for the deploy pipeline (seed 004), and the RCA draft, with the audit head.
  */
 
-import { controlCharProblem } from '../domain/control-chars.js';
+import { typedTextProblem } from '../domain/control-chars.js';
 import { RESOLUTION_TEXT_MAX, type Resolution } from '../domain/records.js';
 import { fail, type Result } from '../domain/result.js';
 import { isTerminal } from '../domain/run-state.js';
@@ -98,9 +98,8 @@ async function resolvable(deps: ResolveDeps, action: RunAction): Promise<Result<
 function resolutionProblem(resolution: Resolution | undefined): string | undefined {
   for (const [field, text] of Object.entries(resolution ?? {})) {
     if (text === undefined) continue;
-    if (text.length > RESOLUTION_TEXT_MAX) return `${field}: at most ${RESOLUTION_TEXT_MAX} characters.`;
-    const control = controlCharProblem(text, field === 'rootCause' ? 'root cause' : field);
-    if (control) return control;
+    const problem = typedTextProblem(text, field === 'rootCause' ? 'root cause' : field, RESOLUTION_TEXT_MAX);
+    if (problem) return problem;
   }
   return undefined;
 }

@@ -3,15 +3,18 @@
  * its plan and its thread data) and queues them in the persisted outbox, which delivers them in
  * order per incident. Slack being down delays messages; it never loses them. It never reads the store.
  */
+
 import { approvalMessage } from '../../views/approval.js';
 import type { MessageContent } from '../../views/blocks.js';
 import { approvalReminder } from '../../views/escalation.js';
 import { incidentMessage, statusOfRun } from '../../views/incident.js';
 import { impactOf, incidentFacts } from '../../views/incident-facts.js';
+import { mention } from '../../views/mrkdwn.js';
 import { planMessage } from '../../views/plan.js';
 import { progressMessage } from '../../views/progress.js';
 import { progressFacts } from '../../views/progress-facts.js';
 import { resolutionMessage, rollbackFailedMessage } from '../../views/resolution.js';
+import { currentActionOf, FAILED_ACTION } from '../domain/display.js';
 import type { IncidentNotifier, RcaFile, RunView } from '../services/notifier.js';
 import type { Clock } from '../services/ports.js';
 import type { Store } from '../services/store-port.js';
@@ -25,8 +28,7 @@ export interface PresenterDeps {
   kick: (incidentId: string) => void;
 }
 
-/** The root's "current action" after a failure: the failure itself is in the progress message. */
-export const FAILED_ACTION = 'Decide in the thread: Retry, Escalate or Abort';
+export { FAILED_ACTION };
 
 export function createPresenter(deps: PresenterDeps): IncidentNotifier {
   const { store, clock } = deps;
@@ -178,6 +180,11 @@ export function createPresenter(deps: PresenterDeps): IncidentNotifier {
     },
     threadNote(view, text) {
       return send(view, { op: 'thread', what: 'note', message: { text } });
+    },
+    async ownerChanged(view, from) {
+      await updateRoot(view, currentActionOf(view.run, view.incident.status === 'resolved'));
+      const text = `🙋 ${mention(view.incident.owner)} took ownership of ${view.incident.id} from ${mention(from)}.`;
+      await send(view, { op: 'thread', what: 'owner', message: { text } });
     },
   };
 }

@@ -53,8 +53,8 @@ const cliEnv = () => ({
   LOG_LEVEL: 'silent',
 });
 
-/** Submits the open request modal with `reason` and returns Slack's view of the ack. */
-async function submitReason(user: string, reason: string) {
+/** Submits the open request modal with `reason` (and `impact`) and returns Slack's view of the ack. */
+async function submitReason(user: string, reason: string, impact?: string) {
   const viewsBefore = h.slack.views.size;
   await h.slash(user, 'shop level=2 severity=major');
   await waitFor('the modal', () => h.slack.views.size > viewsBefore);
@@ -65,6 +65,7 @@ async function submitReason(user: string, reason: string) {
     severity: { severity_radio: { type: 'radio_buttons', selected_option: { value: 'major' } } },
     level: { level_radio: { type: 'radio_buttons', selected_option: { value: '2' } } },
     reason: { reason_input: reason },
+    ...(impact === undefined ? {} : { impact: { impact_input: impact } }),
   });
   return h.driver.interaction(viewSubmission({ user, view, state }, h.slack));
 }
@@ -82,6 +83,34 @@ describe('terminal escapes typed into Slack', () => {
           reason: expect.stringMatching(/^The reason contains control characters \(U\+001B, escape/),
         },
       });
+    }
+    // The optional impact field is held to the same rule.
+    const res = await submitReason('U0ALICE', 'db down', `EU checkout ${TITLE}`);
+    expect(res.json).toMatchObject({
+      response_action: 'errors',
+      errors: { impact: expect.stringMatching(/^The impact contains control characters \(U\+001B, escape/) },
+    });
+    // Whatever door a request comes through, the service holds typed text to the same rule.
+    for (const [reason, impact] of [
+      [`db down ${CLEAR}`, undefined],
+      ['db down', `EU ${CLIPBOARD}`],
+      ['x'.repeat(501), undefined],
+    ] as const) {
+      const opened = await h.server.core.services.request(
+        {
+          service: 'shop',
+          env: 'production',
+          level: 2,
+          severity: 'major',
+          reason,
+          ...(impact ? { impact } : {}),
+          requestedBy: 'U0ALICE',
+          params: {},
+          drill: false,
+        },
+        { via: 'slack' },
+      );
+      expect(opened).toMatchObject({ ok: false, code: 'invalid_input' });
     }
     expect(roots()).toBe(rootsBefore);
   });

@@ -131,6 +131,28 @@ describe('the incident thread as the seeds describe it', () => {
     expect(first).toContain('*Owner*\\n<@U0ALICE> (requested it)');
     expect(first).not.toContain('(level target)');
 
+    // Ownership changes hands on the root, by someone who may operate the run; not by anyone else.
+    const mine = (user: string, since: number) =>
+      waitFor(`an answer to ${user}`, () => h.slack.ephemerals.slice(since).find((e) => e.user === user));
+    let since = h.slack.ephemerals.length;
+    await click(h, 'U0MALLORY', root, ids.TAKE_OWNERSHIP);
+    expect((await mine('U0MALLORY', since)).text).toContain('Only the requester or an approver');
+    expect((await h.server.core.store.getIncident(incidentId))?.owner).toBe('U0ALICE');
+    since = h.slack.ephemerals.length;
+    await click(h, 'U0BOB', root, ids.TAKE_OWNERSHIP);
+    expect((await mine('U0BOB', since)).text).toBe(`You own ${incidentId} now.`);
+    const taken = await waitFor('the root to show its new owner', () =>
+      all(rootNow(root)).includes('*Owner*\\n<@U0BOB> · requested by <@U0ALICE>') ? rootNow(root) : undefined,
+    );
+    expect(all(taken)).toContain('*Current action*\\nWaiting for 1 approval(s)');
+    await waitFor('the thread to say who took it', () =>
+      thread(root).find((m) => m.text === `🙋 <@U0BOB> took ownership of ${incidentId} from <@U0ALICE>.`),
+    );
+    const owned = (await h.server.core.store.timeline(incidentId)).filter(
+      (e) => e.type === 'incident.owner_changed',
+    );
+    expect(owned.map((e) => [e.actor, e.data])).toEqual([['U0BOB', { from: 'U0ALICE', to: 'U0BOB' }]]);
+
     // Plan: each step once, on all hosts; the host's own part as a placeholder.
     const plan = await waitFor('the plan', () =>
       thread(root).find((m) => m.text.startsWith('Plan for flaky')),
@@ -181,6 +203,8 @@ describe('the incident thread as the seeds describe it', () => {
     );
     expect(all(resolved)).not.toContain('🚨');
     expect(all(resolved)).not.toContain('*ETA*');
+    expect(hasButton(resolved, ids.TAKE_OWNERSHIP)).toBe(false);
+    expect(all(resolved)).toContain('*Owner*\\n<@U0BOB> · requested by <@U0ALICE>');
 
     // The same time to restore in /rollback history and in the RCA.
     const rca = (await h.server.core.services.draftRca(incidentId))!.markdown;
@@ -204,6 +228,7 @@ describe('the incident thread as the seeds describe it', () => {
     expect(story).toEqual([
       ['rollback requested', r1, ''],
       ['waiting for approval', r1, ''],
+      ['incident owner changed', r1, ''],
       ['run approved', r1, ''],
       ['run started', r1, ''],
       ['step failed', r1, 'fl-1'],

@@ -36,16 +36,17 @@ describe('shellQuote under /bin/sh', () => {
         const out = execFileSync('/bin/sh', ['-c', `printf '%s\\0' ${shellQuote(value)}`]);
         expect(out.equals(Buffer.concat([Buffer.from(value, 'utf8'), Buffer.from([0])]))).toBe(true);
       }),
-      { numRuns: 300 },
+      // One shell per value; the array property below adds up to four values per shell.
+      { numRuns: 120 },
     );
   });
 
   it('keeps words apart when several quoted values share a command', () => {
     fc.assert(
-      fc.property(fc.array(shellValue, { minLength: 1, maxLength: 4 }), (values) => {
+      fc.property(fc.array(shellValue, { minLength: 1, maxLength: 8 }), (values) => {
         expect(shellArgs(`printf '%s\\0' ${values.map(shellQuote).join(' ')}`)).toEqual(values);
       }),
-      { numRuns: 50 },
+      { numRuns: 80 },
     );
   });
 });
