@@ -40,6 +40,7 @@ function workspace(key?: string) {
   writeFileSync(join(dir, 'runbooks', 'ledger.yml'), RUNBOOK);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
+    ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
     HOME: process.env.HOME,
     ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
     ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),

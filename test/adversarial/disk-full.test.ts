@@ -59,6 +59,7 @@ describe('the disk fills up mid-run', () => {
   it('says so, ends the run once it can write again, and frees the lock', async () => {
     const env = {
       PATH: process.env.PATH,
+      ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
       HOME: process.env.HOME,
       ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
       ROLLBOT_DB: join(data, 'rollbot.db'),

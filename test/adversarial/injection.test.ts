@@ -378,6 +378,7 @@ describe('injection through rollbot run --set', () => {
     writeFileSync(join(dir, 'runbooks', 'inj.yml'), injRunbook(NAMES));
     const env = {
       PATH: process.env.PATH,
+      ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
       HOME: process.env.HOME,
       ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
       ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),

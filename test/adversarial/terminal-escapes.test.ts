@@ -47,6 +47,7 @@ afterAll(async () => {
 
 const cliEnv = () => ({
   PATH: process.env.PATH,
+  ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
   HOME: process.env.HOME,
   ROLLBOT_DB: join(h.dir, 'data', 'rollbot.db'),
   ROLLBOT_RUNBOOKS: join(h.dir, 'runbooks'),
@@ -172,6 +173,7 @@ levels:
     );
     const env = {
       PATH: process.env.PATH,
+      ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
       HOME: process.env.HOME,
       ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
       ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),

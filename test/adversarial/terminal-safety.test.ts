@@ -60,6 +60,7 @@ function workspace() {
   writeFileSync(join(ws, 'runbooks', 'rehearse.yml'), runbook(marker));
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
+    ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
     HOME: process.env.HOME,
     ROLLBOT_RUNBOOKS: join(ws, 'runbooks'),
     ROLLBOT_DB: join(ws, 'data', 'rollbot.db'),

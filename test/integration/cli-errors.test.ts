@@ -41,6 +41,7 @@ function workspace(): { dir: string; env: NodeJS.ProcessEnv } {
     dir,
     env: {
       PATH: process.env.PATH,
+      ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
       HOME: process.env.HOME,
       ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
       ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),

@@ -45,6 +45,7 @@ ${steps}
     dir,
     env: {
       HOME: process.env.HOME,
+      ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
       ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
       ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),
       LOG_LEVEL: 'silent',

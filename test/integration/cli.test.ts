@@ -43,6 +43,7 @@ function workspace(): { dir: string; env: NodeJS.ProcessEnv } {
   writeFileSync(join(dir, 'runbooks', 'locky.yml'), RUNBOOK);
   const env = {
     PATH: process.env.PATH,
+    ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
     HOME: process.env.HOME,
     ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
     ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),
@@ -69,7 +70,10 @@ function filesUnder(dir: string): string[] {
 
 describe('rollbot CLI', () => {
   it('validate: 0 for the bundled runbooks, 2 with file:line for a broken one', async () => {
-    const ok = await rollbot(['validate'], { PATH: process.env.PATH });
+    const ok = await rollbot(['validate'], {
+      PATH: process.env.PATH,
+      ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
+    });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('demo');
     const { dir, env } = workspace();
@@ -216,7 +220,12 @@ describe('rollbot CLI', () => {
 
   it('the demo drill rolls the broken release back to the good one on embedded defaults', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rollbot-demo-'));
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ROLLBOT_DB: join(dir, 'rollbot.db') };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
+      ROLLBOT_DB: join(dir, 'rollbot.db'),
+    };
     await exec('node', ['demo/democtl.mjs', 'break'], { env });
     try {
       const before = await fetch('http://127.0.0.1:4780/health');

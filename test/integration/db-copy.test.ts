@@ -41,6 +41,7 @@ levels:
     );
     const sqliteEnv = {
       PATH: process.env.PATH,
+      ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
       HOME: process.env.HOME,
       ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
       ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),

@@ -52,6 +52,7 @@ function postDeploy(body: unknown, headers: Record<string, string> = {}) {
 function cliEnv(): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
+    ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
     HOME: process.env.HOME,
     ROLLBOT_RUNBOOKS: `${h.dir}/runbooks`,
     ROLLBOT_DB: `${h.dir}/data/rollbot.db`,

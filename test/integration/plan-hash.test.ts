@@ -42,6 +42,7 @@ function workspace() {
   writeFileSync(join(dir, 'runbooks', 'ids.yml'), RUNBOOK);
   const env = {
     PATH: process.env.PATH,
+    ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
     HOME: process.env.HOME,
     ROLLBOT_RUNBOOKS: join(dir, 'runbooks'),
     ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),

@@ -23,6 +23,7 @@ export interface BotProcess {
 export function botEnv(opts: { apiUrl: string; dir: string; sshd: SshdHandle }): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
+    ROLLBOT_FROM_DIST: process.env.ROLLBOT_FROM_DIST,
     HOME: process.env.HOME,
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
