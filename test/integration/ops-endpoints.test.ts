@@ -91,6 +91,16 @@ describe.each(['http', 'socket'] as const)('ROLLBOT_OPS_PORT apart from Slack (%
     expect(await (await get(opsPort, '/blocked/shop')).json()).toEqual({ service: 'shop', blocked: [] });
     const slack = await fetch(`http://127.0.0.1:${opsPort}/slack/events`, { method: 'POST', body: '{}' });
     expect(slack.status).toBe(404);
+    // POST /deploys is an operational endpoint too; with no ROLLBOT_DEPLOY_TOKEN set it records nothing.
+    const report = JSON.stringify({ service: 'shop', environment: 'production', version: 'v1.2.3' });
+    const deploy = await fetch(`http://127.0.0.1:${opsPort}/deploys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer anything' },
+      body: report,
+    });
+    expect(deploy.status).toBe(403);
+    expect(await deploy.json()).toEqual({ error: 'deploy recording is off: set ROLLBOT_DEPLOY_TOKEN' });
+    expect(await h.server.core.store.deploys({ service: 'shop' })).toEqual([]);
   });
 
   it('leaves nothing but Slack on PORT', async () => {
@@ -100,6 +110,8 @@ describe.each(['http', 'socket'] as const)('ROLLBOT_OPS_PORT apart from Slack (%
     } else {
       for (const path of ['/healthz', '/metrics', '/blocked/shop'])
         expect((await get(h.port, path)).status).toBe(404);
+      const deploy = await fetch(`http://127.0.0.1:${h.port}/deploys`, { method: 'POST', body: '{}' });
+      expect(deploy.status).toBe(404);
     }
     const views = h.slack.views.size;
     await h.slash('U0ALICE', 'shop level=2');

@@ -105,6 +105,26 @@ describe('loadRunbooks', () => {
       expect(missing.errors[0]).toMatchObject({ file: join(dir, 'nope'), line: 1, column: 1 });
       expect(missing.errors[0]?.message).toMatch(/^cannot read runbook folder/);
     });
+
+    it('refuses a secret a level uses without saying where it is read (Slack never asks for one)', () => {
+      dir = mkdtempSync(join(tmpdir(), 'rollbot-runbooks-'));
+      const secretApp = (from: string) =>
+        [
+          'service: app',
+          'environments: { production: { hosts: [{ name: a, address: 10.0.0.1 }] } }',
+          `params: { token: { description: API token, pattern: '^[a-z0-9]{8,64}$', secret: true${from} } }`,
+          'levels: { 1: { name: Flag off, target: 1m, approvals: 0, steps: [{ run: "curl -H {{token}} x" }] } }',
+          '',
+        ].join('\n');
+      writeFileSync(join(dir, 'app.yml'), secretApp(''));
+      const refused = loadRunbookFile(join(dir, 'app.yml'));
+      expect(refused.runbook).toBeUndefined();
+      expect(formatRunbookErrors(refused.errors)).toBe(
+        `${join(dir, 'app.yml')}:3:11 params.token: secret param token is used by level 1 but has no from: Slack never asks for a secret; add from: env:NAME or file:/path`,
+      );
+      writeFileSync(join(dir, 'app.yml'), secretApp(', from: env:APP_TOKEN'));
+      expect(formatRunbookErrors(loadRunbookFile(join(dir, 'app.yml')).errors)).toBe('');
+    });
   });
 });
 
