@@ -1,5 +1,6 @@
 /** HTTP health probe: one GET, compared against the expected status and top-level JSON fields. */
 import type { HealthAnswer, HealthProbe, HealthRequest } from '../services/ports.js';
+import { fetchFailure, parseJsonObject } from './json-answer.js';
 
 const MAX_BODY = 64 * 1024;
 
@@ -17,9 +18,9 @@ async function probe(req: HealthRequest): Promise<HealthAnswer> {
     body = await readBounded(response);
   } catch (err) {
     if (timeout.aborted) return { ok: false, detail: `no answer within ${req.requestTimeoutMs} ms` };
-    return { ok: false, detail: `request failed: ${describe(err)}` };
+    return { ok: false, detail: `request failed: ${fetchFailure(err)}` };
   }
-  const record = parseObject(body);
+  const record = parseJsonObject(body);
   const reported = record?.version;
   const version = typeof reported === 'string' || typeof reported === 'number' ? String(reported) : undefined;
   const seen = { status: response.status, ...(version ? { version } : {}) };
@@ -51,23 +52,4 @@ async function readBounded(response: Response): Promise<string> {
   }
   await reader.cancel().catch(() => {});
   return Buffer.concat(chunks).subarray(0, MAX_BODY).toString('utf8');
-}
-
-function parseObject(body: string): Record<string, unknown> | undefined {
-  try {
-    const json: unknown = JSON.parse(body);
-    return json !== null && typeof json === 'object' && !Array.isArray(json)
-      ? (json as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ?? cause?.message ?? err.message;
-  }
-  return String(err);
 }

@@ -1,5 +1,6 @@
 /** Prometheus HTTP API client: one instant query (`GET /api/v1/query`), its first value or why there is none. */
 import type { PrometheusAnswer, PrometheusClient, PrometheusRequest } from '../services/query-steps.js';
+import { fetchFailure, parseJsonObject } from './json-answer.js';
 
 /** An aggregated query answers in bytes; a query that returns megabytes of series is a mistake. */
 const MAX_BODY = 4 * 1024 * 1024;
@@ -30,14 +31,14 @@ async function query(req: PrometheusRequest): Promise<PrometheusAnswer> {
     if (req.signal.aborted) return fail('aborted');
     if (timeout.aborted) return fail(`no answer from Prometheus within ${req.timeoutMs} ms`);
     if (err instanceof RangeError) return fail(err.message);
-    return fail(`Prometheus unreachable: ${describe(err)}`);
+    return fail(`Prometheus unreachable: ${fetchFailure(err)}`);
   }
   return answerOf(status, body);
 }
 
 /** Reads the API's JSON envelope; exported for the unit tests of each shape. */
 export function answerOf(status: number, body: string): PrometheusAnswer {
-  const json = parseJson(body);
+  const json = parseJsonObject(body);
   if (json?.status === 'error') {
     const type = typeof json.errorType === 'string' ? ` (${json.errorType})` : '';
     return fail(`Prometheus error${type}: ${String(json.error ?? 'no message')}`);
@@ -95,23 +96,4 @@ async function readBounded(response: Response): Promise<string> {
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(body: string): Record<string, unknown> | undefined {
-  try {
-    const json: unknown = JSON.parse(body);
-    return json !== null && typeof json === 'object' && !Array.isArray(json)
-      ? (json as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ?? cause?.message ?? err.message;
-  }
-  return String(err);
 }

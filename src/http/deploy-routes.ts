@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Deploy } from '../domain/records.js';
+import type { Deploy, NewDeploy } from '../domain/records.js';
 import type { Result } from '../domain/result.js';
 import { lingerThenClose } from './linger.js';
 import { json } from './ops-routes.js';
@@ -14,14 +14,7 @@ import { json } from './ops-routes.js';
 export interface DeployRouteDeps {
   /** ROLLBOT_DEPLOY_TOKEN; without it POST /deploys refuses every request. */
   token: string | undefined;
-  record(report: {
-    service: string;
-    env: string;
-    version: string;
-    commit?: string;
-    url?: string;
-    by: string;
-  }): Promise<Result<{ deploy: Deploy }>>;
+  record(report: NewDeploy): Promise<Result<{ deploy: Deploy }>>;
   check(
     service: string,
     version: string,

@@ -3,7 +3,7 @@
  * from deploy to detection): pipelines report them; the form proposes the last known good version;
  * the deploy gate answers whether a version may go out.
  */
-import type { BlockedVersion, Deploy } from '../domain/records.js';
+import type { BlockedVersion, Deploy, NewDeploy } from '../domain/records.js';
 import { fail, type Result } from '../domain/result.js';
 import type { RunbookCatalog } from './plans.js';
 import type { Store } from './store-port.js';
@@ -13,14 +13,8 @@ export interface DeployDeps {
   store: Pick<Store, 'recordDeploy' | 'deploys' | 'blockedVersions'>;
 }
 
-export interface DeployReport {
-  service: string;
-  env: string;
-  version: string;
-  commit?: string;
-  url?: string;
-  by: string;
-}
+/** A deploy as a pipeline (POST /deploys) or `rollbot deploys record` reports it. */
+export type DeployReport = NewDeploy;
 
 const VERSION_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
 const COMMIT_RE = /^[0-9a-fA-F]{7,64}$/;
