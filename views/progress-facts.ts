@@ -6,7 +6,7 @@
 import type { PlannedStep } from '../src/domain/plan.js';
 import type { Run, StepRow } from '../src/domain/records.js';
 import type { StoredTimelineEvent } from '../src/domain/timeline.js';
-import type { ProgressInput } from './progress.js';
+import type { ProgressInput } from './progress-input.js';
 
 export interface ProgressFactsInput {
   run: Pick<Run, 'id' | 'level' | 'escalatedFrom'>;

@@ -6,8 +6,8 @@ import { humanDuration } from './format.js';
 import { ESCALATE, encodeActionValue, PROGRESS_ACTIONS_BLOCK, RETRY_STEP } from './ids.js';
 import { SECTION_TEXT_MAX } from './limits.js';
 import { codeBlock, escapeFit, inlineCode, mention } from './mrkdwn.js';
-import type { ProgressInput } from './progress.js';
 import { firstProblem } from './progress-grid.js';
+import type { ProgressInput } from './progress-input.js';
 
 export const TAIL_LINES = 15;
 export const MAX_LEVEL = 3;

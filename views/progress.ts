@@ -1,8 +1,7 @@
 /** The live progress message (edited in place): header, per-step × per-host grid, and the phase's outcome and buttons. */
 import type { Button, KnownBlock } from '@slack/types';
 import type { ProgressPhase } from '../src/domain/display.js';
-import { type Plan, type PlannedStep, strategyText } from '../src/domain/plan.js';
-import type { Run, StepRow } from '../src/domain/records.js';
+import { type PlannedStep, strategyText } from '../src/domain/plan.js';
 import {
   actions,
   button,
@@ -28,28 +27,11 @@ import { packLines } from './pack.js';
 import { countLine, type StepCells } from './progress-count.js';
 import { abortedBlocks, escalateButton, failureBlocks } from './progress-failure.js';
 import { CELL_EMOJI, type CellContext, cellsOf, pairKey, stepLine } from './progress-grid.js';
+import type { ProgressInput } from './progress-input.js';
 import { withQueryFigure } from './query-figures.js';
 
+export type { ProgressInput } from './progress-input.js';
 export type { ProgressPhase };
-
-export interface ProgressInput {
-  /** The display form of the plan (masked). */
-  plan: Plan;
-  run: Run;
-  /** Every step row of the run so far (tails already masked). */
-  steps: StepRow[];
-  now: number;
-  phase: ProgressPhase;
-  /**
-   * Step+host pairs an earlier run of the incident did successfully, which this run (a retry)
-   * skips: shown as done earlier, not pending. From the earlier run's ok step rows.
-   */
-  skipped?: readonly { stepIndex: number; host: string }[];
-  /** Confirm steps answered Continue (the run's `run.confirmed` events with `confirmed: true`). */
-  confirmed?: readonly number[];
-  /** Hosts this run never starts, e.g. after a failed canary (`run.finished`'s `notStarted`). */
-  notStarted?: readonly string[];
-}
 
 const ENDED: readonly ProgressPhase['kind'][] = ['failed', 'succeeded', 'aborted', 'interrupted'];
 

@@ -1,5 +1,5 @@
 /** The RCA draft of an incident, from the store: for `rollbot rca`, the thread, and the resolution. */
-import { rcaFileName, rcaMarkdown } from '../../views/rca.js';
+import { rcaFileName, rcaMarkdown } from '../../views/rca/draft.js';
 import type { RcaFile } from './notifier.js';
 import { deployBefore } from './plans.js';
 import type { Store } from './store-port.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSample } from '../../src/domain/step-result.js';
 import type { RunObserver } from '../../src/services/execute-plan.js';
 import { createStore, type Store } from '../../src/store/store.js';
-import { metricLines } from '../../views/rca-metrics.js';
+import { metricLines } from '../../views/rca/metrics.js';
 import { rollbackServiceFor } from '../support/engine.js';
 import {
   type FixtureExporter,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/records.js';
-import { rcaFileName, rcaMarkdown } from '../../views/rca.js';
+import { rcaFileName, rcaMarkdown } from '../../views/rca/draft.js';
 import {
   createRecorder,
   goldenIncident,

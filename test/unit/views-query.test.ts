@@ -9,7 +9,7 @@ import { renderPlan } from '../../src/runbooks/plan.js';
 import { planMessage } from '../../views/plan.js';
 import { progressMessage } from '../../views/progress.js';
 import { sampleSummary } from '../../views/query-figures.js';
-import { metricLines } from '../../views/rca-metrics.js';
+import { metricLines } from '../../views/rca/metrics.js';
 import { testPlan } from '../support/records.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0);

@@ -1,8 +1,8 @@
 /** The RCA's metric figures: each query step's baseline before the rollback and what it measured after. */
-import { formatMeasure } from '../src/domain/condition.js';
-import type { MetricSample } from '../src/domain/step-result.js';
-import type { StoredTimelineEvent } from '../src/domain/timeline.js';
-import { cell } from './rca-text.js';
+import { formatMeasure } from '../../src/domain/condition.js';
+import type { MetricSample } from '../../src/domain/step-result.js';
+import type { StoredTimelineEvent } from '../../src/domain/timeline.js';
+import { cell } from './text.js';
 
 interface Figure {
   name: string;

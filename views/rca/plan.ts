@@ -1,5 +1,5 @@
 /** The parts of a run's plan the RCA shows. */
-import type { Plan } from '../src/domain/plan.js';
+import type { Plan } from '../../src/domain/plan.js';
 
 export interface PlanStepInfo {
   index: number;

@@ -1,10 +1,10 @@
 /** The RCA's `## Figures`: time to acknowledge, approve and restore; each run against its level's target. */
-import { targetVerdict, timeToAcknowledgeMs, timeToRestoreMs } from '../src/domain/figures.js';
-import { humanDuration } from './format.js';
-import { levelColon, type RcaFacts, type RunFacts, runActual } from './rca-facts.js';
-import { metricLines } from './rca-metrics.js';
-import { stepTable } from './rca-steps.js';
-import { cell, oneLine } from './rca-text.js';
+import { targetVerdict, timeToAcknowledgeMs, timeToRestoreMs } from '../../src/domain/figures.js';
+import { humanDuration } from '../format.js';
+import { levelColon, type RcaFacts, type RunFacts, runActual } from './facts.js';
+import { metricLines } from './metrics.js';
+import { stepTable } from './steps.js';
+import { cell, oneLine } from './text.js';
 
 export function figuresSection(facts: RcaFacts): string[] {
   return [

@@ -1,8 +1,8 @@
 /** Timeline wording for the events of one run: requested again, escalated, started, finished, stopped. */
-import type { StoredTimelineEvent } from '../src/domain/timeline.js';
-import { humanDuration, plural } from './format.js';
-import { levelColon, num, type RcaFacts, type RunFacts, str, strList } from './rca-facts.js';
-import { oneLine, who } from './rca-text.js';
+import type { StoredTimelineEvent } from '../../src/domain/timeline.js';
+import { humanDuration, plural } from '../format.js';
+import { levelColon, num, type RcaFacts, type RunFacts, str, strList } from './facts.js';
+import { oneLine, who } from './text.js';
 
 export function describeRunEvent(e: StoredTimelineEvent, run: RunFacts, facts: RcaFacts): string | undefined {
   const name = facts.runs.length > 1 ? `Run ${run.label}` : 'Run';

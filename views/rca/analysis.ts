@@ -1,6 +1,6 @@
 /** Seed 002's analysis sections: filled from the timeline where it knows, prompts for a human where not. */
-import { targetVerdict } from '../src/domain/figures.js';
-import { humanDuration, plural } from './format.js';
+import { targetVerdict } from '../../src/domain/figures.js';
+import { humanDuration, plural } from '../format.js';
 import {
   levelColon,
   levelParen,
@@ -8,9 +8,9 @@ import {
   type RunFacts,
   runActual,
   type StepFailure,
-} from './rca-facts.js';
-import { timeToRestore } from './rca-figures.js';
-import { oneLine, toFill } from './rca-text.js';
+} from './facts.js';
+import { timeToRestore } from './figures.js';
+import { oneLine, toFill } from './text.js';
 
 const MAX_LISTED_FAILURES = 10;
 

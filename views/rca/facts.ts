@@ -1,9 +1,9 @@
 /** What the RCA knows about an incident, derived once from its records and timeline events. */
-import { type StepEstimate, type StepSample, stepEstimates } from '../src/domain/estimates.js';
-import type { Incident, Run, StepRow } from '../src/domain/records.js';
-import type { StoredTimelineEvent, TimelineType } from '../src/domain/timeline.js';
-import { type PlanInfo, planInfo } from './rca-plan.js';
-import { oneLine } from './rca-text.js';
+import { type StepEstimate, type StepSample, stepEstimates } from '../../src/domain/estimates.js';
+import type { Incident, Run, StepRow } from '../../src/domain/records.js';
+import type { StoredTimelineEvent, TimelineType } from '../../src/domain/timeline.js';
+import { type PlanInfo, planInfo } from './plan.js';
+import { oneLine } from './text.js';
 
 export type RunOrigin = 'first' | 'retry' | 'escalation' | 'new';
 

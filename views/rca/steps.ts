@@ -2,12 +2,12 @@
  * Seed 003's "Rollback Time Estimate" per run: each step's estimate (the median of the same step in
  * earlier successful runs of the service and level) against its slowest host this time.
  */
-import type { StepEstimate } from '../src/domain/estimates.js';
-import type { StepRow } from '../src/domain/records.js';
-import { humanDuration, plural } from './format.js';
-import { levelColon, type RcaFacts, type RunFacts, runActual } from './rca-facts.js';
-import type { PlanStepInfo } from './rca-plan.js';
-import { cell } from './rca-text.js';
+import type { StepEstimate } from '../../src/domain/estimates.js';
+import type { StepRow } from '../../src/domain/records.js';
+import { humanDuration, plural } from '../format.js';
+import { levelColon, type RcaFacts, type RunFacts, runActual } from './facts.js';
+import type { PlanStepInfo } from './plan.js';
+import { cell } from './text.js';
 
 export function stepTable(r: RunFacts, facts: RcaFacts): string[] {
   const previous = facts.runs.find((p) => p.run.id === r.run.escalatedFrom && r.origin === 'retry');

@@ -1,15 +1,15 @@
 /** The RCA draft (seed 002's template) as Markdown, built from an incident's records and timeline. */
-import type { StepSample } from '../src/domain/estimates.js';
-import type { Deploy, Incident, Run, StepRow } from '../src/domain/records.js';
-import { SEVERITY_INFO } from '../src/domain/severity.js';
-import type { StoredTimelineEvent } from '../src/domain/timeline.js';
-import { humanDuration } from './format.js';
-import { analysisSections } from './rca-analysis.js';
-import { gatherFacts, type RcaFacts, type RunFacts } from './rca-facts.js';
-import { figuresSection } from './rca-figures.js';
-import { oneLine, who } from './rca-text.js';
-import { type ZoneClock, zoneClock } from './rca-time.js';
-import { timelineSection } from './rca-timeline.js';
+import type { StepSample } from '../../src/domain/estimates.js';
+import type { Deploy, Incident, Run, StepRow } from '../../src/domain/records.js';
+import { SEVERITY_INFO } from '../../src/domain/severity.js';
+import type { StoredTimelineEvent } from '../../src/domain/timeline.js';
+import { humanDuration } from '../format.js';
+import { analysisSections } from './analysis.js';
+import { gatherFacts, type RcaFacts, type RunFacts } from './facts.js';
+import { figuresSection } from './figures.js';
+import { oneLine, who } from './text.js';
+import { type ZoneClock, zoneClock } from './time.js';
+import { timelineSection } from './timeline.js';
 
 export interface RcaInput {
   incident: Incident;

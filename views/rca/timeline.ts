@@ -1,10 +1,10 @@
 /** The RCA's `## Timeline`: one human line per meaningful event, step results summarised per step. */
-import type { StoredTimelineEvent } from '../src/domain/timeline.js';
-import { humanDuration, plural } from './format.js';
-import { num, type RcaFacts, type RunFacts, str, strList } from './rca-facts.js';
-import { channelRef, oneLine, who, whoList } from './rca-text.js';
-import type { ZoneClock } from './rca-time.js';
-import { describeRunEvent } from './rca-timeline-runs.js';
+import type { StoredTimelineEvent } from '../../src/domain/timeline.js';
+import { humanDuration, plural } from '../format.js';
+import { num, type RcaFacts, type RunFacts, str, strList } from './facts.js';
+import { channelRef, oneLine, who, whoList } from './text.js';
+import type { ZoneClock } from './time.js';
+import { describeRunEvent } from './timeline-runs.js';
 
 interface Line {
   at: number;
