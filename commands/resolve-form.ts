@@ -46,7 +46,8 @@ export function register(app: App, deps: ListenerDeps): void {
       await ack();
       return;
     }
-    const field = /^impact/.test(result.message) ? ids.RESOLVE_IMPACT_BLOCK : ids.ROOT_CAUSE_BLOCK;
+    // The service names the field it refused (typedTextProblem: "The impact …").
+    const field = /^The impact /.test(result.message) ? ids.RESOLVE_IMPACT_BLOCK : ids.ROOT_CAUSE_BLOCK;
     await ack(modalErrors({ [field]: result.message.slice(0, 2000) }));
   });
 }

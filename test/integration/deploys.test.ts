@@ -162,6 +162,11 @@ describe('the deploy loop', () => {
     // The form starts from what rollbot knows; a control character is refused in the field.
     const escaped = await resolveVia(h, 'U0ALICE', done, { root_cause: 'clears the screen \u001b[2J' });
     expect(JSON.stringify(escaped)).toMatch(/"response_action":"errors".*"root_cause"/);
+    // The error lands on the field that holds the problem: the impact's on the impact.
+    const longImpact = await resolveVia(h, 'U0ALICE', done, { resolve_impact: 'x'.repeat(1501) });
+    expect(JSON.stringify(longImpact)).toMatch(/"errors":\{"resolve_impact":"The impact is too long/);
+    const escapedImpact = await resolveVia(h, 'U0ALICE', done, { resolve_impact: 'EU \u001b]0;x\u0007' });
+    expect(JSON.stringify(escapedImpact)).toMatch(/"errors":\{"resolve_impact":"The impact contains control/);
     const resolveForm = [...h.slack.views.values()].at(-1)!;
     expect(JSON.stringify(resolveForm.blocks)).toContain(
       '"initial_value":"A regression in v1.4.2, the version rolled back from (to v1.4.1)."',
