@@ -50,7 +50,7 @@ export const CONFIRM_CONTINUE = 'confirm_continue';
 export const CONFIRM_CANCEL = 'confirm_cancel';
 export const APPROVAL_ACTIONS_BLOCK = 'approval_actions';
 export const PROGRESS_ACTIONS_BLOCK = 'progress_actions';
-export const INCIDENT_ACTIONS_BLOCK = 'root_actions';
+export const ROOT_ACTIONS_BLOCK = 'root_actions';
 
 export function planPreviewBlockId(planHash: string): string {
   return `${PLAN_PREVIEW_PREFIX}${planHash.slice(0, 16)}`;

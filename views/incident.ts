@@ -16,7 +16,7 @@ import {
   section,
 } from './blocks.js';
 import { humanDuration, levelLabel, plural, severityBadge } from './format.js';
-import { encodeActionValue, INCIDENT_ACTIONS_BLOCK, TAKE_OWNERSHIP } from './ids.js';
+import { encodeActionValue, ROOT_ACTIONS_BLOCK, TAKE_OWNERSHIP } from './ids.js';
 import { escapeFit, escapeMrkdwn, inlineCode, mention, slackTime } from './mrkdwn.js';
 
 export const INCIDENT_STATUSES = [
@@ -106,7 +106,7 @@ export function incidentMessage(input: IncidentMessageInput): MessageContent {
   // An open incident can change hands: whoever leads it now says so with one click.
   if (status !== 'resolved') {
     blocks.push(
-      actions(INCIDENT_ACTIONS_BLOCK, [
+      actions(ROOT_ACTIONS_BLOCK, [
         button({
           actionId: TAKE_OWNERSHIP,
           text: '🙋 Take ownership',

@@ -3,7 +3,6 @@
  * its plan and its thread data) and queues them in the persisted outbox, which delivers them in
  * order per incident. Slack being down delays messages; it never loses them. It never reads the store.
  */
-
 import { approvalMessage } from '../../views/approval.js';
 import type { MessageContent } from '../../views/blocks.js';
 import { approvalReminder } from '../../views/escalation.js';
