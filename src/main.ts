@@ -299,7 +299,16 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     },
     identity,
   );
-  await app.start();
+  try {
+    await app.start();
+  } catch (err) {
+    // Nothing serves (PORT taken, Slack refused the connection): stop what started, then say why.
+    channel.stop();
+    stopHeartbeat();
+    await outbox.stop();
+    await core.close();
+    throw err;
+  }
   const first = await services.sweep();
   // Messages a previous process queued but could not deliver go out now, in order.
   outbox.kick();

@@ -41,6 +41,17 @@ export const USERS = [
   { id: 'U0ONCALL', name: 'oncall' },
 ];
 
+/** Runs `attempt` on a free port, and again on another one (up to 5 times) when the port was taken meanwhile. */
+async function retryOnPortClash<T>(attempt: (port: number) => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt(await freePort());
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || tries >= 5) throw err;
+    }
+  }
+}
+
 /** A runbook for two sshd hosts: writes the release file, then verifies it. */
 export function shopRunbook(sshd: SshdHandle, dir: string, healthUrl?: string): string {
   const health = healthUrl
@@ -149,51 +160,60 @@ export async function startHarness(opts: {
     appToken: APP_TOKEN,
     signingSecret: SIGNING_SECRET,
   };
-  const port = await freePort();
-  const slack = await startFakeSlack({
-    botToken: creds.botToken,
-    appToken: creds.appToken,
-    signingSecret: creds.signingSecret,
-    channels: opts.channels ?? ['#engineering-incidents', '#ops'],
-    users: USERS,
-    usergroups: { S0LEADS: ['U0CAROL'] },
-    ...(opts.scopes ? { scopes: opts.scopes } : {}),
-    // Where Slack sends events in HTTP mode (the manifest's event_subscriptions.request_url).
-    ...(opts.mode === 'http' ? { requestUrl: `http://127.0.0.1:${port}/slack/events` } : {}),
-  });
-  const env: NodeJS.ProcessEnv = {
-    SLACK_BOT_TOKEN: creds.botToken,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: String(port),
-    ROLLBOT_RUNBOOKS: runbooks,
-    ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),
-    ROLLBOT_SSH_KEY: opts.sshd.userKeyFile,
-    ROLLBOT_KNOWN_HOSTS: opts.sshd.knownHostsFile,
-    LOG_LEVEL: 'silent',
-    SHOP_FLAG_TOKEN: SHOP_FLAG_TOKEN,
-    ...(opts.mode === 'socket'
-      ? { SLACK_APP_TOKEN: creds.appToken }
-      : { SLACK_SIGNING_SECRET: creds.signingSecret }),
-    ...opts.env,
+  // A port free a moment ago can be taken before the bot listens (another test's outgoing
+  // connection, on a loaded machine): start again on another one.
+  const attempt = async (port: number) => {
+    const slack = await startFakeSlack({
+      botToken: creds.botToken,
+      appToken: creds.appToken,
+      signingSecret: creds.signingSecret,
+      channels: opts.channels ?? ['#engineering-incidents', '#ops'],
+      users: USERS,
+      usergroups: { S0LEADS: ['U0CAROL'] },
+      ...(opts.scopes ? { scopes: opts.scopes } : {}),
+      // Where Slack sends events in HTTP mode (the manifest's event_subscriptions.request_url).
+      ...(opts.mode === 'http' ? { requestUrl: `http://127.0.0.1:${port}/slack/events` } : {}),
+    });
+    const env: NodeJS.ProcessEnv = {
+      SLACK_BOT_TOKEN: creds.botToken,
+      SLACK_API_URL: slack.apiUrl,
+      PORT: String(port),
+      ROLLBOT_RUNBOOKS: runbooks,
+      ROLLBOT_DB: join(dir, 'data', 'rollbot.db'),
+      ROLLBOT_SSH_KEY: opts.sshd.userKeyFile,
+      ROLLBOT_KNOWN_HOSTS: opts.sshd.knownHostsFile,
+      LOG_LEVEL: 'silent',
+      SHOP_FLAG_TOKEN: SHOP_FLAG_TOKEN,
+      ...(opts.mode === 'socket'
+        ? { SLACK_APP_TOKEN: creds.appToken }
+        : { SLACK_SIGNING_SECRET: creds.signingSecret }),
+      ...opts.env,
+    };
+    const check = loadRunbooks(runbooks);
+    if (check.errors.length > 0) throw new Error(formatRunbookErrors(check.errors));
+    const loaded = loadConfig(env);
+    if (!loaded.ok) throw new Error(loaded.message);
+    const server = await startServer(loaded.config, {
+      logger: opts.logTo
+        ? createLogger({
+            level: loaded.config.logLevel,
+            secrets: configSecrets(loaded.config),
+            destination: opts.logTo,
+          })
+        : createLogger({ level: 'silent' }),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      tickMs: opts.tickMs ?? 50,
+      // `from: env:NAME` secrets come from the bot's environment: here, the harness's.
+      secretEnv: (name) => env[name],
+      ...(opts.channelRecheckMs ? { channelRecheckMs: opts.channelRecheckMs } : {}),
+    }).catch(async (err: unknown) => {
+      await slack.stop();
+      throw err;
+    });
+    return { port, slack, server };
   };
-  const check = loadRunbooks(runbooks);
-  if (check.errors.length > 0) throw new Error(formatRunbookErrors(check.errors));
-  const loaded = loadConfig(env);
-  if (!loaded.ok) throw new Error(loaded.message);
-  const server = await startServer(loaded.config, {
-    logger: opts.logTo
-      ? createLogger({
-          level: loaded.config.logLevel,
-          secrets: configSecrets(loaded.config),
-          destination: opts.logTo,
-        })
-      : createLogger({ level: 'silent' }),
-    ...(opts.clock ? { clock: opts.clock } : {}),
-    tickMs: opts.tickMs ?? 50,
-    // `from: env:NAME` secrets come from the bot's environment: here, the harness's.
-    secretEnv: (name) => env[name],
-    ...(opts.channelRecheckMs ? { channelRecheckMs: opts.channelRecheckMs } : {}),
-  });
+  const started = await retryOnPortClash(attempt);
+  const { port, slack, server } = started;
   if (opts.mode === 'socket') await slack.socket.waitForConnection(10_000);
   // The bot joins the incident channel at start; tests begin once it has (or has said why not).
   await server.incidentChannel;
