@@ -59,7 +59,7 @@ COPY --chown=root:root runbooks ./runbooks
 # The SQLite database (WAL files included) and the step logs live here; back it up.
 VOLUME ["/data"]
 USER node
-# PORT: Slack's events (HTTP mode only). ROLLBOT_OPS_PORT, when set: /healthz, /metrics, /blocked.
+# PORT: Slack's events (HTTP mode only). ROLLBOT_OPS_PORT, when set: /healthz, /metrics, /blocked, /deploys.
 EXPOSE 3000
 # Start-up takes a second or two; three misses 30 s apart (no --start-period, which dockerfilelint
 # 1.8 misreads) leave it ample time before the container is marked unhealthy.
