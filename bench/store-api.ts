@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Plan, PlannedStep } from '../src/domain/plan.js';
-import type { StepResult } from '../src/domain/step-result.js';
 import { createStore, type Store } from '../src/store/store.js';
+import { okResult } from '../test/support/records.js';
 
 const HOSTS = 50;
 const STEPS = 5;
@@ -54,16 +54,7 @@ function plan(service: string, hosts: number): Plan {
   };
 }
 
-const OK: StepResult = {
-  ok: true,
-  exitCode: 0,
-  signal: null,
-  timedOut: false,
-  canceled: false,
-  outcomeUnknown: false,
-  durationMs: 120,
-  tail: 'done\n',
-};
+const OK = okResult({ durationMs: 120 });
 
 /** A request: the incident, its run, the service lock and their timeline events, as /rollback writes them. */
 export async function openRun(store: Store, service: string, hosts = 1): Promise<string> {

@@ -5,17 +5,9 @@ import { type EngineDeps, executePlan, type RunObserver } from '../../src/servic
 import { abortableSleep } from '../../src/services/health-steps.js';
 import type { CommandRunner, ExecRequest } from '../../src/services/ports.js';
 import { batchHosts } from '../../src/services/strategy.js';
+import { okResult } from '../support/records.js';
 
-const ok = (): StepResult => ({
-  ok: true,
-  exitCode: 0,
-  signal: null,
-  timedOut: false,
-  canceled: false,
-  outcomeUnknown: false,
-  durationMs: 1,
-  tail: '',
-});
+const ok = () => okResult({ durationMs: 1, tail: '' });
 
 function host(name: string): HostRef {
   return { name, address: name, port: 22, user: 'deploy', local: false };

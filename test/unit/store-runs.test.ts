@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NewIncident, OpenRunInput } from '../../src/domain/records.js';
 import { failedResult, type StepResult } from '../../src/domain/step-result.js';
 import type { Store } from '../../src/store/store.js';
+import { okResult } from '../support/records.js';
 import { BACKENDS, instance, testPlan, useTempStores } from '../support/temp-store.js';
 
 describe.each(BACKENDS)('store on %s', (backend) => {
@@ -42,18 +43,6 @@ describe.each(BACKENDS)('store on %s', (backend) => {
     if (!result.ok) throw new Error(`expected the run to open: ${result.message}`);
     return result;
   }
-
-  const okResult = (over: Partial<StepResult> = {}): StepResult => ({
-    ok: true,
-    exitCode: 0,
-    signal: null,
-    timedOut: false,
-    canceled: false,
-    outcomeUnknown: false,
-    durationMs: 1234,
-    tail: 'done\n',
-    ...over,
-  });
 
   describe('openRun', () => {
     it('opens the incident and its first run with plan.rendered in one go, the plan typed', async () => {
