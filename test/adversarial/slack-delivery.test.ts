@@ -13,7 +13,6 @@ import {
   type FakeSlack,
   type Json,
   startFakeSlack,
-  stateValues,
   viewSubmission,
 } from '../support/fake-slack/index.js';
 import {
@@ -21,6 +20,7 @@ import {
   click,
   type Harness,
   INCIDENT_CHANNEL,
+  requestFormState,
   requestRollback,
   SIGNING_SECRET,
   shopRunbook,
@@ -79,13 +79,12 @@ describe('one stuck incident', () => {
         {
           user: 'U0CAROL',
           view: form,
-          state: stateValues({
-            service: { service_select: { type: 'static_select', selected_option: { value: 'cart' } } },
-            env: { env_select: { type: 'static_select', selected_option: { value: 'production' } } },
-            severity: { severity_radio: { type: 'radio_buttons', selected_option: { value: 'major' } } },
-            level: { level_radio: { type: 'radio_buttons', selected_option: { value: '2' } } },
-            reason: { reason_input: 'cart is down too' },
-          } as never),
+          state: requestFormState({
+            service: 'cart',
+            severity: 'major',
+            level: '2',
+            reason: 'cart is down too',
+          }),
         },
         h.slack,
       ),
@@ -153,13 +152,12 @@ describe('a post whose answer was lost in a crash', () => {
         {
           user: 'U0ALICE',
           view: form,
-          state: stateValues({
-            service: { service_select: { type: 'static_select', selected_option: { value: 'shop' } } },
-            env: { env_select: { type: 'static_select', selected_option: { value: 'production' } } },
-            severity: { severity_radio: { type: 'radio_buttons', selected_option: { value: 'major' } } },
-            level: { level_radio: { type: 'radio_buttons', selected_option: { value: '2' } } },
-            reason: { reason_input: 'checkout is down' },
-          } as never),
+          state: requestFormState({
+            service: 'shop',
+            severity: 'major',
+            level: '2',
+            reason: 'checkout is down',
+          }),
         },
         slack,
       ),

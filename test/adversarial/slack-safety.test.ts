@@ -5,12 +5,13 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { stateValues, viewSubmission } from '../support/fake-slack/index.js';
+import { viewSubmission } from '../support/fake-slack/index.js';
 import { runAsTestUser } from '../support/host-user.js';
 import {
   click,
   type Harness,
   INCIDENT_CHANNEL,
+  requestFormState,
   requestRollback,
   startHarness,
   waitFor,
@@ -145,13 +146,12 @@ describe('a form refused as locked', () => {
           {
             user: 'U0CAROL',
             view: form,
-            state: stateValues({
-              service: { service_select: { type: 'static_select', selected_option: { value: 'shop' } } },
-              env: { env_select: { type: 'static_select', selected_option: { value: 'production' } } },
-              severity: { severity_radio: { type: 'radio_buttons', selected_option: { value: 'major' } } },
-              level: { level_radio: { type: 'radio_buttons', selected_option: { value: '2' } } },
-              reason: { reason_input: 'second opinion' },
-            } as never),
+            state: requestFormState({
+              service: 'shop',
+              severity: 'major',
+              level: '2',
+              reason: 'second opinion',
+            }),
           },
           h!.slack,
         ),

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollbotCli } from '../support/bot-process.js';
-import { eventCallback, messageEvent, stateValues, viewSubmission } from '../support/fake-slack/index.js';
+import { eventCallback, messageEvent, viewSubmission } from '../support/fake-slack/index.js';
 import { NO_SSHD } from '../support/no-sshd.js';
 import {
   type Harness,
   INCIDENT_CHANNEL,
+  requestFormState,
   requestRollback,
   startHarness,
   waitFor,
@@ -60,13 +61,12 @@ async function submitReason(user: string, reason: string, impact?: string) {
   await h.slash(user, 'shop level=2 severity=major');
   await waitFor('the modal', () => h.slack.views.size > viewsBefore);
   const view = [...h.slack.views.values()].at(-1)!;
-  const state = stateValues({
-    service: { service_select: { type: 'static_select', selected_option: { value: 'shop' } } },
-    env: { env_select: { type: 'static_select', selected_option: { value: 'production' } } },
-    severity: { severity_radio: { type: 'radio_buttons', selected_option: { value: 'major' } } },
-    level: { level_radio: { type: 'radio_buttons', selected_option: { value: '2' } } },
-    reason: { reason_input: reason },
-    ...(impact === undefined ? {} : { impact: { impact_input: impact } }),
+  const state = requestFormState({
+    service: 'shop',
+    severity: 'major',
+    level: '2',
+    reason,
+    ...(impact === undefined ? {} : { impact }),
   });
   return h.driver.interaction(viewSubmission({ user, view, state }, h.slack));
 }

@@ -279,14 +279,11 @@ export async function waitFor<T>(
 }
 
 /** Fills and submits the request modal that the last views.open showed. */
-export async function submitModal(
-  h: Harness,
-  user: string,
-  fields: Record<string, string>,
-  hosts?: string[],
-): Promise<unknown> {
-  const opened = [...h.slack.views.values()].at(-1);
-  if (!opened) throw new Error('no modal open');
+/**
+ * The request form's state as Slack submits it: `service`, `env` (default production), `severity`,
+ * `level`, `reason`, `impact`, `param:<name>` fields, and the hosts picked.
+ */
+export function requestFormState(fields: Record<string, string>, hosts?: string[]) {
   const spec: Record<string, Record<string, unknown>> = {
     service: { service_select: { type: 'static_select', selected_option: { value: fields.service } } },
     env: { env_select: { type: 'static_select', selected_option: { value: fields.env ?? 'production' } } },
@@ -302,7 +299,19 @@ export async function submitModal(
       hosts_select: { type: 'multi_static_select', selected_options: hosts.map((value) => ({ value })) },
     };
   }
-  const state = stateValues(spec as never);
+  if (fields.impact !== undefined) spec.impact = { impact_input: fields.impact };
+  return stateValues(spec as never);
+}
+
+export async function submitModal(
+  h: Harness,
+  user: string,
+  fields: Record<string, string>,
+  hosts?: string[],
+): Promise<unknown> {
+  const opened = [...h.slack.views.values()].at(-1);
+  if (!opened) throw new Error('no modal open');
+  const state = requestFormState(fields, hosts);
   const ack = await h.interact(viewSubmission({ user, view: opened, state }, h.slack));
   // A form that runs at once is shown again when it did not show the plan being submitted (values
   // typed since it was drawn): Slack displays the updated form and the person presses again.
